@@ -1,0 +1,63 @@
+//! `GET /api/health`: database, storage (write/read/delete probe), ONNX Runtime, models, workers.
+//! Answers 200 when everything is healthy and 503 otherwise, with the details either way.
+
+use api::{Check, Health, ModelCheck};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::AppState;
+
+pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let (database, storage) = tokio::join!(check_database(&state), check_storage(&state));
+    let onnx_runtime = match &state.onnx_runtime {
+        Ok(version) => Check::ok(format!("ONNX Runtime {version}")),
+        Err(reason) => Check::failed(reason.clone()),
+    };
+    let model_files: Vec<ModelCheck> = state
+        .catalog
+        .status()
+        .into_iter()
+        .map(|m| ModelCheck { name: m.name, required: m.required, present: m.present, bytes: m.bytes })
+        .collect();
+    let missing: Vec<&str> = model_files.iter().filter(|m| m.required && !m.present).map(|m| m.name.as_str()).collect();
+    let models = if missing.is_empty() {
+        let present = model_files.iter().filter(|m| m.present).count();
+        Check::ok(format!("{present} of {} models in {}", model_files.len(), state.catalog.dir.display()))
+    } else {
+        Check::failed(format!("missing {}: run `recognizer models fetch`", missing.join(", ")))
+    };
+    let (workers, live_workers) = match state.db.live_workers(state.worker_lease).await {
+        Ok(ids) if ids.is_empty() => (Check::failed("no worker has sent a heartbeat recently: start `recognizer worker`"), ids),
+        Ok(ids) => (Check::ok(format!("{} alive", ids.len())), ids),
+        Err(e) => (Check::failed(format!("cannot read workers: {e}")), Vec::new()),
+    };
+    let healthy = [&database, &storage, &onnx_runtime, &models, &workers].iter().all(|c| c.ok);
+    let health = Health {
+        healthy,
+        version: env!("CARGO_PKG_VERSION").into(),
+        database,
+        storage,
+        onnx_runtime,
+        models,
+        model_files,
+        workers,
+        live_workers,
+    };
+    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(health))
+}
+
+async fn check_database(state: &AppState) -> Check {
+    match state.db.ping().await {
+        Ok(()) => Check::ok("PostgreSQL reachable"),
+        Err(e) => Check::failed(e.to_string()),
+    }
+}
+
+async fn check_storage(state: &AppState) -> Check {
+    match state.storage.probe().await {
+        Ok(()) => Check::ok(format!("{}: write, read and delete work", state.storage.describe())),
+        Err(e) => Check::failed(e.to_string()),
+    }
+}

@@ -1,0 +1,62 @@
+//! `serve` and `up`: the HTTP server, optionally with an in-process worker.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use backend::AppState;
+use tokio::sync::watch;
+use workers::WorkerIdentity;
+
+use super::services;
+use crate::config::Config;
+
+pub async fn run(config: Config, with_worker: bool) -> anyhow::Result<()> {
+    let db = services::database(&config).await?;
+    let storage = services::storage(&config).await?;
+    let catalog = services::catalog(&config)?;
+    // The server itself runs no models: a missing runtime is reported by /api/health, not fatal.
+    let onnx_runtime = match services::runtime(&config) {
+        Ok(rt) => Ok(rt.version.clone()),
+        Err(e) if with_worker => return Err(e),
+        Err(e) => {
+            tracing::warn!("{e:#}");
+            Err(format!("{e:#}"))
+        }
+    };
+    let state = AppState {
+        db: db.clone(),
+        storage,
+        catalog,
+        onnx_runtime,
+        worker_lease: Duration::from_secs(config.worker.lease_secs),
+    };
+
+    let web_dir = config.server.web_dir.clone();
+    let web_dir = if web_dir.join("index.html").is_file() {
+        Some(web_dir)
+    } else {
+        tracing::warn!(dir = %web_dir.display(), "no built web UI (server.web_dir): run scripts/build-frontend.sh; serving the API only");
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(&config.server.bind)
+        .await
+        .with_context(|| format!("cannot listen on server.bind = {}", config.server.bind))?;
+    let addr = listener.local_addr()?;
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = with_worker.then(|| {
+        tokio::spawn(workers::run_heartbeats(db.clone(), WorkerIdentity::new(), config.worker.clone(), stop_rx.clone()))
+    });
+
+    println!("Recognizer is running at http://{addr}/  (health: http://{addr}/api/health; Ctrl-C stops it)");
+    let app = backend::router(state, web_dir);
+    let shutdown = async move {
+        super::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    backend::serve(listener, app, shutdown).await.context("HTTP server failed")?;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    Ok(())
+}

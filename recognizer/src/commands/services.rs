@@ -1,0 +1,30 @@
+//! Connecting to what the configuration names, with errors that say which setting to fix.
+
+use anyhow::Context;
+use store::{Database, ObjectStorage, StorageKind};
+use vision::{Catalog, Runtime};
+
+use crate::config::Config;
+
+pub async fn database(config: &Config) -> anyhow::Result<Database> {
+    Database::connect(&config.database).await.context("check database.url (RECOGNIZER_DATABASE__URL)")
+}
+
+/// Builds the storage and proves it works with a write/read/delete probe.
+pub async fn storage(config: &Config) -> anyhow::Result<ObjectStorage> {
+    let hint = match config.storage.kind {
+        StorageKind::Local => "check storage.local_dir (RECOGNIZER_STORAGE__LOCAL_DIR)",
+        StorageKind::S3 => "check storage.s3.endpoint, storage.s3.bucket and the storage.s3 credentials",
+    };
+    let storage = ObjectStorage::from_config(&config.storage).context(hint)?;
+    storage.probe().await.context(hint)?;
+    Ok(storage)
+}
+
+pub fn runtime(config: &Config) -> anyhow::Result<&'static Runtime> {
+    Runtime::load(&config.runtime).context("check runtime.library (RECOGNIZER_RUNTIME__LIBRARY) or ORT_DYLIB_PATH")
+}
+
+pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
+    Ok(Catalog::new(&config.models.dir)?)
+}

@@ -1,0 +1,160 @@
+//! The one typed configuration: defaults, then a TOML file, then environment overrides
+//! (`RECOGNIZER_<SECTION>__<KEY>`, e.g. `RECOGNIZER_DATABASE__URL`, `RECOGNIZER_STORAGE__S3__BUCKET`).
+//! Validated at start-up; every error names the key to fix.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use store::{DatabaseConfig, StorageConfig, StorageKind};
+use vision::RuntimeConfig;
+use workers::WorkerConfig;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub storage: StorageConfig,
+    pub runtime: RuntimeConfig,
+    pub models: ModelsConfig,
+    pub worker: WorkerConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            storage: StorageConfig { local_dir: default_local_dir(), ..Default::default() },
+            runtime: RuntimeConfig::default(),
+            models: ModelsConfig::default(),
+            worker: WorkerConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// host:port to listen on.
+    pub bind: String,
+    /// The built web UI (index.html + WASM); served for every path outside /api.
+    pub web_dir: PathBuf,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".into(), web_dir: "frontend/dist".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelsConfig {
+    /// Where converted ONNX models are cached.
+    pub dir: PathBuf,
+    /// The fetch/convert script (next to models/manifest.toml).
+    pub fetch_script: PathBuf,
+}
+
+impl Default for ModelsConfig {
+    fn default() -> Self {
+        Self { dir: cache_dir().join("models"), fetch_script: "models/fetch.py".into() }
+    }
+}
+
+/// `$RECOGNIZER_CACHE`, else `~/.cache/recognizer` (the same place the scripts use).
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RECOGNIZER_CACHE") {
+        return dir.into();
+    }
+    home().join(".cache/recognizer")
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/var/lib/recognizer".into())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("configuration: {0}")]
+    Parse(Box<figment::Error>),
+    #[error("configuration is invalid:\n  - {}", .0.join("\n  - "))]
+    Invalid(Vec<String>),
+}
+
+impl Config {
+    /// Loads defaults ← `file` (if given, or `recognizer.toml` when present) ← environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("recognizer.toml").is_file() => figment = figment.merge(Toml::file_exact("recognizer.toml")),
+            None => {}
+        }
+        // Only RECOGNIZER_<SECTION>__<KEY>: other RECOGNIZER_* variables (the scripts' own) are not config.
+        let env = Env::prefixed("RECOGNIZER_").filter(|key| key.as_str().contains("__")).split("__");
+        let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Every problem at once, each naming its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut errors = Vec::new();
+        if self.server.bind.parse::<SocketAddr>().is_err() {
+            errors.push(format!("server.bind = {:?} is not an address like 127.0.0.1:8080", self.server.bind));
+        }
+        let url = &self.database.url;
+        if url.is_empty() {
+            errors.push("database.url is not set (set RECOGNIZER_DATABASE__URL or [database] url = \"postgres://…\")".into());
+        } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            errors.push(format!("database.url must start with postgres:// (got {})", store::db::redact(url)));
+        }
+        if self.database.max_connections == 0 {
+            errors.push("database.max_connections must be at least 1".into());
+        }
+        match self.storage.kind {
+            StorageKind::Local if self.storage.local_dir.as_os_str().is_empty() => {
+                errors.push("storage.local_dir is empty: set the directory that holds uploaded and produced files".into())
+            }
+            StorageKind::Local => {}
+            StorageKind::S3 => {
+                let s3 = &self.storage.s3;
+                if s3.bucket.is_empty() {
+                    errors.push("storage.s3.bucket is not set (storage.kind = \"s3\")".into());
+                }
+                if !s3.endpoint.is_empty() && !(s3.endpoint.starts_with("http://") || s3.endpoint.starts_with("https://")) {
+                    errors.push(format!("storage.s3.endpoint = {:?} must start with http:// or https://", s3.endpoint));
+                }
+                if s3.access_key_id.is_empty() != s3.secret_access_key.is_empty() {
+                    errors.push("storage.s3.access_key_id and storage.s3.secret_access_key must be set together".into());
+                }
+            }
+        }
+        if self.runtime.intra_threads == 0 {
+            errors.push("runtime.intra_threads must be at least 1".into());
+        }
+        if self.worker.concurrency == 0 {
+            errors.push("worker.concurrency must be at least 1".into());
+        }
+        if self.worker.lease_secs <= self.worker.heartbeat_secs {
+            errors.push(format!(
+                "worker.lease_secs ({}) must be longer than worker.heartbeat_secs ({})",
+                self.worker.lease_secs, self.worker.heartbeat_secs
+            ));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(errors)) }
+    }
+}
+
+/// Default object directory: `$XDG_DATA_HOME/recognizer/objects` or `~/.local/share/recognizer/objects`.
+pub fn default_local_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| home().join(".local/share")).join("recognizer/objects")
+}

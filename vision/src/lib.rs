@@ -1,0 +1,9 @@
+//! The frame pipeline as a library: ONNX Runtime sessions, one module per model, tracking,
+//! scoring, events. No database and no HTTP, so the same code runs in a worker, the offline CLI
+//! and a benchmark.
+
+pub mod catalog;
+pub mod runtime;
+
+pub use catalog::{Catalog, CatalogError, ModelSpec, ModelStatus};
+pub use runtime::{ExecutionProvider, Runtime, RuntimeConfig, RuntimeError};

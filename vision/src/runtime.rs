@@ -1,0 +1,120 @@
+//! ONNX Runtime: loading the shared library, execution-provider choice, session options.
+//!
+//! `ort` is built with `load-dynamic`: the library is found at run time (`ORT_DYLIB_PATH` or the
+//! configured path). Loading checks the file first so a missing library is a clear error, not a panic.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// Where inference runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutionProvider {
+    #[default]
+    Cpu,
+    /// CUDA, falling back to CPU with a logged warning when it cannot be used.
+    Cuda,
+}
+
+/// The `[runtime]` section of the configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeConfig {
+    pub execution_provider: ExecutionProvider,
+    /// Path of `libonnxruntime.so`; empty means `ORT_DYLIB_PATH`.
+    pub library: Option<PathBuf>,
+    /// Intra-op threads per session (spinning is always off).
+    pub intra_threads: usize,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self { execution_provider: ExecutionProvider::Cpu, library: None, intra_threads: 2 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(
+        "ONNX Runtime library not configured: set runtime.library (or ORT_DYLIB_PATH) to libonnxruntime.so.1.31.x \
+         (`make run` installs it under ~/.cache/recognizer/tools)"
+    )]
+    NotConfigured,
+    #[error("ONNX Runtime library {0} does not exist (runtime.library / ORT_DYLIB_PATH); run `scripts/setup.sh` to install it")]
+    Missing(PathBuf),
+    #[error("cannot load ONNX Runtime from {path}: {reason}")]
+    Load { path: PathBuf, reason: String },
+}
+
+/// The loaded ONNX Runtime: one per process.
+pub struct Runtime {
+    /// Sessions are built from this environment.
+    pub environment: ort::environment::Environment,
+    pub library: PathBuf,
+    pub version: String,
+    pub config: RuntimeConfig,
+}
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+impl Runtime {
+    /// Loads the library once per process; later calls return the same runtime.
+    pub fn load(config: &RuntimeConfig) -> Result<&'static Runtime, RuntimeError> {
+        if let Some(rt) = RUNTIME.get() {
+            return Ok(rt);
+        }
+        let library = resolve_library(config)?;
+        let builder = ort::init_from(&library)
+            .map_err(|e| RuntimeError::Load { path: library.clone(), reason: e.to_string() })?;
+        let environment = builder
+            .with_name("recognizer")
+            .build()
+            .map_err(|e| RuntimeError::Load { path: library.clone(), reason: e.to_string() })?;
+        let version = version_from_build_info(ort::info()).unwrap_or_else(|| "unknown".into());
+        tracing::info!(%version, library = %library.display(), "ONNX Runtime loaded");
+        Ok(RUNTIME.get_or_init(|| Runtime { environment, library, version, config: config.clone() }))
+    }
+
+    /// The runtime if it was loaded earlier in this process.
+    pub fn get() -> Option<&'static Runtime> {
+        RUNTIME.get()
+    }
+}
+
+fn resolve_library(config: &RuntimeConfig) -> Result<PathBuf, RuntimeError> {
+    let path = match &config.library {
+        Some(p) if !p.as_os_str().is_empty() => p.clone(),
+        _ => std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from).ok_or(RuntimeError::NotConfigured)?,
+    };
+    if !Path::new(&path).is_file() {
+        return Err(RuntimeError::Missing(path));
+    }
+    Ok(path)
+}
+
+/// `ort::info()` reads like "ORT Build Info: git-branch=rel-1.31.1, git-commit-id=…".
+fn version_from_build_info(info: &str) -> Option<String> {
+    let branch = info.split(',').find_map(|part| part.trim().split_once("git-branch="))?.1;
+    Some(branch.trim().trim_start_matches("rel-").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_is_read_from_the_build_info() {
+        let info = "ORT Build Info: git-branch=rel-1.31.1, git-commit-id=abc, build type=Release";
+        assert_eq!(version_from_build_info(info).as_deref(), Some("1.31.1"));
+        assert_eq!(version_from_build_info("nothing useful"), None);
+    }
+
+    #[test]
+    fn a_missing_library_is_a_clear_error() {
+        let config = RuntimeConfig { library: Some("/nonexistent/libonnxruntime.so".into()), ..Default::default() };
+        let err = resolve_library(&config).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/libonnxruntime.so"), "{err}");
+    }
+}

@@ -1,0 +1,76 @@
+//! Liveness: a worker writes a heartbeat row every few seconds; the health endpoint and the admin
+//! pages read them, and (with the job queue) expired heartbeats mark jobs to take over.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use store::Database;
+use tokio::sync::watch;
+
+/// The `[worker]` section of the configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    /// Jobs run at once by one worker process.
+    pub concurrency: usize,
+    pub heartbeat_secs: u64,
+    /// A worker whose last heartbeat is older than this counts as gone.
+    pub lease_secs: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self { concurrency: 1, heartbeat_secs: 5, lease_secs: 30 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerIdentity {
+    pub id: String,
+    pub hostname: String,
+}
+
+impl WorkerIdentity {
+    /// `hostname-pid-random`: unique per process, readable in the admin pages.
+    pub fn new() -> Self {
+        let hostname = std::fs::read_to_string("/etc/hostname")
+            .map(|s| s.trim().to_string())
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
+        Self { id: format!("{hostname}-{}-{suffix}", std::process::id()), hostname }
+    }
+}
+
+impl Default for WorkerIdentity {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Sends heartbeats until `shutdown` turns true, then removes the worker's row.
+pub async fn run_heartbeats(
+    db: Database,
+    identity: WorkerIdentity,
+    config: WorkerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let kinds: Vec<String> = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(config.heartbeat_secs.max(1)));
+    tracing::info!(worker = %identity.id, "worker started");
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = db.heartbeat(&identity.id, &identity.hostname, &kinds).await {
+                    tracing::warn!(worker = %identity.id, error = %e, "heartbeat failed; retrying");
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    if let Err(e) = db.remove_worker(&identity.id).await {
+        tracing::warn!(worker = %identity.id, error = %e, "could not deregister worker");
+    }
+    tracing::info!(worker = %identity.id, "worker stopped");
+}
