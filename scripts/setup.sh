@@ -80,9 +80,5 @@ if [ $WITH_TEST = 1 ]; then
     log "installing s3s-fs $S3S_FS_VERSION (S3-compatible server for tests, about 3 minutes, once)"
     CARGO_TARGET_DIR="$RECOGNIZER_CACHE/tool-build" cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$RECOGNIZER_TOOLS" -q
   fi
-  if [ ! -d "$RECOGNIZER_TOOLS/node_modules/playwright-core" ]; then
-    log "installing playwright-core (drives Debian's Chromium)"
-    npm install --prefix "$RECOGNIZER_TOOLS" --no-audit --no-fund --silent playwright-core@1.64.1 "binaryen@$BINARYEN_VERSION"
-  fi
 fi
 log "setup complete (cache: $RECOGNIZER_CACHE)"

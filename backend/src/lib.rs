@@ -16,7 +16,7 @@ pub use state::AppState;
 
 /// The full application router.
 pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
-    let api = Router::new().route("/health", get(health::get_health));
+    let api = Router::new().route("/health", get(health::get_health)).fallback(api_not_found);
     let mut app = Router::new().nest("/api", api).with_state(state);
     if let Some(dir) = web_dir {
         // A client-side app: unknown paths get index.html so deep links work.
@@ -24,6 +24,12 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         app = app.fallback_service(ServeDir::new(dir).fallback(index));
     }
     app.layer(TraceLayer::new_for_http())
+}
+
+/// Unknown API paths are a JSON 404, never the web UI's index.html.
+async fn api_not_found(uri: axum::http::Uri) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    let body = serde_json::json!({ "error": format!("no API endpoint at {}", uri.path()) });
+    (axum::http::StatusCode::NOT_FOUND, axum::Json(body))
 }
 
 /// Serves until `shutdown` resolves.

@@ -82,8 +82,8 @@ fn home() -> PathBuf {
 pub enum ConfigError {
     #[error("configuration file {0} does not exist")]
     MissingFile(PathBuf),
-    #[error("configuration: {0}")]
-    Parse(Box<figment::Error>),
+    #[error("configuration is invalid:\n  - {}", .0.join("\n  - "))]
+    Parse(Vec<String>),
     #[error("configuration is invalid:\n  - {}", .0.join("\n  - "))]
     Invalid(Vec<String>),
 }
@@ -100,7 +100,7 @@ impl Config {
         }
         // Only RECOGNIZER_<SECTION>__<KEY>: other RECOGNIZER_* variables (the scripts' own) are not config.
         let env = Env::prefixed("RECOGNIZER_").filter(|key| key.as_str().contains("__")).split("__");
-        let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(describe(e)))?;
         config.validate()?;
         Ok(config)
     }
@@ -112,9 +112,8 @@ impl Config {
             errors.push(format!("server.bind = {:?} is not an address like 127.0.0.1:8080", self.server.bind));
         }
         let url = &self.database.url;
-        if url.is_empty() {
-            errors.push("database.url is not set (set RECOGNIZER_DATABASE__URL or [database] url = \"postgres://…\")".into());
-        } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        // An empty URL is fine for commands without a database (models fetch); connecting says so.
+        if !url.is_empty() && !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             errors.push(format!("database.url must start with postgres:// (got {})", store::db::redact(url)));
         }
         if self.database.max_connections == 0 {
@@ -154,7 +153,80 @@ impl Config {
     }
 }
 
+/// One line per problem: the key in its file spelling, what is wrong, and where the value came from.
+fn describe(errors: figment::Error) -> Vec<String> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let key = e.path.iter().map(|p| p.to_lowercase()).collect::<Vec<_>>().join(".");
+            let origin = match &e.metadata {
+                Some(m) if m.name.contains("environment") => {
+                    format!(" (from RECOGNIZER_{})", e.path.join("__").to_uppercase())
+                }
+                Some(m) => match &m.source {
+                    Some(source) => format!(" (in {source})"),
+                    None => format!(" (in {})", m.name),
+                },
+                None => String::new(),
+            };
+            if key.is_empty() { format!("{}{origin}", e.kind) } else { format!("{key}: {}{origin}", e.kind) }
+        })
+        .collect()
+}
+
 /// Default object directory: `$XDG_DATA_HOME/recognizer/objects` or `~/.local/share/recognizer/objects`.
 pub fn default_local_dir() -> PathBuf {
     std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| home().join(".local/share")).join("recognizer/objects")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `f` with figment's jail: a private cwd and environment.
+    fn jail(f: impl FnOnce(&mut figment::Jail) -> figment::error::Result<()>) {
+        figment::Jail::expect_with(f);
+    }
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        jail(|j| {
+            j.create_file("recognizer.toml", "[server]\nbind = \"0.0.0.0:9000\"\n[worker]\nconcurrency = 3\n")?;
+            j.set_env("RECOGNIZER_WORKER__CONCURRENCY", "5");
+            j.set_env("RECOGNIZER_STORAGE__S3__PATH_STYLE", "false");
+            j.set_env("RECOGNIZER_CACHE", "/not/a/config/key"); // the scripts' own variable: ignored
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.server.bind, "0.0.0.0:9000");
+            assert_eq!(c.worker.concurrency, 5);
+            assert!(!c.storage.s3.path_style);
+            assert_eq!(c.worker.heartbeat_secs, WorkerConfig::default().heartbeat_secs);
+            assert_eq!(c.models.dir, PathBuf::from("/not/a/config/key/models"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_invalid_key_is_reported_at_once() {
+        jail(|j| {
+            j.set_env("RECOGNIZER_STORAGE__KIND", "s3");
+            j.set_env("RECOGNIZER_STORAGE__S3__ACCESS_KEY_ID", "only-half");
+            j.set_env("RECOGNIZER_RUNTIME__INTRA_THREADS", "0");
+            j.set_env("RECOGNIZER_WORKER__LEASE_SECS", "1");
+            let err = Config::load(None).unwrap_err().to_string();
+            for key in ["storage.s3.bucket", "storage.s3.secret_access_key", "runtime.intra_threads", "worker.lease_secs"] {
+                assert!(err.contains(key), "{key} not named in:\n{err}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_execution_providers_and_kinds_are_named() {
+        jail(|j| {
+            j.set_env("RECOGNIZER_RUNTIME__EXECUTION_PROVIDER", "tpu");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("runtime.execution_provider") && err.contains("RECOGNIZER_RUNTIME__EXECUTION_PROVIDER"), "{err}");
+            Ok(())
+        });
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod objects;
+pub mod testing;
 
 pub use db::{Database, DatabaseConfig, DbError};
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};

@@ -72,7 +72,7 @@ impl Runtime {
             .with_name("recognizer")
             .build()
             .map_err(|e| RuntimeError::Load { path: library.clone(), reason: e.to_string() })?;
-        let version = version_from_build_info(ort::info()).unwrap_or_else(|| "unknown".into());
+        let version = library_version(&library).unwrap_or_else(|| "unknown".into());
         tracing::info!(%version, library = %library.display(), "ONNX Runtime loaded");
         Ok(RUNTIME.get_or_init(|| Runtime { environment, library, version, config: config.clone() }))
     }
@@ -94,22 +94,27 @@ fn resolve_library(config: &RuntimeConfig) -> Result<PathBuf, RuntimeError> {
     Ok(path)
 }
 
-/// `ort::info()` reads like "ORT Build Info: git-branch=rel-1.31.1, git-commit-id=…".
-fn version_from_build_info(info: &str) -> Option<String> {
-    let branch = info.split(',').find_map(|part| part.trim().split_once("git-branch="))?.1;
-    Some(branch.trim().trim_start_matches("rel-").to_string())
+/// The version the library reports (`OrtGetApiBase()->GetVersionString()`, e.g. "1.31.1"); the
+/// build-info string only names a git branch. The library is already loaded, so this reuses it.
+fn library_version(path: &Path) -> Option<String> {
+    // SAFETY: the same library ort just loaded and checked; OrtGetApiBase takes no arguments and
+    // returns a pointer to a static table whose version string is a static NUL-terminated string.
+    unsafe {
+        let lib = libloading::Library::new(path).ok()?;
+        let get_base: libloading::Symbol<unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
+            lib.get(b"OrtGetApiBase").ok()?;
+        let base = get_base();
+        if base.is_null() {
+            return None;
+        }
+        let version = ((*base).GetVersionString)();
+        (!version.is_null()).then(|| std::ffi::CStr::from_ptr(version).to_string_lossy().into_owned())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn version_is_read_from_the_build_info() {
-        let info = "ORT Build Info: git-branch=rel-1.31.1, git-commit-id=abc, build type=Release";
-        assert_eq!(version_from_build_info(info).as_deref(), Some("1.31.1"));
-        assert_eq!(version_from_build_info("nothing useful"), None);
-    }
 
     #[test]
     fn a_missing_library_is_a_clear_error() {

@@ -7,6 +7,9 @@ use vision::{Catalog, Runtime};
 use crate::config::Config;
 
 pub async fn database(config: &Config) -> anyhow::Result<Database> {
+    if config.database.url.is_empty() {
+        anyhow::bail!("database.url is not set (set RECOGNIZER_DATABASE__URL or [database] url = \"postgres://…\")");
+    }
     Database::connect(&config.database).await.context("check database.url (RECOGNIZER_DATABASE__URL)")
 }
 

@@ -1,0 +1,35 @@
+// The home page is rendered by the WASM app (not the HTML shell) from live /api/health data.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BASE_URL, SHOTS, launch, collectErrors } from "./browser.mjs";
+
+for (const [name, viewport] of [["desktop", { width: 1280, height: 800 }], ["narrow", { width: 390, height: 800 }]]) {
+  test(`status page renders from WASM with live health data (${name})`, async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage({ viewport });
+      const errors = collectErrors(page);
+      await page.goto(BASE_URL + "/");
+      // The shell has no such element: only the running app creates it, after fetching /api/health.
+      const summary = page.getByTestId("health-summary");
+      await summary.waitFor({ timeout: 20_000 });
+      const cards = await page.locator("article.check h3").allInnerTexts();
+      for (const title of ["Database", "Object storage", "ONNX Runtime", "Models", "Workers"]) {
+        assert.ok(cards.some((c) => c.startsWith(title)), `card ${title} missing in ${cards}`);
+      }
+      // The page shows what the API says, not a canned text.
+      const health = await (await fetch(BASE_URL + "/api/health")).json();
+      const storageCard = page.locator("article.check", { hasText: "Object storage" });
+      assert.ok((await storageCard.innerText()).includes(health.storage.detail.split(":")[0]));
+      assert.equal(await page.locator("tbody tr").count(), health.model_files.length);
+      // Deep links fall back to the app.
+      const deep = await page.goto(BASE_URL + "/some/deep/link");
+      assert.equal(deep.status(), 200);
+      await page.getByTestId("health-summary").waitFor({ timeout: 20_000 });
+      await page.screenshot({ path: `${SHOTS}status-${name}.png`, fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make run`: install what is missing, build, fetch models, start the project's own PostgreSQL
+# and run `recognizer up` (API + web UI + one in-process CPU worker, local directory storage).
+# Ctrl-C stops everything, PostgreSQL included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+. scripts/pg.sh
+
+scripts/setup.sh
+log "building (release)"
+cargo build -q --release
+scripts/build-frontend.sh
+bin="$CARGO_TARGET_DIR/release/recognizer"
+
+# Data lives outside git. As root, Postgres runs as `postgres`, which cannot enter /root.
+if [ "$(id -u)" = 0 ]; then data_root=${RECOGNIZER_DATA:-/var/lib/recognizer}; else data_root=${RECOGNIZER_DATA:-$HOME/.local/share/recognizer}; fi
+pg_dir="$data_root/postgres"
+port=${RECOGNIZER_PG_PORT:-54329}
+mkdir -p "$data_root" && chmod 755 "$data_root"
+secret="$data_root/postgres-password"
+[ -f "$secret" ] || (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$secret")
+password=$(cat "$secret")
+
+export RECOGNIZER_DATABASE__URL="postgres://postgres:$password@127.0.0.1:$port/recognizer"
+export RECOGNIZER_STORAGE__KIND=${RECOGNIZER_STORAGE__KIND:-local}
+export RECOGNIZER_STORAGE__LOCAL_DIR=${RECOGNIZER_STORAGE__LOCAL_DIR:-$data_root/objects}
+export RECOGNIZER_MODELS__DIR=${RECOGNIZER_MODELS__DIR:-$RECOGNIZER_MODELS_DIR}
+export RECOGNIZER_SERVER__BIND=${RECOGNIZER_SERVER__BIND:-127.0.0.1:8080}
+export RECOGNIZER_SERVER__WEB_DIR=${RECOGNIZER_SERVER__WEB_DIR:-$PWD/frontend/dist}
+
+pg_init "$pg_dir" "$password"
+pg_start "$pg_dir" "$port"
+trap 'pg_stop "$pg_dir"; log "stopped PostgreSQL"' EXIT
+pg_createdb "$pg_dir" "$port" "$password" recognizer
+
+"$bin" models fetch --required
+log "data: $data_root (PostgreSQL on 127.0.0.1:$port, objects in $RECOGNIZER_STORAGE__LOCAL_DIR)"
+log "no sign-in yet: the server listens on loopback only ($RECOGNIZER_SERVER__BIND)"
+# Not exec: the EXIT trap must stop PostgreSQL after the server ends.
+"$bin" up &
+server=$!
+trap 'kill -INT $server 2>/dev/null; wait $server 2>/dev/null; pg_stop "$pg_dir"; log "stopped PostgreSQL"' EXIT
+trap 'exit 130' INT TERM
+wait $server
