@@ -15,7 +15,8 @@ cargo test -q --no-run 2>&1 | grep -v '^\s*Executable' || true
 scripts/build-frontend.sh
 [ -d e2e/node_modules/playwright-core ] || npm ci --prefix e2e --silent --no-audit --no-fund
 bin="$CARGO_TARGET_DIR/debug/recognizer"
-RECOGNIZER_MODELS__DIR="$RECOGNIZER_MODELS_DIR" "$bin" models fetch --required
+RECOGNIZER_MODELS__DIR="$RECOGNIZER_MODELS_DIR" "$bin" models fetch
+python3 scripts/fetch_data.py "$RECOGNIZER_DATA_CACHE"   # real footage for the vision tests
 
 # --- services ------------------------------------------------------------------------------
 work=$(mktemp -d /tmp/recognizer-test.XXXXXX)

@@ -3,6 +3,7 @@
 //! and a benchmark.
 
 pub mod catalog;
+pub mod media;
 pub mod runtime;
 
 pub use catalog::{Catalog, CatalogError, ModelSpec, ModelStatus};
