@@ -2,9 +2,14 @@
 //! scoring, events. No database and no HTTP, so the same code runs in a worker, the offline CLI
 //! and a benchmark.
 
+pub mod assignment;
 pub mod catalog;
 pub mod media;
+pub mod metrics;
+pub mod models;
+pub mod pose;
 pub mod runtime;
+pub mod track;
 
 pub use catalog::{Catalog, CatalogError, ModelSpec, ModelStatus};
 pub use runtime::{ExecutionProvider, Runtime, RuntimeConfig, RuntimeError};

@@ -37,6 +37,8 @@ impl Default for RuntimeConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
+    #[error("cannot open model {path}: {reason}")]
+    Session { path: PathBuf, reason: String },
     #[error(
         "ONNX Runtime library not configured: set runtime.library (or ORT_DYLIB_PATH) to libonnxruntime.so.1.31.x \
          (`make run` installs it under ~/.cache/recognizer/tools)"
@@ -75,6 +77,39 @@ impl Runtime {
         let version = library_version(&library).unwrap_or_else(|| "unknown".into());
         tracing::info!(%version, library = %library.display(), "ONNX Runtime loaded");
         Ok(RUNTIME.get_or_init(|| Runtime { environment, library, version, config: config.clone() }))
+    }
+
+    /// A session for one model: intra-op threads as configured, spinning off (it only burns CPU
+    /// that the decoder and other sessions need), CUDA when asked for and usable, else CPU.
+    pub fn session(&self, path: &Path) -> Result<ort::session::Session, RuntimeError> {
+        use ort::ep::ExecutionProvider as _;
+        use ort::session::builder::GraphOptimizationLevel;
+        let fail = |e: ort::Error| RuntimeError::Session { path: path.to_path_buf(), reason: e.to_string() };
+        if !path.is_file() {
+            return Err(RuntimeError::Session {
+                path: path.to_path_buf(),
+                reason: "file does not exist; run `recognizer models fetch`".into(),
+            });
+        }
+        let mut builder = ort::session::Session::builder(&self.environment)
+            .map_err(fail)?
+            .with_intra_threads(self.config.intra_threads.max(1))
+            .map_err(|e| fail(e.into()))?
+            .with_inter_threads(1)
+            .map_err(|e| fail(e.into()))?
+            .with_intra_op_spinning(false)
+            .map_err(|e| fail(e.into()))?
+            .with_inter_op_spinning(false)
+            .map_err(|e| fail(e.into()))?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| fail(e.into()))?;
+        if self.config.execution_provider == ExecutionProvider::Cuda {
+            match ort::ep::CUDA::default().register(&mut builder) {
+                Ok(()) => tracing::info!(model = %path.display(), "using CUDA"),
+                Err(e) => tracing::warn!(model = %path.display(), error = %e, "CUDA is not usable here; running on the CPU"),
+            }
+        }
+        builder.commit_from_file(path).map_err(fail)
     }
 
     /// The runtime if it was loaded earlier in this process.

@@ -1,0 +1,3 @@
+//! Evaluation metrics: multi-object tracking (CLEAR MOT and identity measures).
+
+pub mod mot;

@@ -1,0 +1,83 @@
+//! One module per model: pre-processing, run, post-processing. Each takes RGB frames in pixels
+//! and returns results in the frame's pixel coordinates.
+
+pub mod centerface;
+pub mod movenet;
+pub mod nanodet;
+
+use fast_image_resize::images::Image;
+use fast_image_resize::{PixelType, ResizeOptions, Resizer};
+use image::RgbImage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Runtime(#[from] crate::runtime::RuntimeError),
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("{model}: inference failed: {reason}")]
+    Inference { model: &'static str, reason: String },
+    #[error("{model}: unexpected output {name}: {reason}; the model file may not be the one the manifest describes")]
+    Output { model: &'static str, name: String, reason: String },
+}
+
+pub(crate) fn inference(model: &'static str) -> impl Fn(ort::Error) -> ModelError {
+    move |e| ModelError::Inference { model, reason: e.to_string() }
+}
+
+/// An image resized to fit `(width, height)` keeping its aspect, anchored top-left, padded with
+/// black to the right and bottom. `scale` maps input pixels to letterboxed pixels.
+pub struct Letterbox {
+    pub rgb: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub scale: f32,
+}
+
+pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
+    let scale = (width as f32 / image.width() as f32).min(height as f32 / image.height() as f32);
+    let rw = ((image.width() as f32 * scale).round() as u32).clamp(1, width);
+    let rh = ((image.height() as f32 * scale).round() as u32).clamp(1, height);
+    let resized: Vec<u8> = if (rw, rh) == image.dimensions() {
+        image.as_raw().clone()
+    } else {
+        let src = Image::from_vec_u8(image.width(), image.height(), image.as_raw().clone(), PixelType::U8x3)
+            .expect("an RgbImage is a valid U8x3 buffer");
+        let mut dst = Image::new(rw, rh, PixelType::U8x3);
+        Resizer::new()
+            .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(fast_image_resize::ResizeAlg::Convolution(
+                fast_image_resize::FilterType::Bilinear,
+            )))
+            .expect("same pixel type");
+        dst.into_vec()
+    };
+    let mut rgb = vec![0u8; (width * height * 3) as usize];
+    let row = (rw * 3) as usize;
+    for y in 0..rh as usize {
+        let dst = y * (width * 3) as usize;
+        rgb[dst..dst + row].copy_from_slice(&resized[y * row..(y + 1) * row]);
+    }
+    Letterbox { rgb, width, height, scale: rw as f32 / image.width() as f32 }
+}
+
+/// Rounds up to a multiple of 32 (what the fully convolutional models need).
+pub fn multiple_of_32(v: u32) -> u32 {
+    v.div_ceil(32).max(1) * 32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letterbox_keeps_aspect_and_pads_right_and_bottom() {
+        let mut img = RgbImage::new(200, 100);
+        img.put_pixel(199, 99, image::Rgb([255, 255, 255]));
+        let lb = letterbox(&img, 64, 64);
+        assert_eq!(lb.scale, 64.0 / 200.0);
+        // content is 64×32; rows 32.. are padding
+        assert!(lb.rgb[(40 * 64 * 3)..].iter().all(|&v| v == 0));
+        assert_eq!(multiple_of_32(33), 64);
+        assert_eq!(multiple_of_32(576), 576);
+    }
+}
