@@ -81,4 +81,5 @@ if [ $WITH_TEST = 1 ]; then
     CARGO_TARGET_DIR="$RECOGNIZER_CACHE/tool-build" cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$RECOGNIZER_TOOLS" -q
   fi
 fi
+rm -rf "$RECOGNIZER_CACHE/tool-build"   # the tools' own build output: 0.8 GB, no longer needed
 log "setup complete (cache: $RECOGNIZER_CACHE)"

@@ -33,6 +33,8 @@ enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
+    /// People, skeletons and track ids in a video, offline (JSON lines; optional rendered video).
+    Pose(commands::pose::PoseArgs),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
                 commands::models::fetch(&config, &only, required).await
             }
             Command::Models { command: ModelsCommand::List } => commands::models::list(&config),
+            Command::Pose(args) => tokio::task::spawn_blocking(move || commands::pose::run(&config, args)).await?,
             Command::Config { command: ConfigCommand::Check } => commands::check::run(&config).await,
             Command::Config { command: ConfigCommand::Show } => commands::check::show(&config),
         }

@@ -7,8 +7,11 @@ pub mod catalog;
 pub mod media;
 pub mod metrics;
 pub mod models;
+pub mod pipeline;
 pub mod pose;
+pub mod render;
 pub mod runtime;
+pub mod score;
 pub mod track;
 
 pub use catalog::{Catalog, CatalogError, ModelSpec, ModelStatus};

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod models;
+pub mod pose;
 pub mod serve;
 pub mod services;
 pub mod worker;

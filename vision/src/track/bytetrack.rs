@@ -196,7 +196,7 @@ impl ByteTracker {
                 continue;
             }
             born.push(Track {
-                id: self.next_id,
+                id: 0, // numbered once confirmed, so users see 1, 2, 3… without gaps
                 kalman: KalmanState::initiate(xyah(&det.bbox)),
                 state: State::Tracked,
                 activated: frame == 1,
@@ -205,7 +205,6 @@ impl ByteTracker {
                 start_frame: frame,
                 detection: Some(index),
             });
-            self.next_id += 1;
         }
 
         // 5. lost tracks expire
@@ -218,6 +217,10 @@ impl ByteTracker {
         let all = pool.into_iter().chain(unconfirmed).chain(born);
         let (mut tracked, mut lost): (Vec<Track>, Vec<Track>) = all.filter(|t| t.state != State::Removed).partition(|t| t.state == State::Tracked);
         remove_duplicates(&mut tracked, &mut lost);
+        for t in tracked.iter_mut().filter(|t| t.activated && t.id == 0) {
+            t.id = self.next_id;
+            self.next_id += 1;
+        }
         self.tracked = tracked;
         self.lost = lost;
 

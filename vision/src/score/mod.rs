@@ -1,0 +1,5 @@
+//! Scorers over tracked people.
+
+pub mod motion;
+
+pub use motion::{MotionScore, MotionScorer};
