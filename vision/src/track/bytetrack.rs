@@ -23,6 +23,10 @@ pub struct ByteTrackConfig {
     pub lost_buffer: u64,
     /// Weigh IoU by detection score in the first association (ByteTrack's MOT17 setting).
     pub fuse_score: bool,
+    /// Lost tracks are matched with both boxes enlarged by this fraction of their size on each
+    /// side (buffered IoU, C-BIoU): a person who stopped or turned while hidden is still found
+    /// although the motion model predicted them elsewhere. 0 = plain ByteTrack.
+    pub lost_buffer_scale: f32,
 }
 
 impl Default for ByteTrackConfig {
@@ -36,6 +40,7 @@ impl Default for ByteTrackConfig {
             unconfirmed_gate: 0.7,
             lost_buffer: 30,
             fuse_score: true,
+            lost_buffer_scale: 0.0,
         }
     }
 }
@@ -99,14 +104,20 @@ pub struct ByteTracker {
     lost: Vec<Track>,
 }
 
-fn distances(tracks: &[&Track], dets: &[(usize, &Detection)], fuse: bool) -> Vec<Vec<f32>> {
+fn buffered(b: &BBox, scale: f32) -> BBox {
+    let (dw, dh) = ((b[2] - b[0]) * scale, (b[3] - b[1]) * scale);
+    [b[0] - dw, b[1] - dh, b[2] + dw, b[3] + dh]
+}
+
+fn distances(tracks: &[&Track], dets: &[(usize, &Detection)], fuse: bool, lost_scale: f32) -> Vec<Vec<f32>> {
     tracks
         .iter()
         .map(|t| {
-            let tb = t.bbox();
+            let scale = if t.state == State::Lost { lost_scale } else { 0.0 };
+            let tb = buffered(&t.bbox(), scale);
             dets.iter()
                 .map(|(_, d)| {
-                    let sim = iou(&tb, &d.bbox);
+                    let sim = iou(&tb, &buffered(&d.bbox, scale));
                     1.0 - if fuse { sim * d.score } else { sim }
                 })
                 .collect()
@@ -147,7 +158,7 @@ impl ByteTracker {
 
         // 1. confident detections against every track (tracked and lost)
         let refs: Vec<&Track> = pool.iter().collect();
-        let matches = assign(&distances(&refs, &high, cfg.fuse_score), cfg.first_gate);
+        let matches = assign(&distances(&refs, &high, cfg.fuse_score, cfg.lost_buffer_scale), cfg.first_gate);
         let mut pool_matched = vec![false; pool.len()];
         let mut high_matched = vec![false; high.len()];
         for &(ti, di) in &matches {
@@ -160,7 +171,7 @@ impl ByteTracker {
         // 2. weak detections continue the remaining tracked (not lost) tracks
         let remaining: Vec<usize> = (0..pool.len()).filter(|&i| !pool_matched[i] && pool[i].state == State::Tracked).collect();
         let refs: Vec<&Track> = remaining.iter().map(|&i| &pool[i]).collect();
-        for (ri, di) in assign(&distances(&refs, &low, false), cfg.second_gate) {
+        for (ri, di) in assign(&distances(&refs, &low, false, 0.0), cfg.second_gate) {
             let (index, det) = low[di];
             pool[remaining[ri]].update(det, index, frame);
             pool_matched[remaining[ri]] = true;
@@ -174,7 +185,7 @@ impl ByteTracker {
         // 3. tracks seen once (unconfirmed) against the confident detections left
         let left: Vec<(usize, &Detection)> = high.iter().enumerate().filter(|(i, _)| !high_matched[*i]).map(|(_, d)| *d).collect();
         let refs: Vec<&Track> = unconfirmed.iter().collect();
-        let matches = assign(&distances(&refs, &left, cfg.fuse_score), cfg.unconfirmed_gate);
+        let matches = assign(&distances(&refs, &left, cfg.fuse_score, 0.0), cfg.unconfirmed_gate);
         let mut left_matched = vec![false; left.len()];
         let mut unconfirmed_matched = vec![false; unconfirmed.len()];
         for &(ui, li) in &matches {
