@@ -35,6 +35,11 @@ enum Command {
     },
     /// People, skeletons and track ids in a video, offline (JSON lines; optional rendered video).
     Pose(commands::pose::PoseArgs),
+    /// Benchmarks on this machine.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -56,6 +61,12 @@ enum ModelsCommand {
     },
     /// List the models and whether they are cached.
     List,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Frames/s of decode, pose, pose + track on a video, and of the tracker alone.
+    Pose(commands::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -87,6 +98,9 @@ fn main() -> ExitCode {
             }
             Command::Models { command: ModelsCommand::List } => commands::models::list(&config),
             Command::Pose(args) => tokio::task::spawn_blocking(move || commands::pose::run(&config, args)).await?,
+            Command::Bench { command: BenchCommand::Pose(args) } => {
+                tokio::task::spawn_blocking(move || commands::bench::pose(&config, args)).await?
+            }
             Command::Config { command: ConfigCommand::Check } => commands::check::run(&config).await,
             Command::Config { command: ConfigCommand::Show } => commands::check::show(&config),
         }

@@ -1,5 +1,6 @@
 //! One module per subcommand; `services` builds what they share from the configuration.
 
+pub mod bench;
 pub mod check;
 pub mod models;
 pub mod pose;

@@ -1,0 +1,106 @@
+//! `recognizer bench pose VIDEO`: frames per second of each stage of the pose pipeline on this
+//! machine — decode only, pose detection, pose + tracking — and the tracker alone at 20 people.
+
+use std::time::Instant;
+
+use vision::media::VideoReader;
+use vision::pipeline::{PoseConfig, PosePipeline};
+use vision::track::{ByteTrackConfig, ByteTracker, Detection};
+
+use super::services;
+use crate::config::Config;
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Video to measure on.
+    pub video: String,
+    /// Stop after this many frames (0 = whole video).
+    #[arg(long, default_value_t = 0)]
+    pub frames: u64,
+    /// Longer side of the pose model's input (0 = native size).
+    #[arg(long, default_value_t = 0)]
+    pub input_size: u32,
+}
+
+fn frames_of(video: &str) -> anyhow::Result<VideoReader> {
+    Ok(VideoReader::open(video)?)
+}
+
+pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
+    let limit = if args.frames == 0 { u64::MAX } else { args.frames };
+    let runtime = services::runtime(config)?;
+    let catalog = services::catalog(config)?;
+
+    let started = Instant::now();
+    let mut n = 0u64;
+    for frame in frames_of(&args.video)? {
+        frame?;
+        n += 1;
+        if n >= limit {
+            break;
+        }
+    }
+    report("decode only", n, started);
+
+    let pose_config = PoseConfig { input_size: args.input_size, ..Default::default() };
+    let mut pipeline = PosePipeline::new(runtime, &catalog, pose_config.clone())?;
+    let started = Instant::now();
+    let (mut n, mut people) = (0u64, 0usize);
+    for frame in frames_of(&args.video)? {
+        people += pipeline.detect(&frame?.image)?.len();
+        n += 1;
+        if n >= limit {
+            break;
+        }
+    }
+    report(&format!("decode + pose ({:.1} people/frame)", people as f64 / n as f64), n, started);
+
+    let mut pipeline = PosePipeline::new(runtime, &catalog, pose_config)?;
+    let started = Instant::now();
+    let (mut n, mut tracks) = (0u64, std::collections::BTreeSet::new());
+    for frame in frames_of(&args.video)? {
+        let out = pipeline.process(&frame?)?;
+        tracks.extend(out.poses.persons.iter().filter_map(|p| p.track_id));
+        n += 1;
+        if n >= limit {
+            break;
+        }
+    }
+    report(&format!("decode + pose + track ({} tracks)", tracks.len()), n, started);
+
+    tracker_alone(20, 5000);
+    Ok(())
+}
+
+/// 20 people walking straight lines with jittered boxes and 10 % missed detections.
+fn tracker_alone(people: usize, frames: u64) {
+    let mut rng = 12345u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % 10_000) as f32 / 10_000.0
+    };
+    let starts: Vec<(f32, f32, f32, f32)> =
+        (0..people).map(|_| (next() * 1800.0, next() * 900.0, next() * 4.0 - 2.0, next() * 2.0 - 1.0)).collect();
+    let mut tracker = ByteTracker::new(ByteTrackConfig::default());
+    let started = Instant::now();
+    for f in 0..frames {
+        let mut dets = Vec::with_capacity(people);
+        for &(x, y, vx, vy) in &starts {
+            if next() < 0.1 {
+                continue;
+            }
+            let (cx, cy) = ((x + vx * f as f32).rem_euclid(1900.0), (y + vy * f as f32).rem_euclid(1000.0));
+            let j = next() * 4.0 - 2.0;
+            dets.push(Detection { bbox: [cx + j, cy + j, cx + 40.0 + j, cy + 100.0 + j], score: 0.5 + next() * 0.5 });
+        }
+        tracker.update(&dets);
+    }
+    report(&format!("tracker alone, {people} people"), frames, started);
+}
+
+fn report(what: &str, frames: u64, started: Instant) {
+    let secs = started.elapsed().as_secs_f64();
+    println!("{what:<45} {frames:>6} frames  {secs:>8.2} s  {:>9.1} frames/s", frames as f64 / secs);
+}
