@@ -30,16 +30,23 @@ export RECOGNIZER_SERVER__BIND=${RECOGNIZER_SERVER__BIND:-127.0.0.1:8080}
 export RECOGNIZER_SERVER__WEB_DIR=${RECOGNIZER_SERVER__WEB_DIR:-$PWD/frontend/dist}
 
 pg_init "$pg_dir" "$password"
+server=
+# Ctrl-C reaches the server and this script together: stop the server, then always PostgreSQL,
+# ignoring further interrupts while doing so.
+cleanup() {
+  trap '' INT TERM
+  if [ -n "$server" ]; then kill -INT "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  pg_stop "$pg_dir"
+  log "stopped PostgreSQL"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 pg_start "$pg_dir" "$port"
-trap 'pg_stop "$pg_dir"; log "stopped PostgreSQL"' EXIT
 pg_createdb "$pg_dir" "$port" "$password" recognizer
 
 "$bin" models fetch --required
 log "data: $data_root (PostgreSQL on 127.0.0.1:$port, objects in $RECOGNIZER_STORAGE__LOCAL_DIR)"
 log "no sign-in yet: the server listens on loopback only ($RECOGNIZER_SERVER__BIND)"
-# Not exec: the EXIT trap must stop PostgreSQL after the server ends.
 "$bin" up &
 server=$!
-trap 'kill -INT $server 2>/dev/null; wait $server 2>/dev/null; pg_stop "$pg_dir"; log "stopped PostgreSQL"' EXIT
-trap 'exit 130' INT TERM
-wait $server
+wait "$server" || true
