@@ -35,6 +35,11 @@ enum Command {
     },
     /// People, skeletons and track ids in a video, offline (JSON lines; optional rendered video).
     Pose(commands::pose::PoseArgs),
+    /// Run a job offline on local files (the same code the workers run).
+    Run {
+        #[command(subcommand)]
+        command: commands::run_job::RunCommand,
+    },
     /// Benchmarks on this machine.
     Bench {
         #[command(subcommand)]
@@ -98,6 +103,7 @@ fn main() -> ExitCode {
             }
             Command::Models { command: ModelsCommand::List } => commands::models::list(&config),
             Command::Pose(args) => tokio::task::spawn_blocking(move || commands::pose::run(&config, args)).await?,
+            Command::Run { command } => tokio::task::spawn_blocking(move || commands::run_job::run(&config, command)).await?,
             Command::Bench { command: BenchCommand::Pose(args) } => {
                 tokio::task::spawn_blocking(move || commands::bench::pose(&config, args)).await?
             }

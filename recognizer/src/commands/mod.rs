@@ -4,6 +4,7 @@ pub mod bench;
 pub mod check;
 pub mod models;
 pub mod pose;
+pub mod run_job;
 pub mod serve;
 pub mod services;
 pub mod worker;

@@ -1,0 +1,227 @@
+//! Anonymization: hide faces (or eyes, or whole people) in a video, consistently through time.
+//!
+//! Masks come from the union of CenterFace faces and head regions from MoveNet keypoints (so faces
+//! turned away or too small for the face detector are covered), follow tracks through a short
+//! frame buffer (interpolated between detections, held around them), and are applied as blur,
+//! mosaic or a solid colour. Output: H.264 MP4 with the input's audio, plus a JSON-lines log of
+//! every mask applied, for audits.
+
+pub mod filter;
+pub mod masks;
+pub mod temporal;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use filter::{Filter, Shape};
+pub use masks::{Mode, Region, Source};
+pub use temporal::{Mask, TemporalMasks};
+
+use crate::catalog::Catalog;
+use crate::media::{EncodeOptions, Frame, MediaError, VideoReader, VideoWriter};
+use crate::models::ModelError;
+use crate::models::centerface::{CenterFace, CenterFaceConfig};
+use crate::models::movenet::{MoveNet, MoveNetConfig};
+use crate::runtime::Runtime;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnonymizeConfig {
+    pub mode: Mode,
+    pub filter: Filter,
+    pub shape: Shape,
+    /// Masks are this much larger than what was detected (deface's --mask-scale).
+    pub mask_scale: f32,
+    /// Face detection threshold (deface's --thresh).
+    pub threshold: f32,
+    /// Longer side of the face detector's input; 0 = the video's own size (what deface does).
+    pub face_input_size: u32,
+    /// Also mask heads found by the pose model (faces turned away, too small, blurred by motion).
+    pub use_pose: bool,
+    /// Longer side of the pose model's input; 0 = native.
+    pub pose_input_size: u32,
+    /// Frames a mask is kept before a track's first and after its last detection.
+    pub hold_frames: u32,
+    /// Run the detectors on every k-th frame and interpolate masks in between.
+    pub detect_every: u32,
+}
+
+impl Default for AnonymizeConfig {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Face,
+            filter: Filter::default(),
+            shape: Shape::Ellipse,
+            mask_scale: 1.3,
+            threshold: 0.2,
+            face_input_size: 0,
+            use_pose: true,
+            pose_input_size: 320,
+            hold_frames: 5,
+            detect_every: 2,
+        }
+    }
+}
+
+impl AnonymizeConfig {
+    /// Every out-of-range field, named.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut e = Vec::new();
+        if !(1.0..=4.0).contains(&self.mask_scale) {
+            e.push(format!("mask_scale {} must be between 1 and 4", self.mask_scale));
+        }
+        if !(0.01..=0.99).contains(&self.threshold) {
+            e.push(format!("threshold {} must be between 0.01 and 0.99", self.threshold));
+        }
+        if self.detect_every == 0 || self.detect_every > 10 {
+            e.push(format!("detect_every {} must be between 1 and 10", self.detect_every));
+        }
+        if self.hold_frames > 100 {
+            e.push(format!("hold_frames {} must be at most 100", self.hold_frames));
+        }
+        if self.face_input_size != 0 && self.face_input_size < 64 {
+            e.push(format!("face_input_size {} must be 0 (native) or at least 64", self.face_input_size));
+        }
+        match self.filter {
+            Filter::Blur { strength } if !(0.01..=1.0).contains(&strength) => e.push(format!("filter.strength {strength} must be between 0.01 and 1")),
+            Filter::Mosaic { block } if !(2..=256).contains(&block) => e.push(format!("filter.block {block} must be between 2 and 256")),
+            _ => {}
+        }
+        if e.is_empty() { Ok(()) } else { Err(e) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnonymizeError {
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("invalid anonymize settings: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+    #[error("writing the mask log {path}: {source}")]
+    Log { path: String, source: std::io::Error },
+    #[error("canceled")]
+    Canceled,
+}
+
+/// Reported after every frame.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Progress {
+    pub frames_done: u64,
+    pub frames_total: u64,
+    pub fps: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub frames: u64,
+    pub masks: u64,
+    pub tracks: u64,
+    pub seconds: f64,
+    pub fps: f64,
+}
+
+/// The models an anonymization run needs.
+pub struct Anonymizer {
+    faces: CenterFace,
+    pose: Option<MoveNet>,
+    config: AnonymizeConfig,
+}
+
+impl Anonymizer {
+    pub fn new(runtime: &Runtime, catalog: &Catalog, config: AnonymizeConfig) -> Result<Self, AnonymizeError> {
+        config.validate().map_err(AnonymizeError::Invalid)?;
+        let faces = CenterFace::new(runtime, catalog, CenterFaceConfig {
+            input_size: config.face_input_size,
+            threshold: config.threshold,
+            ..Default::default()
+        })?;
+        let pose = if config.use_pose {
+            Some(MoveNet::new(runtime, catalog, MoveNetConfig { input_size: config.pose_input_size, min_score: 0.15 })?)
+        } else {
+            None
+        };
+        Ok(Self { faces, pose, config })
+    }
+
+    /// Regions to hide in one frame (before temporal smoothing).
+    pub fn detect(&mut self, frame: &image::RgbImage) -> Result<Vec<Region>, AnonymizeError> {
+        let faces = self.faces.detect(frame)?;
+        let people = match self.pose.as_mut() {
+            Some(p) => p.detect(frame)?,
+            None => Vec::new(),
+        };
+        Ok(masks::regions(&faces, &people, self.config.mode, 0.3))
+    }
+
+    /// Anonymizes `input` into `output` (MP4, audio kept) and writes the mask log to `log`.
+    /// `progress` is called after every frame; returning false cancels (no output is left).
+    pub fn run(
+        &mut self,
+        input: &str,
+        output: &Path,
+        log: Option<&Path>,
+        mut progress: impl FnMut(Progress) -> bool,
+    ) -> Result<Summary, AnonymizeError> {
+        let started = Instant::now();
+        let mut reader = VideoReader::open(input)?;
+        let info = reader.info().clone();
+        let mut writer = VideoWriter::create(output, info.width, info.height, info.fps, EncodeOptions {
+            audio_from: Some(input.to_string()),
+            ..Default::default()
+        })?;
+        let mut log_file = match log {
+            Some(path) => Some(std::io::BufWriter::new(
+                std::fs::File::create(path).map_err(|source| AnonymizeError::Log { path: path.display().to_string(), source })?,
+            )),
+            None => None,
+        };
+        let mut temporal: TemporalMasks<Frame> = TemporalMasks::new(self.config.hold_frames, self.config.detect_every);
+        let (mut done, mut mask_count, mut max_track) = (0u64, 0u64, 0u64);
+        let every = u64::from(self.config.detect_every.max(1));
+        let mut emit = |ready: Vec<(Frame, Vec<Mask>)>, this: &Self, done: &mut u64| -> Result<bool, AnonymizeError> {
+            for (mut frame, masks) in ready {
+                for m in &masks {
+                    filter::apply(&mut frame.image, &masks::scaled(&m.bbox, this.config.mask_scale), this.config.filter, this.config.shape);
+                    max_track = max_track.max(m.track);
+                }
+                mask_count += masks.len() as u64;
+                if let Some(f) = log_file.as_mut() {
+                    let line = serde_json::json!({ "frame": frame.number, "timestamp": frame.timestamp, "masks": masks });
+                    writeln!(f, "{line}").map_err(|source| AnonymizeError::Log { path: format!("{log:?}"), source })?;
+                }
+                writer.write(&frame.image, Some(frame.timestamp))?;
+                *done += 1;
+                let fps = *done as f64 / started.elapsed().as_secs_f64().max(1e-6);
+                if !progress(Progress { frames_done: *done, frames_total: info.frames, fps }) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        let mut index = 0u64;
+        while let Some(frame) = reader.next_frame()? {
+            let regions = if index % every == 0 { Some(self.detect(&frame.image)?) } else { None };
+            index += 1;
+            let ready = temporal.push(frame, regions);
+            if !emit(ready, self, &mut done)? {
+                return Err(AnonymizeError::Canceled);
+            }
+        }
+        let ready = temporal.finish();
+        if !emit(ready, self, &mut done)? {
+            return Err(AnonymizeError::Canceled);
+        }
+        drop(emit);
+        writer.finish()?;
+        if let Some(mut f) = log_file {
+            f.flush().map_err(|source| AnonymizeError::Log { path: format!("{log:?}"), source })?;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        Ok(Summary { frames: done, masks: mask_count, tracks: max_track, seconds, fps: done as f64 / seconds.max(1e-6) })
+    }
+}

@@ -1,0 +1,196 @@
+//! Masks that follow people through time. Frames wait in a short buffer so that when a track is
+//! detected again, the frames since its previous detection get interpolated masks, and a new track
+//! also covers the frames just before it was first detected. After its last detection a track's
+//! mask is held for `hold` frames. A face visible before and after a gap is never uncovered in it.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+use super::masks::{Region, Source};
+use crate::assignment::assign;
+use crate::pose::{BBox, iou};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mask {
+    pub track: u64,
+    pub bbox: BBox,
+    pub score: f32,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone)]
+struct Track {
+    id: u64,
+    last_frame: u64,
+    last_box: BBox,
+    score: f32,
+}
+
+struct Pending<T> {
+    index: u64,
+    item: T,
+    masks: Vec<Mask>,
+}
+
+/// Generic over what travels with each frame (the frame itself in the pipeline).
+pub struct TemporalMasks<T> {
+    hold: u64,
+    delay: usize,
+    next_index: u64,
+    next_track: u64,
+    tracks: Vec<Track>,
+    buffer: VecDeque<Pending<T>>,
+}
+
+fn grown(b: &BBox, s: f32) -> BBox {
+    let (dw, dh) = ((b[2] - b[0]) * s, (b[3] - b[1]) * s);
+    [b[0] - dw, b[1] - dh, b[2] + dw, b[3] + dh]
+}
+
+fn lerp(a: &BBox, b: &BBox, t: f32) -> BBox {
+    std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)
+}
+
+impl<T> TemporalMasks<T> {
+    /// `hold`: frames a mask stays before a track's first and after its last detection.
+    /// `detect_every`: detection runs on every k-th frame (the buffer covers the gaps).
+    pub fn new(hold: u32, detect_every: u32) -> Self {
+        let delay = hold.max(detect_every).max(1) as usize;
+        Self { hold: u64::from(hold), delay, next_index: 0, next_track: 1, tracks: Vec::new(), buffer: VecDeque::new() }
+    }
+
+    /// Adds the next frame; `regions` is `Some` on frames where detection ran. Returns the frames
+    /// whose masks are final, oldest first.
+    pub fn push(&mut self, item: T, regions: Option<Vec<Region>>) -> Vec<(T, Vec<Mask>)> {
+        let index = self.next_index;
+        self.next_index += 1;
+        let mut masks = Vec::new();
+        if let Some(regions) = regions {
+            masks = self.associate(index, &regions);
+        }
+        self.buffer.push_back(Pending { index, item, masks });
+        let mut out = Vec::new();
+        while self.buffer.len() > self.delay {
+            out.push(self.release());
+        }
+        out
+    }
+
+    /// All frames still waiting.
+    pub fn finish(&mut self) -> Vec<(T, Vec<Mask>)> {
+        let mut out = Vec::new();
+        while !self.buffer.is_empty() {
+            out.push(self.release());
+        }
+        out
+    }
+
+    fn associate(&mut self, index: u64, regions: &[Region]) -> Vec<Mask> {
+        // live tracks: seen within the hold window
+        let live: Vec<usize> = (0..self.tracks.len()).filter(|&i| index - self.tracks[i].last_frame <= self.hold.max(1) + self.delay as u64).collect();
+        let cost: Vec<Vec<f32>> = live
+            .iter()
+            .map(|&t| regions.iter().map(|r| 1.0 - iou(&grown(&self.tracks[t].last_box, 0.5), &grown(&r.bbox, 0.5))).collect())
+            .collect();
+        let pairs = assign(&cost, 0.9);
+        let mut masks = Vec::with_capacity(regions.len());
+        for (ri, region) in regions.iter().enumerate() {
+            let matched = pairs.iter().find(|&&(_, r)| r == ri).map(|&(t, _)| live[t]);
+            let track = match matched {
+                Some(t) => {
+                    let prev = self.tracks[t].clone();
+                    // frames since the previous detection: interpolate
+                    for p in self.buffer.iter_mut().filter(|p| p.index > prev.last_frame && p.index < index) {
+                        let t = (p.index - prev.last_frame) as f32 / (index - prev.last_frame) as f32;
+                        p.masks.retain(|m| m.track != prev.id);
+                        p.masks.push(Mask { track: prev.id, bbox: lerp(&prev.last_box, &region.bbox, t), score: prev.score.min(region.score), source: Source::Interpolated });
+                    }
+                    prev.id
+                }
+                None => {
+                    let id = self.next_track;
+                    self.next_track += 1;
+                    // a new face was probably there a little before it was detected
+                    for p in self.buffer.iter_mut().filter(|p| index - p.index <= self.hold) {
+                        p.masks.push(Mask { track: id, bbox: region.bbox, score: region.score, source: Source::Held });
+                    }
+                    self.tracks.push(Track { id, last_frame: index, last_box: region.bbox, score: region.score });
+                    id
+                }
+            };
+            if let Some(t) = self.tracks.iter_mut().find(|t| t.id == track) {
+                t.last_frame = index;
+                t.last_box = region.bbox;
+                t.score = region.score;
+            }
+            masks.push(Mask { track, bbox: region.bbox, score: region.score, source: region.source });
+        }
+        masks
+    }
+
+    fn release(&mut self) -> (T, Vec<Mask>) {
+        let mut p = self.buffer.pop_front().expect("called with a non-empty buffer");
+        // tracks last seen shortly before this frame keep their mask (hold after the last detection)
+        for t in &self.tracks {
+            if t.last_frame < p.index && p.index - t.last_frame <= self.hold && !p.masks.iter().any(|m| m.track == t.id) {
+                p.masks.push(Mask { track: t.id, bbox: t.last_box, score: t.score, source: Source::Held });
+            }
+        }
+        let oldest = p.index;
+        self.tracks.retain(|t| oldest <= t.last_frame + self.hold + self.delay as u64);
+        (p.item, p.masks)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(x: f32) -> Region {
+        Region { bbox: [x, 0.0, x + 20.0, 20.0], score: 0.9, source: Source::Face }
+    }
+
+    fn run(detections: &[Option<Vec<Region>>], hold: u32, every: u32) -> Vec<Vec<Mask>> {
+        let mut t = TemporalMasks::new(hold, every);
+        let mut out: Vec<(usize, Vec<Mask>)> = Vec::new();
+        for (i, d) in detections.iter().enumerate() {
+            out.extend(t.push(i, d.clone()));
+        }
+        out.extend(t.finish());
+        assert!(out.windows(2).all(|w| w[0].0 + 1 == w[1].0), "frames come out in order, none lost");
+        out.into_iter().map(|(_, m)| m).collect()
+    }
+
+    #[test]
+    fn a_missed_detection_between_two_is_interpolated() {
+        let d = vec![Some(vec![region(0.0)]), Some(vec![]), Some(vec![]), Some(vec![region(30.0)]), Some(vec![])];
+        let masks = run(&d, 5, 1);
+        assert_eq!(masks[1].len(), 1);
+        assert_eq!(masks[1][0].source, Source::Interpolated);
+        assert!((masks[1][0].bbox[0] - 10.0).abs() < 1e-4 && (masks[2][0].bbox[0] - 20.0).abs() < 1e-4);
+        assert!(masks[1].iter().chain(&masks[2]).all(|m| m.track == masks[0][0].track));
+        assert_eq!(masks[4][0].source, Source::Held, "held after the last detection");
+    }
+
+    #[test]
+    fn detecting_every_third_frame_covers_every_frame() {
+        let d: Vec<Option<Vec<Region>>> = (0..12).map(|i| (i % 3 == 0).then(|| vec![region(i as f32 * 2.0)])).collect();
+        let masks = run(&d, 2, 3);
+        for (i, m) in masks.iter().enumerate() {
+            assert_eq!(m.len(), 1, "frame {i}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_face_covers_the_frames_just_before_its_first_detection_and_holds_end() {
+        let d = vec![Some(vec![]), Some(vec![]), Some(vec![]), Some(vec![region(0.0)]), None, None, None, None, None, None];
+        let masks = run(&d, 2, 1);
+        assert!(masks[0].is_empty());
+        assert_eq!(masks[1].len(), 1);
+        assert_eq!(masks[2].len(), 1);
+        assert_eq!(masks[3][0].source, Source::Face);
+        assert_eq!(masks[5].len(), 1);
+        assert!(masks[6].is_empty(), "held for 2 frames only");
+    }
+}
