@@ -38,7 +38,7 @@ pub struct AnonymizeArgs {
     #[arg(long, value_enum, default_value = "blur")]
     pub filter: FilterKind,
     /// Blur strength, fraction of the mask size (0.01–1).
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.5)]
     pub strength: f32,
     /// Mosaic block size in pixels.
     #[arg(long, default_value_t = 12)]

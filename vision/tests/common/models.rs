@@ -1,5 +1,7 @@
 //! The runtime and model catalog for tests (models fetched by `make test`).
 
+#![allow(dead_code)]
+
 use vision::{Catalog, Runtime, RuntimeConfig};
 
 pub fn runtime() -> &'static Runtime {

