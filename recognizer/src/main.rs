@@ -58,7 +58,7 @@ enum ModelsCommand {
     /// then load each model and check its signature. A second run does nothing.
     Fetch {
         /// Only these models (default: all in the manifest).
-        #[arg(long)]
+        #[arg(long, num_args = 1..)]
         only: Vec<String>,
         /// Only the models the product cannot run without.
         #[arg(long)]

@@ -2,5 +2,6 @@
 //! holds the worker loop — identity, heartbeats, shutdown — and, as they arrive, the job handlers.
 
 pub mod heartbeat;
+pub mod jobs;
 
 pub use heartbeat::{WorkerConfig, WorkerIdentity, run_heartbeats};
