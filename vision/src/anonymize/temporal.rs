@@ -48,6 +48,15 @@ fn grown(b: &BBox, s: f32) -> BBox {
     [b[0] - dw, b[1] - dh, b[2] + dw, b[3] + dh]
 }
 
+/// A held mask grows with every frame away from its detection (the person may have moved),
+/// 15 % of its size per frame, up to twice its size; never smaller than 12 px.
+fn held(b: &BBox, frames_away: u64) -> BBox {
+    let g = (0.15 * frames_away as f32).min(1.0) / 2.0;
+    let (w, h) = (b[2] - b[0], b[3] - b[1]);
+    let (dw, dh) = ((w * g).max((12.0 - w) / 2.0).max(0.0), (h * g).max((12.0 - h) / 2.0).max(0.0));
+    [b[0] - dw, b[1] - dh, b[2] + dw, b[3] + dh]
+}
+
 fn lerp(a: &BBox, b: &BBox, t: f32) -> BBox {
     std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)
 }
@@ -113,7 +122,7 @@ impl<T> TemporalMasks<T> {
                     self.next_track += 1;
                     // a new face was probably there a little before it was detected
                     for p in self.buffer.iter_mut().filter(|p| index - p.index <= self.hold) {
-                        p.masks.push(Mask { track: id, bbox: region.bbox, score: region.score, source: Source::Held });
+                        p.masks.push(Mask { track: id, bbox: held(&region.bbox, index - p.index), score: region.score, source: Source::Held });
                     }
                     self.tracks.push(Track { id, last_frame: index, last_box: region.bbox, score: region.score });
                     id
@@ -134,7 +143,7 @@ impl<T> TemporalMasks<T> {
         // tracks last seen shortly before this frame keep their mask (hold after the last detection)
         for t in &self.tracks {
             if t.last_frame < p.index && p.index - t.last_frame <= self.hold && !p.masks.iter().any(|m| m.track == t.id) {
-                p.masks.push(Mask { track: t.id, bbox: t.last_box, score: t.score, source: Source::Held });
+                p.masks.push(Mask { track: t.id, bbox: held(&t.last_box, p.index - t.last_frame), score: t.score, source: Source::Held });
             }
         }
         let oldest = p.index;
