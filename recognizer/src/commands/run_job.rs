@@ -66,6 +66,9 @@ pub struct AnonymizeArgs {
     /// Detect on every k-th frame, interpolate in between.
     #[arg(long, default_value_t = AnonymizeConfig::default().detect_every)]
     pub detect_every: u32,
+    /// Run the pose model on every k-th detection.
+    #[arg(long, default_value_t = AnonymizeConfig::default().pose_every)]
+    pub pose_every: u32,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -111,6 +114,7 @@ impl AnonymizeArgs {
             use_pose: !self.no_pose,
             hold_frames: self.hold,
             detect_every: self.detect_every,
+            pose_every: self.pose_every,
             ..AnonymizeConfig::default()
         })
     }
