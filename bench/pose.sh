@@ -5,15 +5,10 @@
 # Usage: bench/pose.sh [VIDEO]   Results: paste into bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/env.sh
-scripts/setup.sh >/dev/null
-cargo build -q --release
-bin="$CARGO_TARGET_DIR/release/recognizer"
-export RECOGNIZER_MODELS__DIR="$RECOGNIZER_MODELS_DIR"
-"$bin" models fetch --only movenet-multipose >/dev/null
-python3 scripts/fetch_data.py "$RECOGNIZER_DATA_CACHE" vtest.avi
+. bench/common.sh
+bench_prepare movenet-multipose vtest.avi
 video=${1:-$RECOGNIZER_DATA_CACHE/vtest.avi}
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB"
+echo "machine: $(machine)"
 echo "video: $video"
 RUST_LOG=warn "$bin" bench pose "$video"
 RUST_LOG=warn "$bin" bench pose "$video" --input-size 256 | grep -v "decode only\|tracker alone" | sed 's/$/   [input 256]/'
