@@ -3,7 +3,7 @@
 //! The manifest is embedded at build time, so the binary knows its models wherever it runs;
 //! `models fetch` puts the converted files into the cache directory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +110,9 @@ impl Catalog {
         if !path.is_file() {
             return Err(CatalogError::NotFetched { name: spec.name.clone(), path });
         }
-        let session = open_session(runtime, &path)?;
+        let session = runtime
+            .session(&path)
+            .map_err(|e| CatalogError::Unloadable { path: path.clone(), reason: e.to_string() })?;
         // Outputs are read by name, so their order does not matter.
         let names = |inputs: Vec<String>, mut outputs: Vec<String>| {
             outputs.sort();
@@ -133,16 +135,6 @@ impl Catalog {
         }
         Ok(())
     }
-}
-
-fn open_session(runtime: &Runtime, path: &Path) -> Result<ort::session::Session, CatalogError> {
-    let unloadable = |e: ort::Error| CatalogError::Unloadable { path: path.to_path_buf(), reason: e.to_string() };
-    ort::session::Session::builder(&runtime.environment)
-        .map_err(unloadable)?
-        .with_intra_threads(1)
-        .map_err(|e| unloadable(e.into()))?
-        .commit_from_file(path)
-        .map_err(unloadable)
 }
 
 #[cfg(test)]

@@ -22,10 +22,6 @@ pub struct BenchArgs {
     pub input_size: u32,
 }
 
-fn frames_of(video: &str) -> anyhow::Result<VideoReader> {
-    Ok(VideoReader::open(video)?)
-}
-
 pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     let limit = if args.frames == 0 { u64::MAX } else { args.frames };
     let runtime = services::runtime(config)?;
@@ -33,7 +29,7 @@ pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let mut n = 0u64;
-    for frame in frames_of(&args.video)? {
+    for frame in VideoReader::open(&args.video)? {
         frame?;
         n += 1;
         if n >= limit {
@@ -46,7 +42,7 @@ pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     let mut pipeline = PosePipeline::new(runtime, &catalog, pose_config.clone())?;
     let started = Instant::now();
     let (mut n, mut people) = (0u64, 0usize);
-    for frame in frames_of(&args.video)? {
+    for frame in VideoReader::open(&args.video)? {
         people += pipeline.detect(&frame?.image)?.len();
         n += 1;
         if n >= limit {
@@ -58,7 +54,7 @@ pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     let mut pipeline = PosePipeline::new(runtime, &catalog, pose_config)?;
     let started = Instant::now();
     let (mut n, mut tracks) = (0u64, std::collections::BTreeSet::new());
-    for frame in frames_of(&args.video)? {
+    for frame in VideoReader::open(&args.video)? {
         let out = pipeline.process(&frame?)?;
         tracks.extend(out.poses.persons.iter().filter_map(|p| p.track_id));
         n += 1;

@@ -9,7 +9,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::{ModelError, inference, letterbox, multiple_of_32};
+use super::{ModelError, inference, letterbox, multiple_of_32, write_planar};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
 use crate::runtime::Runtime;
@@ -74,12 +74,7 @@ impl CenterFace {
         let mut scales = Vec::with_capacity(frames.len());
         for (b, frame) in frames.iter().enumerate() {
             let lb = letterbox(frame, w, h);
-            for (i, px) in lb.rgb.chunks_exact(3).enumerate() {
-                let (y, x) = (i / wu, i % wu);
-                for c in 0..3 {
-                    input[[b, c, y, x]] = f32::from(px[c]);
-                }
-            }
+            write_planar(&lb.rgb, &mut input, b, 1.0);
             scales.push(lb.scale);
         }
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;

@@ -5,7 +5,7 @@ pub mod centerface;
 pub mod movenet;
 pub mod nanodet;
 
-use fast_image_resize::images::Image;
+use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{PixelType, ResizeOptions, Resizer};
 use image::RgbImage;
 
@@ -38,10 +38,11 @@ pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
     let scale = (width as f32 / image.width() as f32).min(height as f32 / image.height() as f32);
     let rw = ((image.width() as f32 * scale).round() as u32).clamp(1, width);
     let rh = ((image.height() as f32 * scale).round() as u32).clamp(1, height);
-    let resized: Vec<u8> = if (rw, rh) == image.dimensions() {
-        image.as_raw().clone()
+    let resized_buf;
+    let resized: &[u8] = if (rw, rh) == image.dimensions() {
+        image.as_raw()
     } else {
-        let src = Image::from_vec_u8(image.width(), image.height(), image.as_raw().clone(), PixelType::U8x3)
+        let src = ImageRef::new(image.width(), image.height(), image.as_raw(), PixelType::U8x3)
             .expect("an RgbImage is a valid U8x3 buffer");
         let mut dst = Image::new(rw, rh, PixelType::U8x3);
         Resizer::new()
@@ -49,7 +50,8 @@ pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
                 fast_image_resize::FilterType::Bilinear,
             )))
             .expect("same pixel type");
-        dst.into_vec()
+        resized_buf = dst.into_vec();
+        &resized_buf
     };
     let mut rgb = vec![0u8; (width * height * 3) as usize];
     let row = (rw * 3) as usize;
@@ -58,6 +60,18 @@ pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
         rgb[dst..dst + row].copy_from_slice(&resized[y * row..(y + 1) * row]);
     }
     Letterbox { rgb, width, height, scale: rw as f32 / image.width() as f32 }
+}
+
+/// Interleaved RGB bytes → planar (NCHW) f32 values for batch item `b`, times `scale`.
+pub(crate) fn write_planar(rgb: &[u8], input: &mut ndarray::Array4<f32>, b: usize, scale: f32) {
+    let plane = input.shape()[2] * input.shape()[3];
+    let data = input.as_slice_mut().expect("a freshly allocated array is contiguous");
+    let item = &mut data[b * 3 * plane..(b + 1) * 3 * plane];
+    for (i, px) in rgb.chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            item[c * plane + i] = f32::from(px[c]) * scale;
+        }
+    }
 }
 
 /// Rounds up to a multiple of 32 (what the fully convolutional models need).

@@ -9,7 +9,7 @@ use ndarray::Array4;
 use ort::session::Session;
 use ort::value::Tensor;
 
-use super::{ModelError, inference, letterbox};
+use super::{ModelError, inference, letterbox, write_planar};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
 use crate::runtime::Runtime;
@@ -55,11 +55,7 @@ impl NanoDet {
         let lb = letterbox(frame, SIZE, SIZE);
         let n = SIZE as usize;
         let mut input = Array4::<f32>::zeros((1, 3, n, n));
-        for (i, px) in lb.rgb.chunks_exact(3).enumerate() {
-            for c in 0..3 {
-                input[[0, c, i / n, i % n]] = f32::from(px[c]) / 255.0;
-            }
-        }
+        write_planar(&lb.rgb, &mut input, 0, 1.0 / 255.0);
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
         let outputs = self.session.run(ort::inputs!["input_1:0" => tensor]).map_err(inference(NAME))?;
         let mut boxes = Vec::new();
