@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One component's state. `ok = false` comes with a `detail` a person can act on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
     pub ok: bool,
     pub detail: String,
@@ -11,14 +12,21 @@ pub struct Check {
 
 impl Check {
     pub fn ok(detail: impl Into<String>) -> Self {
-        Self { ok: true, detail: detail.into() }
+        Self {
+            ok: true,
+            detail: detail.into(),
+        }
     }
     pub fn failed(detail: impl Into<String>) -> Self {
-        Self { ok: false, detail: detail.into() }
+        Self {
+            ok: false,
+            detail: detail.into(),
+        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelCheck {
     pub name: String,
     pub required: bool,
@@ -27,6 +35,7 @@ pub struct ModelCheck {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// True when every check below is ok.
     pub healthy: bool,

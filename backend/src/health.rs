@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 
 use crate::AppState;
 
+#[utoipa::path(get, path = "/api/health", tag = "admin", responses((status = 200, body = api::Health), (status = 503, body = api::Health)))]
 pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let (database, storage) = tokio::join!(check_database(&state), check_storage(&state));
     let onnx_runtime = match &state.onnx_runtime {
@@ -18,21 +19,45 @@ pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Heal
         .catalog
         .status()
         .into_iter()
-        .map(|m| ModelCheck { name: m.name, required: m.required, present: m.present, bytes: m.bytes })
+        .map(|m| ModelCheck {
+            name: m.name,
+            required: m.required,
+            present: m.present,
+            bytes: m.bytes,
+        })
         .collect();
-    let missing: Vec<&str> = model_files.iter().filter(|m| m.required && !m.present).map(|m| m.name.as_str()).collect();
+    let missing: Vec<&str> = model_files
+        .iter()
+        .filter(|m| m.required && !m.present)
+        .map(|m| m.name.as_str())
+        .collect();
     let models = if missing.is_empty() {
         let present = model_files.iter().filter(|m| m.present).count();
-        Check::ok(format!("{present} of {} models in {}", model_files.len(), state.catalog.dir.display()))
+        Check::ok(format!(
+            "{present} of {} models in {}",
+            model_files.len(),
+            state.catalog.dir.display()
+        ))
     } else {
-        Check::failed(format!("missing {}: run `recognizer models fetch`", missing.join(", ")))
+        Check::failed(format!(
+            "missing {}: run `recognizer models fetch`",
+            missing.join(", ")
+        ))
     };
     let (workers, live_workers) = match state.db.live_workers(state.worker_lease).await {
-        Ok(ids) if ids.is_empty() => (Check::failed("no worker has sent a heartbeat recently: start `recognizer worker`"), ids),
+        Ok(ids) if ids.is_empty() => (
+            Check::failed("no worker has sent a heartbeat recently: start `recognizer worker`"),
+            ids,
+        ),
         Ok(ids) => (Check::ok(format!("{} alive", ids.len())), ids),
-        Err(e) => (Check::failed(format!("cannot read workers: {e}")), Vec::new()),
+        Err(e) => (
+            Check::failed(format!("cannot read workers: {e}")),
+            Vec::new(),
+        ),
     };
-    let healthy = [&database, &storage, &onnx_runtime, &models, &workers].iter().all(|c| c.ok);
+    let healthy = [&database, &storage, &onnx_runtime, &models, &workers]
+        .iter()
+        .all(|c| c.ok);
     let health = Health {
         healthy,
         version: env!("CARGO_PKG_VERSION").into(),
@@ -44,7 +69,11 @@ pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Heal
         workers,
         live_workers,
     };
-    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(health))
 }
 
@@ -57,7 +86,10 @@ async fn check_database(state: &AppState) -> Check {
 
 async fn check_storage(state: &AppState) -> Check {
     match state.storage.probe().await {
-        Ok(()) => Check::ok(format!("{}: write, read and delete work", state.storage.describe())),
+        Ok(()) => Check::ok(format!(
+            "{}: write, read and delete work",
+            state.storage.describe()
+        )),
         Err(e) => Check::failed(e.to_string()),
     }
 }

@@ -1,23 +1,86 @@
-//! The HTTP server: REST API under `/api`, health, and the built web UI for every other path.
-//! The binary builds an [`AppState`] from the configuration and calls [`serve`].
+//! The HTTP server: REST API under `/api` (auth, projects, videos and uploads, jobs and artifacts,
+//! admin, websocket events, OpenAPI), Prometheus metrics at `/metrics`, and the built web UI for
+//! every other path. The binary builds an [`AppState`] from the configuration and calls [`serve`].
 
+pub mod admin;
+pub mod auth;
+pub mod download;
+pub mod error;
+pub mod events;
 pub mod health;
+pub mod jobs;
+pub mod metrics;
+pub mod openapi;
+mod poster;
+pub mod projects;
 mod state;
+pub mod users;
+pub mod videos;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
-pub use state::AppState;
+pub use state::{AppState, Settings};
 
-/// The full application router.
+/// The full application router. Starts the event listener for the websockets.
 pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
-    let api = Router::new().route("/health", get(health::get_health)).fallback(api_not_found);
-    let mut app = Router::new().nest("/api", api).with_state(state);
+    tokio::spawn(events::listen(state.clone()));
+    let api = Router::new()
+        .route("/health", get(health::get_health))
+        .route("/openapi.json", get(openapi::document))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route(
+            "/auth/tokens",
+            get(auth::list_tokens).post(auth::create_token),
+        )
+        .route("/auth/tokens/{id}", delete(auth::delete_token))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", axum::routing::patch(users::update))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{id}", get(projects::get))
+        .route(
+            "/projects/{id}/members",
+            get(projects::members).post(projects::add_member),
+        )
+        .route(
+            "/projects/{id}/members/{user_id}",
+            delete(projects::remove_member),
+        )
+        .route("/projects/{id}/uploads", post(videos::create_upload))
+        .route(
+            "/uploads/{id}",
+            get(videos::get_upload)
+                .head(videos::get_upload)
+                .patch(videos::patch_upload),
+        )
+        .route("/videos", get(videos::list))
+        .route("/videos/{id}", get(videos::get).delete(videos::delete))
+        .route("/videos/{id}/file", get(videos::file))
+        .route("/videos/{id}/poster", get(videos::poster))
+        .route("/job-kinds", get(jobs::kinds))
+        .route("/jobs", get(jobs::list).post(jobs::create))
+        .route("/jobs/{id}", get(jobs::get))
+        .route("/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/jobs/{id}/retry", post(jobs::retry))
+        .route("/jobs/{id}/artifacts", get(jobs::artifacts))
+        .route("/artifacts/{id}/download", get(jobs::download))
+        .route("/admin/queue", get(admin::queue))
+        .route("/ws", get(events::websocket))
+        .fallback(api_not_found)
+        // uploads stream to disk chunk by chunk; no request body is ever held whole
+        .layer(DefaultBodyLimit::disable());
+    let mut app = Router::new()
+        .nest("/api", api)
+        .route("/metrics", get(metrics::metrics))
+        .with_state(state);
     if let Some(dir) = web_dir {
         // A client-side app: unknown paths get index.html so deep links work.
         let index = ServeFile::new(dir.join("index.html"));
@@ -27,7 +90,9 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
 }
 
 /// Unknown API paths are a JSON 404, never the web UI's index.html.
-async fn api_not_found(uri: axum::http::Uri) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+async fn api_not_found(
+    uri: axum::http::Uri,
+) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
     let body = serde_json::json!({ "error": format!("no API endpoint at {}", uri.path()) });
     (axum::http::StatusCode::NOT_FOUND, axum::Json(body))
 }
@@ -40,5 +105,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

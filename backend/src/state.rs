@@ -1,9 +1,16 @@
 //! What every handler can reach.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use store::{Database, ObjectStorage};
+use tokio::sync::broadcast;
 use vision::Catalog;
+
+use crate::events::ProjectEvent;
+use crate::metrics::Metrics;
+use crate::videos::UploadLocks;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,4 +21,54 @@ pub struct AppState {
     pub onnx_runtime: Result<String, String>,
     /// Heartbeats older than this mean the worker is gone.
     pub worker_lease: Duration,
+    pub settings: Settings,
+    pub events: broadcast::Sender<ProjectEvent>,
+    pub metrics: Metrics,
+    pub uploads_in_flight: UploadLocks,
+}
+
+impl AppState {
+    pub fn new(
+        db: Database,
+        storage: ObjectStorage,
+        catalog: Catalog,
+        onnx_runtime: Result<String, String>,
+        worker_lease: Duration,
+        settings: Settings,
+    ) -> Self {
+        let (events, _) = broadcast::channel(4096);
+        Self {
+            db,
+            storage,
+            catalog,
+            onnx_runtime,
+            worker_lease,
+            settings,
+            events,
+            metrics: Metrics::default(),
+            uploads_in_flight: UploadLocks::default(),
+        }
+    }
+}
+
+/// The server's knobs (the `[server]` section holds them, next to `bind` and `web_dir`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Where unfinished uploads are spooled (one file each, removed once stored).
+    pub upload_dir: PathBuf,
+    pub max_upload_bytes: u64,
+    pub session_ttl_secs: i64,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            upload_dir: std::env::temp_dir().join("recognizer-uploads"),
+            max_upload_bytes: 20 << 30,
+            session_ttl_secs: 7 * 24 * 3600,
+            secure_cookies: false,
+        }
+    }
 }

@@ -4,9 +4,15 @@ use api::{Check, Health};
 use leptos::prelude::*;
 
 async fn fetch_health() -> Result<Health, String> {
-    let response = gloo_net::http::Request::get("/api/health").send().await.map_err(|e| format!("cannot reach the server: {e}"))?;
+    let response = gloo_net::http::Request::get("/api/health")
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
     // 503 still carries the report: it says what is unhealthy.
-    response.json::<Health>().await.map_err(|e| format!("unexpected answer from /api/health: {e}"))
+    response
+        .json::<Health>()
+        .await
+        .map_err(|e| format!("unexpected answer from /api/health: {e}"))
 }
 
 #[component]
@@ -29,9 +35,15 @@ pub fn StatusPage() -> impl IntoView {
 #[component]
 fn HealthView(health: Health) -> impl IntoView {
     let (class, text) = if health.healthy {
-        ("summary ok", format!("All systems healthy — Recognizer {}", health.version))
+        (
+            "summary ok",
+            format!("All systems healthy — Recognizer {}", health.version),
+        )
     } else {
-        ("summary bad", "Something needs attention: see the red cards below".to_string())
+        (
+            "summary bad",
+            "Something needs attention: see the red cards below".to_string(),
+        )
     };
     let cards = [
         ("Database", health.database),
@@ -60,7 +72,11 @@ fn HealthView(health: Health) -> impl IntoView {
 
 #[component]
 fn CheckCard(title: &'static str, check: Check) -> impl IntoView {
-    let (badge_class, badge) = if check.ok { ("badge ok", "ok") } else { ("badge bad", "failing") };
+    let (badge_class, badge) = if check.ok {
+        ("badge ok", "ok")
+    } else {
+        ("badge bad", "failing")
+    };
     view! {
         <article class="check">
             <h3>{title}<span class=badge_class>{badge}</span></h3>

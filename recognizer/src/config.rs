@@ -28,7 +28,10 @@ impl Default for Config {
         Self {
             server: ServerConfig::default(),
             database: DatabaseConfig::default(),
-            storage: StorageConfig { local_dir: default_local_dir(), ..Default::default() },
+            storage: StorageConfig {
+                local_dir: default_local_dir(),
+                ..Default::default()
+            },
             runtime: RuntimeConfig::default(),
             models: ModelsConfig::default(),
             worker: WorkerConfig::default(),
@@ -43,11 +46,43 @@ pub struct ServerConfig {
     pub bind: String,
     /// The built web UI (index.html + WASM); served for every path outside /api.
     pub web_dir: PathBuf,
+    /// Unfinished uploads are spooled here (one file each) until every byte arrived.
+    pub upload_dir: PathBuf,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: u64,
+    pub session_ttl_secs: i64,
+    /// Mark the session cookie Secure (serve over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// The first administrator, created at start-up when no user exists yet. Without a password a
+    /// random one is generated and printed once.
+    pub initial_admin_email: String,
+    pub initial_admin_password: String,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), web_dir: "frontend/dist".into() }
+        let settings = backend::Settings::default();
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            web_dir: "frontend/dist".into(),
+            upload_dir: default_local_dir().with_file_name("uploads"),
+            max_upload_bytes: settings.max_upload_bytes,
+            session_ttl_secs: settings.session_ttl_secs,
+            secure_cookies: false,
+            initial_admin_email: "admin@localhost.localdomain".into(),
+            initial_admin_password: String::new(),
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn settings(&self) -> backend::Settings {
+        backend::Settings {
+            upload_dir: self.upload_dir.clone(),
+            max_upload_bytes: self.max_upload_bytes,
+            session_ttl_secs: self.session_ttl_secs,
+            secure_cookies: self.secure_cookies,
+        }
     }
 }
 
@@ -62,7 +97,10 @@ pub struct ModelsConfig {
 
 impl Default for ModelsConfig {
     fn default() -> Self {
-        Self { dir: cache_dir().join("models"), fetch_script: "models/fetch.py".into() }
+        Self {
+            dir: cache_dir().join("models"),
+            fetch_script: "models/fetch.py".into(),
+        }
     }
 }
 
@@ -75,7 +113,9 @@ pub fn cache_dir() -> PathBuf {
 }
 
 fn home() -> PathBuf {
-    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/var/lib/recognizer".into())
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/var/lib/recognizer".into())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,12 +135,19 @@ impl Config {
         match file {
             Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.into())),
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new("recognizer.toml").is_file() => figment = figment.merge(Toml::file_exact("recognizer.toml")),
+            None if Path::new("recognizer.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("recognizer.toml"))
+            }
             None => {}
         }
         // Only RECOGNIZER_<SECTION>__<KEY>: other RECOGNIZER_* variables (the scripts' own) are not config.
-        let env = Env::prefixed("RECOGNIZER_").filter(|key| key.as_str().contains("__")).split("__");
-        let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(describe(e)))?;
+        let env = Env::prefixed("RECOGNIZER_")
+            .filter(|key| key.as_str().contains("__"))
+            .split("__");
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Parse(describe(e)))?;
         config.validate()?;
         Ok(config)
     }
@@ -109,12 +156,25 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut errors = Vec::new();
         if self.server.bind.parse::<SocketAddr>().is_err() {
-            errors.push(format!("server.bind = {:?} is not an address like 127.0.0.1:8080", self.server.bind));
+            errors.push(format!(
+                "server.bind = {:?} is not an address like 127.0.0.1:8080",
+                self.server.bind
+            ));
         }
         let url = &self.database.url;
         // An empty URL is fine for commands without a database (models fetch); connecting says so.
-        if !url.is_empty() && !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            errors.push(format!("database.url must start with postgres:// (got {})", store::db::redact(url)));
+        if !url.is_empty() && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            errors.push(format!(
+                "database.url must start with postgres:// (got {})",
+                store::db::redact(url)
+            ));
+        }
+        if self.server.max_upload_bytes == 0 {
+            errors.push("server.max_upload_bytes must be at least 1".into());
+        }
+        if self.server.session_ttl_secs < 60 {
+            errors.push("server.session_ttl_secs must be at least 60".into());
         }
         if self.database.max_connections == 0 {
             errors.push("database.max_connections must be at least 1".into());
@@ -149,7 +209,11 @@ impl Config {
                 self.worker.lease_secs, self.worker.heartbeat_secs
             ));
         }
-        if errors.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(errors)) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(errors))
+        }
     }
 }
 
@@ -158,7 +222,12 @@ fn describe(errors: figment::Error) -> Vec<String> {
     errors
         .into_iter()
         .map(|e| {
-            let key = e.path.iter().map(|p| p.to_lowercase()).collect::<Vec<_>>().join(".");
+            let key = e
+                .path
+                .iter()
+                .map(|p| p.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(".");
             let origin = match &e.metadata {
                 Some(m) if m.name.contains("environment") => {
                     format!(" (from RECOGNIZER_{})", e.path.join("__").to_uppercase())
@@ -169,14 +238,21 @@ fn describe(errors: figment::Error) -> Vec<String> {
                 },
                 None => String::new(),
             };
-            if key.is_empty() { format!("{}{origin}", e.kind) } else { format!("{key}: {}{origin}", e.kind) }
+            if key.is_empty() {
+                format!("{}{origin}", e.kind)
+            } else {
+                format!("{key}: {}{origin}", e.kind)
+            }
         })
         .collect()
 }
 
 /// Default object directory: `$XDG_DATA_HOME/recognizer/objects` or `~/.local/share/recognizer/objects`.
 pub fn default_local_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| home().join(".local/share")).join("recognizer/objects")
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".local/share"))
+        .join("recognizer/objects")
 }
 
 #[cfg(test)]
@@ -191,7 +267,10 @@ mod tests {
     #[test]
     fn environment_overrides_the_file_which_overrides_defaults() {
         jail(|j| {
-            j.create_file("recognizer.toml", "[server]\nbind = \"0.0.0.0:9000\"\n[worker]\nconcurrency = 3\n")?;
+            j.create_file(
+                "recognizer.toml",
+                "[server]\nbind = \"0.0.0.0:9000\"\n[worker]\nconcurrency = 3\n",
+            )?;
             j.set_env("RECOGNIZER_WORKER__CONCURRENCY", "5");
             j.set_env("RECOGNIZER_STORAGE__S3__PATH_STYLE", "false");
             j.set_env("RECOGNIZER_CACHE", "/not/a/config/key"); // the scripts' own variable: ignored
@@ -199,7 +278,10 @@ mod tests {
             assert_eq!(c.server.bind, "0.0.0.0:9000");
             assert_eq!(c.worker.concurrency, 5);
             assert!(!c.storage.s3.path_style);
-            assert_eq!(c.worker.heartbeat_secs, WorkerConfig::default().heartbeat_secs);
+            assert_eq!(
+                c.worker.heartbeat_secs,
+                WorkerConfig::default().heartbeat_secs
+            );
             assert_eq!(c.models.dir, PathBuf::from("/not/a/config/key/models"));
             Ok(())
         });
@@ -213,7 +295,12 @@ mod tests {
             j.set_env("RECOGNIZER_RUNTIME__INTRA_THREADS", "0");
             j.set_env("RECOGNIZER_WORKER__LEASE_SECS", "1");
             let err = Config::load(None).unwrap_err().to_string();
-            for key in ["storage.s3.bucket", "storage.s3.secret_access_key", "runtime.intra_threads", "worker.lease_secs"] {
+            for key in [
+                "storage.s3.bucket",
+                "storage.s3.secret_access_key",
+                "runtime.intra_threads",
+                "worker.lease_secs",
+            ] {
                 assert!(err.contains(key), "{key} not named in:\n{err}");
             }
             Ok(())
@@ -225,7 +312,11 @@ mod tests {
         jail(|j| {
             j.set_env("RECOGNIZER_RUNTIME__EXECUTION_PROVIDER", "tpu");
             let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("runtime.execution_provider") && err.contains("RECOGNIZER_RUNTIME__EXECUTION_PROVIDER"), "{err}");
+            assert!(
+                err.contains("runtime.execution_provider")
+                    && err.contains("RECOGNIZER_RUNTIME__EXECUTION_PROVIDER"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "recognizer", version, about = "Self-hosted video analytics: pose, tracking, events, anonymization")]
+#[command(
+    name = "recognizer",
+    version,
+    about = "Self-hosted video analytics: pose, tracking, events, anonymization"
+)]
 struct Cli {
     /// TOML configuration file (default: ./recognizer.toml when present). Environment variables
     /// RECOGNIZER_<SECTION>__<KEY> override it, e.g. RECOGNIZER_DATABASE__URL.
@@ -45,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// User accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -69,6 +78,12 @@ enum ModelsCommand {
 }
 
 #[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an account (e.g. `recognizer users create --email a@b.c --admin`).
+    Create(commands::users::CreateArgs),
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Frames/s of decode, pose, pose + track on a video, and of the tracker alone.
     Pose(commands::bench::BenchArgs),
@@ -85,7 +100,10 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     commands::init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -98,17 +116,31 @@ fn main() -> ExitCode {
             Command::Serve => commands::serve::run(config, false).await,
             Command::Up => commands::serve::run(config, true).await,
             Command::Worker => commands::worker::run(config).await,
-            Command::Models { command: ModelsCommand::Fetch { only, required } } => {
-                commands::models::fetch(&config, &only, required).await
+            Command::Models {
+                command: ModelsCommand::Fetch { only, required },
+            } => commands::models::fetch(&config, &only, required).await,
+            Command::Models {
+                command: ModelsCommand::List,
+            } => commands::models::list(&config),
+            Command::Pose(args) => {
+                tokio::task::spawn_blocking(move || commands::pose::run(&config, args)).await?
             }
-            Command::Models { command: ModelsCommand::List } => commands::models::list(&config),
-            Command::Pose(args) => tokio::task::spawn_blocking(move || commands::pose::run(&config, args)).await?,
-            Command::Run { command } => tokio::task::spawn_blocking(move || commands::run_job::run(&config, command)).await?,
-            Command::Bench { command: BenchCommand::Pose(args) } => {
-                tokio::task::spawn_blocking(move || commands::bench::pose(&config, args)).await?
+            Command::Run { command } => {
+                tokio::task::spawn_blocking(move || commands::run_job::run(&config, command))
+                    .await?
             }
-            Command::Config { command: ConfigCommand::Check } => commands::check::run(&config).await,
-            Command::Config { command: ConfigCommand::Show } => commands::check::show(&config),
+            Command::Bench {
+                command: BenchCommand::Pose(args),
+            } => tokio::task::spawn_blocking(move || commands::bench::pose(&config, args)).await?,
+            Command::Users {
+                command: UsersCommand::Create(args),
+            } => commands::users::create(&config, args).await,
+            Command::Config {
+                command: ConfigCommand::Check,
+            } => commands::check::run(&config).await,
+            Command::Config {
+                command: ConfigCommand::Show,
+            } => commands::check::show(&config),
         }
     });
     match result {

@@ -36,7 +36,10 @@ fn configure(cmd: &mut std::process::Command, db_url: &str, port: u16, web_dir: 
         .env("RECOGNIZER_STORAGE__S3__ENDPOINT", &s3.endpoint)
         .env("RECOGNIZER_STORAGE__S3__BUCKET", &s3.bucket)
         .env("RECOGNIZER_STORAGE__S3__ACCESS_KEY_ID", &s3.access_key_id)
-        .env("RECOGNIZER_STORAGE__S3__SECRET_ACCESS_KEY", &s3.secret_access_key)
+        .env(
+            "RECOGNIZER_STORAGE__S3__SECRET_ACCESS_KEY",
+            &s3.secret_access_key,
+        )
         .env("RECOGNIZER_SERVER__BIND", format!("127.0.0.1:{port}"))
         .env("RECOGNIZER_SERVER__WEB_DIR", web_dir)
         .env("RECOGNIZER_WORKER__HEARTBEAT_SECS", "1")
@@ -49,7 +52,11 @@ async fn health_reports_every_component_and_follows_worker_liveness() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let web = tempfile::tempdir().unwrap();
-    std::fs::write(web.path().join("index.html"), "<!doctype html><title>app shell</title>").unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>app shell</title>",
+    )
+    .unwrap();
 
     let mut serve = recognizer(&["serve"]);
     configure(&mut serve, &url, port, web.path());
@@ -60,11 +67,26 @@ async fn health_reports_every_component_and_follows_worker_liveness() {
     assert_eq!(status, 503, "{h:?}");
     assert!(!h.healthy);
     assert!(h.database.ok, "{:?}", h.database);
-    assert!(h.storage.ok && h.storage.detail.contains("S3 bucket"), "{:?}", h.storage);
-    assert!(h.onnx_runtime.ok && h.onnx_runtime.detail.contains("1.31"), "{:?}", h.onnx_runtime);
-    assert!(!h.workers.ok && h.workers.detail.contains("recognizer worker"), "{:?}", h.workers);
+    assert!(
+        h.storage.ok && h.storage.detail.contains("S3 bucket"),
+        "{:?}",
+        h.storage
+    );
+    assert!(
+        h.onnx_runtime.ok && h.onnx_runtime.detail.contains("1.31"),
+        "{:?}",
+        h.onnx_runtime
+    );
+    assert!(
+        !h.workers.ok && h.workers.detail.contains("recognizer worker"),
+        "{:?}",
+        h.workers
+    );
     let names: Vec<_> = h.model_files.iter().map(|m| m.name.as_str()).collect();
-    assert!(names.contains(&"movenet-multipose") && names.contains(&"centerface"), "{names:?}");
+    assert!(
+        names.contains(&"movenet-multipose") && names.contains(&"centerface"),
+        "{names:?}"
+    );
 
     // A worker process starts: its heartbeat makes the platform healthy.
     let mut worker_cmd = recognizer(&["worker"]);
@@ -72,7 +94,11 @@ async fn health_reports_every_component_and_follows_worker_liveness() {
     let worker = Running::spawn(worker_cmd);
     let (status, h) = wait_for(&base, "a live worker", |(_, h)| h.workers.ok).await;
     assert_eq!(h.live_workers.len(), 1);
-    assert_eq!(status == 200, h.models.ok, "status follows the checks: {h:?}");
+    assert_eq!(
+        status == 200,
+        h.models.ok,
+        "status follows the checks: {h:?}"
+    );
 
     // It stops: it deregisters, and the check fails again.
     assert!(worker.terminate().success());
@@ -84,7 +110,11 @@ async fn health_reports_every_component_and_follows_worker_liveness() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("app shell"));
     let missing_api = reqwest::get(format!("{base}/api/nope")).await.unwrap();
-    assert_eq!(missing_api.status(), 404, "unknown API paths are 404, not the app shell");
+    assert_eq!(
+        missing_api.status(),
+        404,
+        "unknown API paths are 404, not the app shell"
+    );
 
     assert!(server.terminate().success());
 }

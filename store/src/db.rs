@@ -19,20 +19,42 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: String::new(), max_connections: 10, connect_timeout_secs: 10 }
+        Self {
+            url: String::new(),
+            max_connections: 10,
+            connect_timeout_secs: 10,
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("database.url is not a valid PostgreSQL URL ({0}); expected postgres://user:password@host:port/dbname")]
+    #[error(
+        "database.url is not a valid PostgreSQL URL ({0}); expected postgres://user:password@host:port/dbname"
+    )]
     BadUrl(String),
     #[error("cannot connect to the database at database.url ({url}): {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("applying database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Query(#[from] sqlx::Error),
+    #[error("job queue: {0}")]
+    Queue(String),
+}
+
+impl DbError {
+    /// A unique-constraint violation becomes `Conflict(message)`; anything else stays a query error.
+    pub fn conflict(e: sqlx::Error, message: impl Into<String>) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                DbError::Conflict(message.into())
+            }
+            _ => DbError::Query(e),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -45,15 +67,25 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 impl Database {
     /// Connects (bounded by `connect_timeout_secs`) and applies pending migrations.
     pub async fn connect(config: &DatabaseConfig) -> Result<Self, DbError> {
-        let options: PgConnectOptions = config.url.parse().map_err(|e: sqlx::Error| DbError::BadUrl(e.to_string()))?;
+        let options: PgConnectOptions = config
+            .url
+            .parse()
+            .map_err(|e: sqlx::Error| DbError::BadUrl(e.to_string()))?;
         let options = options.log_statements(tracing::log::LevelFilter::Debug);
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(Duration::from_secs(config.connect_timeout_secs))
             .connect_with(options)
             .await
-            .map_err(|source| DbError::Connect { url: redact(&config.url), source })?;
+            .map_err(|source| DbError::Connect {
+                url: redact(&config.url),
+                source,
+            })?;
         MIGRATOR.run(&pool).await?;
+        // The queue's own tables (schema `apalis`, its own migration history).
+        apalis_postgres::PostgresStorage::setup(&pool)
+            .await
+            .map_err(|e| DbError::Queue(e.to_string()))?;
         Ok(Self { pool })
     }
 
@@ -63,7 +95,12 @@ impl Database {
     }
 
     /// Records that a worker is alive (insert or refresh its heartbeat).
-    pub async fn heartbeat(&self, worker_id: &str, hostname: &str, kinds: &[String]) -> Result<(), DbError> {
+    pub async fn heartbeat(
+        &self,
+        worker_id: &str,
+        hostname: &str,
+        kinds: &[String],
+    ) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO workers (id, hostname, kinds, started_at, heartbeat_at) VALUES ($1, $2, $3, now(), now())
              ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), hostname = EXCLUDED.hostname, kinds = EXCLUDED.kinds",
@@ -88,7 +125,10 @@ impl Database {
     }
 
     pub async fn remove_worker(&self, worker_id: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM workers WHERE id = $1").bind(worker_id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM workers WHERE id = $1")
+            .bind(worker_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }
@@ -111,7 +151,10 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://u:secret@h:5432/d"), "postgres://u:***@h:5432/d");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
     }
 }

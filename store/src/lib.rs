@@ -1,9 +1,17 @@
 //! Shared persistence for the backend and the workers: PostgreSQL (sqlx, migrations applied at
-//! start-up) and object storage (an S3 bucket or a local directory, behind one type).
+//! start-up, the apalis job queue) and object storage (an S3 bucket or a local directory, behind
+//! one type). Every query that returns project data takes the project ids the caller may see.
 
 pub mod db;
+pub mod jobs;
 pub mod objects;
+pub mod projects;
 pub mod testing;
+pub mod users;
+pub mod videos;
 
 pub use db::{Database, DatabaseConfig, DbError};
+pub use jobs::{Claim, JobFilter, NewArtifact, NewJob, ProgressUpdate, QUEUE, QueuedJob};
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};
+pub use users::SessionUser;
+pub use videos::{NewVideo, VideoObjects};

@@ -13,7 +13,9 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
-use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart};
+use object_store::{
+    ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -69,14 +71,22 @@ pub enum StorageError {
     LocalDir { dir: PathBuf, reason: String },
     #[error("storage.s3 is misconfigured: {0}")]
     S3Config(String),
-    #[error("object storage at {backend} is not usable (check storage.s3.endpoint, bucket and credentials): {source}")]
-    Unreachable { backend: String, source: object_store::Error },
+    #[error(
+        "object storage at {backend} is not usable (check storage.s3.endpoint, bucket and credentials): {source}"
+    )]
+    Unreachable {
+        backend: String,
+        source: object_store::Error,
+    },
     #[error("object {key} does not exist")]
     NotFound { key: String },
     #[error("invalid object key {key:?}: {reason}")]
     BadKey { key: String, reason: String },
     #[error("object storage error on {key}: {source}")]
-    Io { key: String, source: object_store::Error },
+    Io {
+        key: String,
+        source: object_store::Error,
+    },
 }
 
 /// Object storage shared by the backend and workers. Cheap to clone.
@@ -100,13 +110,21 @@ impl ObjectStorage {
     }
 
     pub fn local(dir: &std::path::Path) -> Result<Self, StorageError> {
-        let bad = |reason: String| StorageError::LocalDir { dir: dir.to_path_buf(), reason };
+        let bad = |reason: String| StorageError::LocalDir {
+            dir: dir.to_path_buf(),
+            reason,
+        };
         if dir.as_os_str().is_empty() {
             return Err(bad("it is empty; set a directory".into()));
         }
         std::fs::create_dir_all(dir).map_err(|e| bad(e.to_string()))?;
-        let store = LocalFileSystem::new_with_prefix(dir).map_err(|e| bad(e.to_string()))?.with_automatic_cleanup(true);
-        Ok(Self { inner: Arc::new(store), description: format!("local directory {}", dir.display()) })
+        let store = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| bad(e.to_string()))?
+            .with_automatic_cleanup(true);
+        Ok(Self {
+            inner: Arc::new(store),
+            description: format!("local directory {}", dir.display()),
+        })
     }
 
     pub fn s3(config: &S3Config) -> Result<Self, StorageError> {
@@ -118,7 +136,11 @@ impl ObjectStorage {
             .with_connect_timeout(timeout.min(Duration::from_secs(5)))
             .with_timeout(Duration::from_secs(300))
             .with_allow_http(config.endpoint.starts_with("http://"));
-        let retry = RetryConfig { max_retries: 3, retry_timeout: timeout, ..Default::default() };
+        let retry = RetryConfig {
+            max_retries: 3,
+            retry_timeout: timeout,
+            ..Default::default()
+        };
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
@@ -129,11 +151,22 @@ impl ObjectStorage {
             builder = builder.with_endpoint(&config.endpoint);
         }
         if !config.access_key_id.is_empty() {
-            builder = builder.with_access_key_id(&config.access_key_id).with_secret_access_key(&config.secret_access_key);
+            builder = builder
+                .with_access_key_id(&config.access_key_id)
+                .with_secret_access_key(&config.secret_access_key);
         }
-        let store = builder.build().map_err(|e| StorageError::S3Config(e.to_string()))?;
-        let where_ = if config.endpoint.is_empty() { "AWS".to_string() } else { config.endpoint.clone() };
-        Ok(Self { inner: Arc::new(store), description: format!("S3 bucket {} at {where_}", config.bucket) })
+        let store = builder
+            .build()
+            .map_err(|e| StorageError::S3Config(e.to_string()))?;
+        let where_ = if config.endpoint.is_empty() {
+            "AWS".to_string()
+        } else {
+            config.endpoint.clone()
+        };
+        Ok(Self {
+            inner: Arc::new(store),
+            description: format!("S3 bucket {} at {where_}", config.bucket),
+        })
     }
 
     /// e.g. "local directory /var/lib/recognizer/objects".
@@ -143,7 +176,10 @@ impl ObjectStorage {
 
     pub async fn put(&self, key: &str, data: impl Into<Bytes>) -> Result<(), StorageError> {
         let k = parse_key(key)?;
-        self.inner.put(&k, PutPayload::from_bytes(data.into())).await.map_err(|e| io(key, e))?;
+        self.inner
+            .put(&k, PutPayload::from_bytes(data.into()))
+            .await
+            .map_err(|e| io(key, e))?;
         Ok(())
     }
 
@@ -165,7 +201,10 @@ impl ObjectStorage {
                     let _ = writer.abort().await;
                     return Err(StorageError::Io {
                         key: key.into(),
-                        source: object_store::Error::Generic { store: "upload", source: e.to_string().into() },
+                        source: object_store::Error::Generic {
+                            store: "upload",
+                            source: e.to_string().into(),
+                        },
                     });
                 }
             };
@@ -197,6 +236,26 @@ impl ObjectStorage {
         Ok((size, result.into_stream().map_err(move |e| io(&owned, e))))
     }
 
+    /// Bytes `start..end` of the object as a stream (HTTP Range requests, video seeking).
+    pub async fn get_range_stream(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<impl Stream<Item = Result<Bytes, StorageError>> + use<>, StorageError> {
+        let k = parse_key(key)?;
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::Bounded(range)),
+            ..Default::default()
+        };
+        let result = self
+            .inner
+            .get_opts(&k, options)
+            .await
+            .map_err(|e| io(key, e))?;
+        let owned = key.to_string();
+        Ok(result.into_stream().map_err(move |e| io(&owned, e)))
+    }
+
     pub async fn size(&self, key: &str) -> Result<u64, StorageError> {
         let k = parse_key(key)?;
         Ok(self.inner.head(&k).await.map_err(|e| io(key, e))?.size)
@@ -212,7 +271,11 @@ impl ObjectStorage {
 
     /// Keys under `prefix` (recursively), sorted.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
-        let p = if prefix.is_empty() { None } else { Some(parse_key(prefix)?) };
+        let p = if prefix.is_empty() {
+            None
+        } else {
+            Some(parse_key(prefix)?)
+        };
         let mut keys: Vec<String> = self
             .inner
             .list(p.as_ref())
@@ -229,7 +292,10 @@ impl ObjectStorage {
         let key = format!("_health/probe-{}", uuid::Uuid::new_v4());
         let payload = Bytes::from_static(b"recognizer storage probe");
         let unreachable = |e: StorageError| match e {
-            StorageError::Io { source, .. } => StorageError::Unreachable { backend: self.description.clone(), source },
+            StorageError::Io { source, .. } => StorageError::Unreachable {
+                backend: self.description.clone(),
+                source,
+            },
             other => other,
         };
         self.put(&key, payload.clone()).await.map_err(unreachable)?;
@@ -238,7 +304,10 @@ impl ObjectStorage {
         if back != payload {
             return Err(StorageError::Unreachable {
                 backend: self.description.clone(),
-                source: object_store::Error::Generic { store: "probe", source: "read back different bytes".into() },
+                source: object_store::Error::Generic {
+                    store: "probe",
+                    source: "read back different bytes".into(),
+                },
             });
         }
         Ok(())
@@ -247,14 +316,23 @@ impl ObjectStorage {
 
 fn parse_key(key: &str) -> Result<Key, StorageError> {
     if key.split('/').any(|part| part == ".." || part == ".") {
-        return Err(StorageError::BadKey { key: key.into(), reason: "relative path segments are not allowed".into() });
+        return Err(StorageError::BadKey {
+            key: key.into(),
+            reason: "relative path segments are not allowed".into(),
+        });
     }
-    Key::parse(key).map_err(|e| StorageError::BadKey { key: key.into(), reason: e.to_string() })
+    Key::parse(key).map_err(|e| StorageError::BadKey {
+        key: key.into(),
+        reason: e.to_string(),
+    })
 }
 
 fn io(key: &str, source: object_store::Error) -> StorageError {
     match source {
         object_store::Error::NotFound { .. } => StorageError::NotFound { key: key.into() },
-        source => StorageError::Io { key: key.into(), source },
+        source => StorageError::Io {
+            key: key.into(),
+            source,
+        },
     }
 }

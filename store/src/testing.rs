@@ -13,18 +13,31 @@ fn required(var: &str) -> String {
 pub async fn fresh_database() -> (Database, String) {
     let admin = required("RECOGNIZER_TEST_PG_URL");
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin).await.expect("connect to the test cluster");
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .expect("connect to the test cluster");
     // `name` is generated above from hex digits only.
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.expect("create test database");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("create test database");
     pool.close().await;
     let url = database_url(&admin, &name);
-    let db = Database::connect(&DatabaseConfig { url: url.clone(), ..Default::default() }).await.expect("migrate");
+    let db = Database::connect(&DatabaseConfig {
+        url: url.clone(),
+        ..Default::default()
+    })
+    .await
+    .expect("migrate");
     (db, url)
 }
 
 /// The admin URL with its database name replaced.
 pub fn database_url(admin: &str, name: &str) -> String {
-    let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin);
+    let base = admin
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap_or(admin);
     format!("{base}/{name}")
 }
 

@@ -11,16 +11,37 @@ async fn migrations_create_the_platform_tables_and_are_idempotent() {
             .await
             .unwrap();
     let tables: Vec<&str> = tables.iter().map(|(t,)| t.as_str()).collect();
-    for t in ["artifacts", "jobs", "memberships", "projects", "users", "videos", "workers"] {
+    for t in [
+        "artifacts",
+        "jobs",
+        "memberships",
+        "projects",
+        "users",
+        "videos",
+        "workers",
+    ] {
         assert!(tables.contains(&t), "table {t} missing: {tables:?}");
     }
-    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations")).unwrap().count() as i64;
-    let applied: (i64,) = sqlx::query_as("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&db.pool).await.unwrap();
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
+        .unwrap()
+        .count() as i64;
+    let applied: (i64,) = sqlx::query_as("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(applied.0, files);
 
     // connecting again (a restart) applies nothing new and does not fail
-    let again = Database::connect(&DatabaseConfig { url, ..Default::default() }).await.unwrap();
-    let applied_again: (i64,) = sqlx::query_as("SELECT count(*) FROM _sqlx_migrations").fetch_one(&again.pool).await.unwrap();
+    let again = Database::connect(&DatabaseConfig {
+        url,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let applied_again: (i64,) = sqlx::query_as("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&again.pool)
+        .await
+        .unwrap();
     assert_eq!(applied_again.0, files);
 }
 
@@ -35,7 +56,9 @@ async fn the_schema_rejects_inconsistent_rows() {
         .await;
     assert!(orphan.is_err());
     // job status is one of the known states
-    let bad = sqlx::query("SELECT 'exploded'::job_status").execute(&db.pool).await;
+    let bad = sqlx::query("SELECT 'exploded'::job_status")
+        .execute(&db.pool)
+        .await;
     assert!(bad.is_err());
 }
 
@@ -46,10 +69,22 @@ async fn heartbeats_make_workers_live_and_deregistering_removes_them() {
     assert!(db.live_workers(lease).await.unwrap().is_empty());
     db.heartbeat("w1", "host", &[]).await.unwrap();
     db.heartbeat("w1", "host", &[]).await.unwrap();
-    assert_eq!(db.live_workers(lease).await.unwrap(), vec!["w1".to_string()]);
-    sqlx::query("UPDATE workers SET heartbeat_at = now() - interval '1 minute'").execute(&db.pool).await.unwrap();
-    assert!(db.live_workers(lease).await.unwrap().is_empty(), "an expired heartbeat is not alive");
+    assert_eq!(
+        db.live_workers(lease).await.unwrap(),
+        vec!["w1".to_string()]
+    );
+    sqlx::query("UPDATE workers SET heartbeat_at = now() - interval '1 minute'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert!(
+        db.live_workers(lease).await.unwrap().is_empty(),
+        "an expired heartbeat is not alive"
+    );
     db.remove_worker("w1").await.unwrap();
-    let count: (i64,) = sqlx::query_as("SELECT count(*) FROM workers").fetch_one(&db.pool).await.unwrap();
+    let count: (i64,) = sqlx::query_as("SELECT count(*) FROM workers")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(count.0, 0);
 }

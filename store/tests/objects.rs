@@ -11,16 +11,34 @@ async fn round_trip(storage: ObjectStorage) {
 
     // small put / get / overwrite
     let key = format!("{prefix}/a/small.txt");
-    storage.put(&key, Bytes::from_static(b"hello")).await.unwrap();
-    assert_eq!(storage.get(&key).await.unwrap(), Bytes::from_static(b"hello"));
-    storage.put(&key, Bytes::from_static(b"hello again")).await.unwrap();
-    assert_eq!(storage.get(&key).await.unwrap(), Bytes::from_static(b"hello again"));
+    storage
+        .put(&key, Bytes::from_static(b"hello"))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.get(&key).await.unwrap(),
+        Bytes::from_static(b"hello")
+    );
+    storage
+        .put(&key, Bytes::from_static(b"hello again"))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.get(&key).await.unwrap(),
+        Bytes::from_static(b"hello again")
+    );
     assert_eq!(storage.size(&key).await.unwrap(), 11);
 
     // a 24 MB object streamed in uneven chunks: a multipart upload of several parts
     let big_key = format!("{prefix}/b/big.bin");
     let chunks: Vec<Bytes> = (0..24u32)
-        .map(|i| Bytes::from((0..1_000_003u32).map(|j| (j.wrapping_mul(31).wrapping_add(i * 7) % 251) as u8).collect::<Vec<_>>()))
+        .map(|i| {
+            Bytes::from(
+                (0..1_000_003u32)
+                    .map(|j| (j.wrapping_mul(31).wrapping_add(i * 7) % 251) as u8)
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     let expected_len: usize = chunks.iter().map(|c| c.len()).sum();
     let mut hasher = Sha256::new();
@@ -44,7 +62,10 @@ async fn round_trip(storage: ObjectStorage) {
     assert_eq!(hex::encode(streamed.finalize()), expected_sha);
 
     // listing is recursive and sorted
-    assert_eq!(storage.list(&prefix).await.unwrap(), vec![format!("{prefix}/a/small.txt"), big_key.clone()]);
+    assert_eq!(
+        storage.list(&prefix).await.unwrap(),
+        vec![format!("{prefix}/a/small.txt"), big_key.clone()]
+    );
 
     // a stream that fails midway leaves nothing under its key
     let broken_key = format!("{prefix}/c/broken.bin");
@@ -53,24 +74,42 @@ async fn round_trip(storage: ObjectStorage) {
         Err(std::io::Error::other("connection dropped")),
     ]);
     assert!(storage.put_stream(&broken_key, broken).await.is_err());
-    assert!(matches!(storage.get(&broken_key).await, Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        storage.get(&broken_key).await,
+        Err(StorageError::NotFound { .. })
+    ));
 
     // delete; deleting twice is fine; reading a deleted key is NotFound
     storage.delete(&key).await.unwrap();
     storage.delete(&key).await.unwrap();
-    assert!(matches!(storage.get(&key).await, Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        storage.get(&key).await,
+        Err(StorageError::NotFound { .. })
+    ));
     storage.delete(&big_key).await.unwrap();
     assert!(storage.list(&prefix).await.unwrap().is_empty());
 
     // keys that try to climb out are refused
-    assert!(matches!(storage.put("../escape", Bytes::new()).await, Err(StorageError::BadKey { .. })));
-    assert!(matches!(storage.get("a/../../etc/passwd").await, Err(StorageError::BadKey { .. })));
+    assert!(matches!(
+        storage.put("../escape", Bytes::new()).await,
+        Err(StorageError::BadKey { .. })
+    ));
+    assert!(matches!(
+        storage.get("a/../../etc/passwd").await,
+        Err(StorageError::BadKey { .. })
+    ));
 
     storage.probe().await.unwrap();
 }
 
 fn uuid_like() -> String {
-    format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
 }
 
 #[tokio::test]
@@ -89,7 +128,11 @@ async fn s3_server_round_trip() {
 
 #[tokio::test]
 async fn unreachable_s3_fails_fast_with_a_clear_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed once dropped
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // closed once dropped
     let config = store::S3Config {
         endpoint: format!("http://127.0.0.1:{port}"),
         bucket: "nowhere".into(),
@@ -97,8 +140,16 @@ async fn unreachable_s3_fails_fast_with_a_clear_error() {
         ..Default::default()
     };
     let started = std::time::Instant::now();
-    let err = ObjectStorage::s3(&config).unwrap().probe().await.unwrap_err();
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "took {:?}", started.elapsed());
+    let err = ObjectStorage::s3(&config)
+        .unwrap()
+        .probe()
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(matches!(err, StorageError::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains("storage.s3.endpoint"), "{err}");
 }

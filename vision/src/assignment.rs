@@ -17,12 +17,24 @@ pub fn assign(cost: &[Vec<f32>], gate: f32) -> Vec<(usize, usize)> {
     let forbidden = (SCALE as i64 + 1) * (rows.min(cols) as i64 + 1);
     let value = |r: usize, c: usize| {
         let v = cost[r][c];
-        if v.is_finite() && v <= gate { (f64::from(v) * SCALE).round() as i64 } else { forbidden }
+        if v.is_finite() && v <= gate {
+            (f64::from(v) * SCALE).round() as i64
+        } else {
+            forbidden
+        }
     };
     // kuhn_munkres needs rows ≤ columns.
     let transpose = rows > cols;
-    let (n, m) = if transpose { (cols, rows) } else { (rows, cols) };
-    let matrix = Matrix::from_fn(n, m, |(i, j)| if transpose { value(j, i) } else { value(i, j) });
+    let (n, m) = if transpose {
+        (cols, rows)
+    } else {
+        (rows, cols)
+    };
+    let matrix = Matrix::from_fn(
+        n,
+        m,
+        |(i, j)| if transpose { value(j, i) } else { value(i, j) },
+    );
     let (_, assignment) = kuhn_munkres_min(&matrix);
     let mut pairs: Vec<(usize, usize)> = assignment
         .into_iter()
@@ -46,7 +58,10 @@ mod tests {
         let cost = vec![vec![0.1, 0.9], vec![0.2, 0.95]];
         assert_eq!(assign(&cost, 0.5), vec![(0, 0)]);
         // rectangular both ways
-        assert_eq!(assign(&[vec![0.3], vec![0.1], vec![0.2]], 0.5), vec![(1, 0)]);
+        assert_eq!(
+            assign(&[vec![0.3], vec![0.1], vec![0.2]], 0.5),
+            vec![(1, 0)]
+        );
         assert_eq!(assign(&[vec![0.3, 0.1, 0.2]], 0.5), vec![(0, 1)]);
         assert!(assign(&[], 0.5).is_empty());
         // more matches beat a lower total: (0,1),(1,0) = 0.8 rather than (0,0) alone = 0.1

@@ -46,10 +46,18 @@ pub enum CatalogError {
     Manifest(#[from] toml::de::Error),
     #[error("model {name} is not in the cache ({path}); run `recognizer models fetch`")]
     NotFetched { name: String, path: PathBuf },
-    #[error("model file {path} cannot be loaded by ONNX Runtime: {reason}; delete it and run `recognizer models fetch`")]
+    #[error(
+        "model file {path} cannot be loaded by ONNX Runtime: {reason}; delete it and run `recognizer models fetch`"
+    )]
     Unloadable { path: PathBuf, reason: String },
-    #[error("model file {path} has {found}, the manifest expects {expected}; delete it and run `recognizer models fetch`")]
-    WrongSignature { path: PathBuf, expected: String, found: String },
+    #[error(
+        "model file {path} has {found}, the manifest expects {expected}; delete it and run `recognizer models fetch`"
+    )]
+    WrongSignature {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,7 +84,10 @@ pub struct Catalog {
 impl Catalog {
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, CatalogError> {
         let manifest: Manifest = toml::from_str(MANIFEST)?;
-        Ok(Self { dir: dir.into(), models: manifest.model })
+        Ok(Self {
+            dir: dir.into(),
+            models: manifest.model,
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&ModelSpec> {
@@ -89,17 +100,34 @@ impl Catalog {
 
     /// The path of a fetched model, or an error telling the user how to fetch it.
     pub fn require(&self, name: &str) -> Result<PathBuf, CatalogError> {
-        let spec = self.get(name).expect("model names come from code that matches the manifest");
+        let spec = self
+            .get(name)
+            .expect("model names come from code that matches the manifest");
         let path = self.path_of(spec);
-        if path.is_file() { Ok(path) } else { Err(CatalogError::NotFetched { name: name.into(), path }) }
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(CatalogError::NotFetched {
+                name: name.into(),
+                path,
+            })
+        }
     }
 
     pub fn status(&self) -> Vec<ModelStatus> {
         self.models
             .iter()
             .map(|m| {
-                let bytes = std::fs::metadata(self.path_of(m)).ok().filter(|md| md.is_file()).map(|md| md.len());
-                ModelStatus { name: m.name.clone(), required: m.required, present: bytes.is_some(), bytes }
+                let bytes = std::fs::metadata(self.path_of(m))
+                    .ok()
+                    .filter(|md| md.is_file())
+                    .map(|md| md.len());
+                ModelStatus {
+                    name: m.name.clone(),
+                    required: m.required,
+                    present: bytes.is_some(),
+                    bytes,
+                }
             })
             .collect()
     }
@@ -108,19 +136,33 @@ impl Catalog {
     pub fn verify(&self, runtime: &Runtime, spec: &ModelSpec) -> Result<(), CatalogError> {
         let path = self.path_of(spec);
         if !path.is_file() {
-            return Err(CatalogError::NotFetched { name: spec.name.clone(), path });
+            return Err(CatalogError::NotFetched {
+                name: spec.name.clone(),
+                path,
+            });
         }
         let session = runtime
             .session(&path)
-            .map_err(|e| CatalogError::Unloadable { path: path.clone(), reason: e.to_string() })?;
+            .map_err(|e| CatalogError::Unloadable {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
         // Outputs are read by name, so their order does not matter.
         let names = |inputs: Vec<String>, mut outputs: Vec<String>| {
             outputs.sort();
             (inputs, outputs)
         };
         let found = names(
-            session.inputs().iter().map(|o| o.name().to_string()).collect(),
-            session.outputs().iter().map(|o| o.name().to_string()).collect(),
+            session
+                .inputs()
+                .iter()
+                .map(|o| o.name().to_string())
+                .collect(),
+            session
+                .outputs()
+                .iter()
+                .map(|o| o.name().to_string())
+                .collect(),
         );
         let expected = names(
             spec.inputs.iter().map(|t| t.name.clone()).collect(),
@@ -163,6 +205,11 @@ mod tests {
         assert!(err.contains("recognizer models fetch"), "{err}");
         assert!(catalog.status().iter().all(|s| !s.present));
         std::fs::write(dir.path().join("centerface.onnx"), b"x").unwrap();
-        assert!(catalog.status().iter().any(|s| s.name == "centerface" && s.present && s.bytes == Some(1)));
+        assert!(
+            catalog
+                .status()
+                .iter()
+                .any(|s| s.name == "centerface" && s.present && s.bytes == Some(1))
+        );
     }
 }

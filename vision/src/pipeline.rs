@@ -65,8 +65,19 @@ pub struct PosePipeline {
 }
 
 impl PosePipeline {
-    pub fn new(runtime: &Runtime, catalog: &Catalog, config: PoseConfig) -> Result<Self, ModelError> {
-        let movenet = MoveNet::new(runtime, catalog, MoveNetConfig { input_size: config.input_size, min_score: config.min_person_score })?;
+    pub fn new(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: PoseConfig,
+    ) -> Result<Self, ModelError> {
+        let movenet = MoveNet::new(
+            runtime,
+            catalog,
+            MoveNetConfig {
+                input_size: config.input_size,
+                min_score: config.min_person_score,
+            },
+        )?;
         Ok(Self {
             movenet,
             tracker: ByteTracker::new(config.tracker.clone()),
@@ -109,14 +120,25 @@ impl PosePipeline {
 
     pub fn process(&mut self, frame: &Frame) -> Result<PoseOutput, ModelError> {
         let mut persons = self.detect(&frame.image)?;
-        let detections: Vec<Detection> = persons.iter().map(|p| Detection { bbox: p.bbox, score: p.confidence }).collect();
+        let detections: Vec<Detection> = persons
+            .iter()
+            .map(|p| Detection {
+                bbox: p.bbox,
+                score: p.confidence,
+            })
+            .collect();
         for tracked in self.tracker.update(&detections) {
             persons[tracked.detection].track_id = Some(tracked.track_id);
         }
         let motion = self.scorer.update(frame.timestamp, &persons);
         let (w, h) = frame.image.dimensions();
         Ok(PoseOutput {
-            poses: FramePoses { frame_number: frame.number, timestamp: frame.timestamp, persons, frame_shape: (h, w, 3) },
+            poses: FramePoses {
+                frame_number: frame.number,
+                timestamp: frame.timestamp,
+                persons,
+                frame_shape: (h, w, 3),
+            },
             motion,
         })
     }

@@ -4,15 +4,43 @@ use serde::{Deserialize, Serialize};
 
 /// COCO keypoint order.
 pub const KEYPOINT_NAMES: [&str; 17] = [
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
-    "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
     "right_ankle",
 ];
 
 /// Limbs drawn between keypoints (COCO skeleton).
 pub const SKELETON: [(usize, usize); 16] = [
-    (0, 1), (0, 2), (1, 3), (2, 4), (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12), (11, 13),
-    (13, 15), (12, 14), (14, 16),
+    (0, 1),
+    (0, 2),
+    (1, 3),
+    (2, 4),
+    (5, 6),
+    (5, 7),
+    (7, 9),
+    (6, 8),
+    (8, 10),
+    (5, 11),
+    (6, 12),
+    (11, 12),
+    (11, 13),
+    (13, 15),
+    (12, 14),
+    (14, 16),
 ];
 
 /// An axis-aligned box in pixels: x1, y1, x2, y2.
@@ -56,7 +84,10 @@ pub fn nms(boxes: &[BBox], scores: &[f32], iou_threshold: f32) -> Vec<usize> {
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let mut keep: Vec<usize> = Vec::new();
     for i in order {
-        if keep.iter().all(|&k| iou(&boxes[k], &boxes[i]) <= iou_threshold) {
+        if keep
+            .iter()
+            .all(|&k| iou(&boxes[k], &boxes[i]) <= iou_threshold)
+        {
             keep.push(i);
         }
     }

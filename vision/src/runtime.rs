@@ -31,7 +31,11 @@ pub struct RuntimeConfig {
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { execution_provider: ExecutionProvider::Cpu, library: None, intra_threads: 2 }
+        Self {
+            execution_provider: ExecutionProvider::Cpu,
+            library: None,
+            intra_threads: 2,
+        }
     }
 }
 
@@ -44,7 +48,9 @@ pub enum RuntimeError {
          (`make run` installs it under ~/.cache/recognizer/tools)"
     )]
     NotConfigured,
-    #[error("ONNX Runtime library {0} does not exist (runtime.library / ORT_DYLIB_PATH); run `scripts/setup.sh` to install it")]
+    #[error(
+        "ONNX Runtime library {0} does not exist (runtime.library / ORT_DYLIB_PATH); run `scripts/setup.sh` to install it"
+    )]
     Missing(PathBuf),
     #[error("cannot load ONNX Runtime from {path}: {reason}")]
     Load { path: PathBuf, reason: String },
@@ -68,15 +74,26 @@ impl Runtime {
             return Ok(rt);
         }
         let library = resolve_library(config)?;
-        let builder = ort::init_from(&library)
-            .map_err(|e| RuntimeError::Load { path: library.clone(), reason: e.to_string() })?;
-        let environment = builder
-            .with_name("recognizer")
-            .build()
-            .map_err(|e| RuntimeError::Load { path: library.clone(), reason: e.to_string() })?;
+        let builder = ort::init_from(&library).map_err(|e| RuntimeError::Load {
+            path: library.clone(),
+            reason: e.to_string(),
+        })?;
+        let environment =
+            builder
+                .with_name("recognizer")
+                .build()
+                .map_err(|e| RuntimeError::Load {
+                    path: library.clone(),
+                    reason: e.to_string(),
+                })?;
         let version = library_version(&library).unwrap_or_else(|| "unknown".into());
         tracing::info!(%version, library = %library.display(), "ONNX Runtime loaded");
-        Ok(RUNTIME.get_or_init(|| Runtime { environment, library, version, config: config.clone() }))
+        Ok(RUNTIME.get_or_init(|| Runtime {
+            environment,
+            library,
+            version,
+            config: config.clone(),
+        }))
     }
 
     /// A session for one model: intra-op threads as configured, spinning off (it only burns CPU
@@ -84,7 +101,10 @@ impl Runtime {
     pub fn session(&self, path: &Path) -> Result<ort::session::Session, RuntimeError> {
         use ort::ep::ExecutionProvider as _;
         use ort::session::builder::GraphOptimizationLevel;
-        let fail = |e: ort::Error| RuntimeError::Session { path: path.to_path_buf(), reason: e.to_string() };
+        let fail = |e: ort::Error| RuntimeError::Session {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
         if !path.is_file() {
             return Err(RuntimeError::Session {
                 path: path.to_path_buf(),
@@ -106,7 +126,9 @@ impl Runtime {
         if self.config.execution_provider == ExecutionProvider::Cuda {
             match ort::ep::CUDA::default().register(&mut builder) {
                 Ok(()) => tracing::info!(model = %path.display(), "using CUDA"),
-                Err(e) => tracing::warn!(model = %path.display(), error = %e, "CUDA is not usable here; running on the CPU"),
+                Err(e) => {
+                    tracing::warn!(model = %path.display(), error = %e, "CUDA is not usable here; running on the CPU")
+                }
             }
         }
         builder.commit_from_file(path).map_err(fail)
@@ -121,7 +143,9 @@ impl Runtime {
 fn resolve_library(config: &RuntimeConfig) -> Result<PathBuf, RuntimeError> {
     let path = match &config.library {
         Some(p) if !p.as_os_str().is_empty() => p.clone(),
-        _ => std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from).ok_or(RuntimeError::NotConfigured)?,
+        _ => std::env::var_os("ORT_DYLIB_PATH")
+            .map(PathBuf::from)
+            .ok_or(RuntimeError::NotConfigured)?,
     };
     if !Path::new(&path).is_file() {
         return Err(RuntimeError::Missing(path));
@@ -143,7 +167,11 @@ fn library_version(path: &Path) -> Option<String> {
             return None;
         }
         let version = ((*base).GetVersionString)();
-        (!version.is_null()).then(|| std::ffi::CStr::from_ptr(version).to_string_lossy().into_owned())
+        (!version.is_null()).then(|| {
+            std::ffi::CStr::from_ptr(version)
+                .to_string_lossy()
+                .into_owned()
+        })
     }
 }
 
@@ -153,8 +181,14 @@ mod tests {
 
     #[test]
     fn a_missing_library_is_a_clear_error() {
-        let config = RuntimeConfig { library: Some("/nonexistent/libonnxruntime.so".into()), ..Default::default() };
+        let config = RuntimeConfig {
+            library: Some("/nonexistent/libonnxruntime.so".into()),
+            ..Default::default()
+        };
         let err = resolve_library(&config).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/libonnxruntime.so"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/libonnxruntime.so"),
+            "{err}"
+        );
     }
 }

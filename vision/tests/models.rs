@@ -13,30 +13,61 @@ use vision::pose::iou;
 #[test]
 fn movenet_and_nanodet_find_the_same_pedestrians() {
     let frame = models::frame(&common::data("vtest.avi"), 100);
-    let mut movenet = MoveNet::new(models::runtime(), &models::catalog(), MoveNetConfig::default()).unwrap();
+    let mut movenet = MoveNet::new(
+        models::runtime(),
+        &models::catalog(),
+        MoveNetConfig::default(),
+    )
+    .unwrap();
     let people = movenet.detect(&frame).unwrap();
     assert!(people.len() >= 5, "{} people", people.len());
     for p in &people {
         let h = p.bbox[3] - p.bbox[1];
-        assert!((30.0..130.0).contains(&h), "pedestrians here are 35-110 px tall: {:?}", p.bbox);
+        assert!(
+            (30.0..130.0).contains(&h),
+            "pedestrians here are 35-110 px tall: {:?}",
+            p.bbox
+        );
         // most confident keypoints fall inside (a slightly enlarged) box
         let inside = p.keypoints.iter().filter(|k| k[2] > 0.3).filter(|k| {
-            k[0] >= p.bbox[0] - 5.0 && k[0] <= p.bbox[2] + 5.0 && k[1] >= p.bbox[1] - 5.0 && k[1] <= p.bbox[3] + 5.0
+            k[0] >= p.bbox[0] - 5.0
+                && k[0] <= p.bbox[2] + 5.0
+                && k[1] >= p.bbox[1] - 5.0
+                && k[1] <= p.bbox[3] + 5.0
         });
         assert!(inside.count() >= 5, "{p:?}");
     }
-    let mut nanodet = NanoDet::new(models::runtime(), &models::catalog(), NanoDetConfig::default()).unwrap();
+    let mut nanodet = NanoDet::new(
+        models::runtime(),
+        &models::catalog(),
+        NanoDetConfig::default(),
+    )
+    .unwrap();
     let boxes = nanodet.detect_people(&frame).unwrap();
     assert!(boxes.len() >= 5, "{} boxes", boxes.len());
-    let agreeing = people.iter().filter(|p| boxes.iter().any(|b| iou(&p.bbox, &b.bbox) > 0.5)).count();
-    assert!(agreeing >= 5, "only {agreeing} pose boxes match a detector box");
+    let agreeing = people
+        .iter()
+        .filter(|p| boxes.iter().any(|b| iou(&p.bbox, &b.bbox) > 0.5))
+        .count();
+    assert!(
+        agreeing >= 5,
+        "only {agreeing} pose boxes match a detector box"
+    );
 }
 
 /// franck.mp4: one man facing the camera.
 #[test]
 fn centerface_finds_the_face_and_its_landmarks() {
-    let frames: Vec<_> = [0, 1000, 2000].iter().map(|&n| models::frame(&common::data("franck.mp4"), n)).collect();
-    let mut centerface = CenterFace::new(models::runtime(), &models::catalog(), CenterFaceConfig::default()).unwrap();
+    let frames: Vec<_> = [0, 1000, 2000]
+        .iter()
+        .map(|&n| models::frame(&common::data("franck.mp4"), n))
+        .collect();
+    let mut centerface = CenterFace::new(
+        models::runtime(),
+        &models::catalog(),
+        CenterFaceConfig::default(),
+    )
+    .unwrap();
     let batch = centerface.detect_batch(&frames).unwrap();
     assert_eq!(batch.len(), 3);
     for faces in &batch {
@@ -46,10 +77,16 @@ fn centerface_finds_the_face_and_its_landmarks() {
         let [x1, y1, x2, y2] = f.bbox;
         assert!((60.0..250.0).contains(&(x2 - x1)), "{:?}", f.bbox);
         for [x, y] in f.landmarks {
-            assert!(x >= x1 && x <= x2 && y >= y1 && y <= y2, "landmark outside the face: {f:?}");
+            assert!(
+                x >= x1 && x <= x2 && y >= y1 && y <= y2,
+                "landmark outside the face: {f:?}"
+            );
         }
         let [le, re, nose, lm, rm] = f.landmarks;
-        assert!(le[1] < nose[1] && re[1] < nose[1] && nose[1] < lm[1].max(rm[1]), "eyes above nose above mouth: {f:?}");
+        assert!(
+            le[1] < nose[1] && re[1] < nose[1] && nose[1] < lm[1].max(rm[1]),
+            "eyes above nose above mouth: {f:?}"
+        );
     }
     // one frame alone gives the same answer as in the batch
     let single = centerface.detect(&frames[1]).unwrap();
@@ -60,10 +97,16 @@ fn centerface_finds_the_face_and_its_landmarks() {
 fn a_missing_model_file_says_how_to_get_it() {
     let empty = tempfile::tempdir().unwrap();
     let catalog = vision::Catalog::new(empty.path()).unwrap();
-    let err = MoveNet::new(models::runtime(), &catalog, MoveNetConfig::default()).err().unwrap().to_string();
+    let err = MoveNet::new(models::runtime(), &catalog, MoveNetConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("recognizer models fetch"), "{err}");
     // a file that is not a model
     std::fs::write(empty.path().join("centerface.onnx"), b"not a model").unwrap();
-    let err = CenterFace::new(models::runtime(), &catalog, CenterFaceConfig::default()).err().unwrap().to_string();
+    let err = CenterFace::new(models::runtime(), &catalog, CenterFaceConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("centerface.onnx"), "{err}");
 }

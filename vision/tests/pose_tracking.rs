@@ -35,15 +35,23 @@ struct LabelledPerson {
 /// does today so it cannot get worse unnoticed.
 #[test]
 fn pedestrians_in_vtest_are_found_and_keep_their_identities() {
-    let labels: Labels = serde_json::from_str(include_str!("fixtures/vtest-hand-labels.json")).unwrap();
+    let labels: Labels =
+        serde_json::from_str(include_str!("fixtures/vtest-hand-labels.json")).unwrap();
     let labelled: std::collections::HashSet<u64> = labels.frames.iter().map(|f| f.frame).collect();
     let truth: Vec<MotBox> = labels
         .frames
         .iter()
-        .flat_map(|f| f.people.iter().map(move |p| MotBox { frame: f.frame, id: p.id, bbox: p.bbox }))
+        .flat_map(|f| {
+            f.people.iter().map(move |p| MotBox {
+                frame: f.frame,
+                id: p.id,
+                bbox: p.bbox,
+            })
+        })
         .collect();
 
-    let mut pipeline = PosePipeline::new(models::runtime(), &models::catalog(), PoseConfig::default()).unwrap();
+    let mut pipeline =
+        PosePipeline::new(models::runtime(), &models::catalog(), PoseConfig::default()).unwrap();
     let mut found = Vec::new();
     // start a little earlier so the tracker has confirmed its tracks when labelling begins
     for frame in VideoReader::open(&common::data("vtest.avi")).unwrap() {
@@ -58,7 +66,11 @@ fn pedestrians_in_vtest_are_found_and_keep_their_identities() {
         if labelled.contains(&frame.number) {
             for p in &out.poses.persons {
                 if let Some(id) = p.track_id {
-                    found.push(MotBox { frame: frame.number, id, bbox: p.bbox });
+                    found.push(MotBox {
+                        frame: frame.number,
+                        id,
+                        bbox: p.bbox,
+                    });
                 }
             }
         }
@@ -67,5 +79,9 @@ fn pedestrians_in_vtest_are_found_and_keep_their_identities() {
     eprintln!("{s:?}");
     assert!(s.recall >= 0.8, "recall {:.3}", s.recall);
     assert!(s.switches <= 3, "{} identity switches", s.switches);
-    assert!(s.precision >= 0.8, "precision {:.3}: boxes where nobody is", s.precision);
+    assert!(
+        s.precision >= 0.8,
+        "precision {:.3}: boxes where nobody is",
+        s.precision
+    );
 }

@@ -14,13 +14,21 @@ pub struct WorkerConfig {
     /// Jobs run at once by one worker process.
     pub concurrency: usize,
     pub heartbeat_secs: u64,
-    /// A worker whose last heartbeat is older than this counts as gone.
+    /// A worker whose last heartbeat is older than this counts as gone; its running jobs are
+    /// then taken over by another worker.
     pub lease_secs: u64,
+    /// Jobs' temporary files (downloaded inputs, outputs before upload).
+    pub scratch_dir: std::path::PathBuf,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        Self { concurrency: 1, heartbeat_secs: 5, lease_secs: 30 }
+        Self {
+            concurrency: 1,
+            heartbeat_secs: 5,
+            lease_secs: 30,
+            scratch_dir: std::env::temp_dir().join("recognizer-work"),
+        }
     }
 }
 
@@ -39,7 +47,10 @@ impl WorkerIdentity {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "localhost".into());
         let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
-        Self { id: format!("{hostname}-{}-{suffix}", std::process::id()), hostname }
+        Self {
+            id: format!("{hostname}-{}-{suffix}", std::process::id()),
+            hostname,
+        }
     }
 }
 

@@ -23,7 +23,11 @@ pub struct BenchArgs {
 }
 
 pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
-    let limit = if args.frames == 0 { u64::MAX } else { args.frames };
+    let limit = if args.frames == 0 {
+        u64::MAX
+    } else {
+        args.frames
+    };
     let runtime = services::runtime(config)?;
     let catalog = services::catalog(config)?;
 
@@ -38,7 +42,10 @@ pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     }
     report("decode only", n, started);
 
-    let pose_config = PoseConfig { input_size: args.input_size, ..Default::default() };
+    let pose_config = PoseConfig {
+        input_size: args.input_size,
+        ..Default::default()
+    };
     let mut pipeline = PosePipeline::new(runtime, &catalog, pose_config.clone())?;
     let started = Instant::now();
     let (mut n, mut people) = (0u64, 0usize);
@@ -49,7 +56,14 @@ pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             break;
         }
     }
-    report(&format!("decode + pose ({:.1} people/frame)", people as f64 / n as f64), n, started);
+    report(
+        &format!(
+            "decode + pose ({:.1} people/frame)",
+            people as f64 / n as f64
+        ),
+        n,
+        started,
+    );
 
     let mut pipeline = PosePipeline::new(runtime, &catalog, pose_config)?;
     let started = Instant::now();
@@ -62,7 +76,11 @@ pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             break;
         }
     }
-    report(&format!("decode + pose + track ({} tracks)", tracks.len()), n, started);
+    report(
+        &format!("decode + pose + track ({} tracks)", tracks.len()),
+        n,
+        started,
+    );
 
     tracker_alone(20, 5000);
     Ok(())
@@ -77,8 +95,16 @@ fn tracker_alone(people: usize, frames: u64) {
         rng ^= rng << 17;
         (rng % 10_000) as f32 / 10_000.0
     };
-    let starts: Vec<(f32, f32, f32, f32)> =
-        (0..people).map(|_| (next() * 1800.0, next() * 900.0, next() * 4.0 - 2.0, next() * 2.0 - 1.0)).collect();
+    let starts: Vec<(f32, f32, f32, f32)> = (0..people)
+        .map(|_| {
+            (
+                next() * 1800.0,
+                next() * 900.0,
+                next() * 4.0 - 2.0,
+                next() * 2.0 - 1.0,
+            )
+        })
+        .collect();
     let mut tracker = ByteTracker::new(ByteTrackConfig::default());
     let started = Instant::now();
     for f in 0..frames {
@@ -87,9 +113,15 @@ fn tracker_alone(people: usize, frames: u64) {
             if next() < 0.1 {
                 continue;
             }
-            let (cx, cy) = ((x + vx * f as f32).rem_euclid(1900.0), (y + vy * f as f32).rem_euclid(1000.0));
+            let (cx, cy) = (
+                (x + vx * f as f32).rem_euclid(1900.0),
+                (y + vy * f as f32).rem_euclid(1000.0),
+            );
             let j = next() * 4.0 - 2.0;
-            dets.push(Detection { bbox: [cx + j, cy + j, cx + 40.0 + j, cy + 100.0 + j], score: 0.5 + next() * 0.5 });
+            dets.push(Detection {
+                bbox: [cx + j, cy + j, cx + 40.0 + j, cy + 100.0 + j],
+                score: 0.5 + next() * 0.5,
+            });
         }
         tracker.update(&dets);
     }
@@ -98,5 +130,8 @@ fn tracker_alone(people: usize, frames: u64) {
 
 fn report(what: &str, frames: u64, started: Instant) {
     let secs = started.elapsed().as_secs_f64();
-    println!("{what:<45} {frames:>6} frames  {secs:>8.2} s  {:>9.1} frames/s", frames as f64 / secs);
+    println!(
+        "{what:<45} {frames:>6} frames  {secs:>8.2} s  {:>9.1} frames/s",
+        frames as f64 / secs
+    );
 }

@@ -16,16 +16,35 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
         }
     };
     report("config", Ok("valid".into()));
-    report("database", services::database(config).await.map(|_| "connected, migrations applied".into()));
-    report("storage", services::storage(config).await.map(|s| format!("{}: write/read/delete ok", s.describe())));
+    report(
+        "database",
+        services::database(config)
+            .await
+            .map(|_| "connected, migrations applied".into()),
+    );
+    report(
+        "storage",
+        services::storage(config)
+            .await
+            .map(|s| format!("{}: write/read/delete ok", s.describe())),
+    );
     let runtime = services::runtime(config);
     let runtime_ok = runtime.as_ref().ok().copied();
-    report("runtime", runtime.map(|r| format!("ONNX Runtime {} ({})", r.version, r.library.display())));
+    report(
+        "runtime",
+        runtime.map(|r| format!("ONNX Runtime {} ({})", r.version, r.library.display())),
+    );
     let catalog = services::catalog(config)?;
     for spec in &catalog.models {
         let result = match runtime_ok {
-            Some(rt) => catalog.verify(rt, spec).map(|_| "cached, loads, signature matches".to_string()).map_err(Into::into),
-            None => catalog.require(&spec.name).map(|p| p.display().to_string()).map_err(Into::into),
+            Some(rt) => catalog
+                .verify(rt, spec)
+                .map(|_| "cached, loads, signature matches".to_string())
+                .map_err(Into::into),
+            None => catalog
+                .require(&spec.name)
+                .map(|p| p.display().to_string())
+                .map_err(Into::into),
         };
         match result {
             Err(e) if !spec.required => println!("-       {:<12} optional, {e:#}", spec.name),

@@ -15,14 +15,21 @@ pub async fn fetch(config: &Config, only: &[String], required: bool) -> anyhow::
     }
     let manifest = script.with_file_name("manifest.toml");
     let mut cmd = tokio::process::Command::new("python3");
-    cmd.arg(script).arg("--manifest").arg(&manifest).arg("--cache").arg(&config.models.dir);
+    cmd.arg(script)
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("--cache")
+        .arg(&config.models.dir);
     if !only.is_empty() {
         cmd.arg("--only").args(only);
     }
     if required {
         cmd.arg("--required");
     }
-    let status = cmd.status().await.context("cannot run python3 (install Python 3.11+)")?;
+    let status = cmd
+        .status()
+        .await
+        .context("cannot run python3 (install Python 3.11+)")?;
     if !status.success() {
         bail!("fetching models failed ({status}); the messages above say why");
     }
@@ -30,7 +37,8 @@ pub async fn fetch(config: &Config, only: &[String], required: bool) -> anyhow::
     let runtime = services::runtime(config)?;
     let catalog = services::catalog(config)?;
     for spec in &catalog.models {
-        let selected = (only.is_empty() || only.contains(&spec.name)) && (!required || spec.required);
+        let selected =
+            (only.is_empty() || only.contains(&spec.name)) && (!required || spec.required);
         if selected {
             catalog.verify(runtime, spec)?;
             println!("{:<20} ok  {}", spec.name, catalog.path_of(spec).display());
@@ -47,7 +55,10 @@ pub fn list(config: &Config) -> anyhow::Result<()> {
             None if spec.required => "MISSING (required)".into(),
             None => "not fetched".into(),
         };
-        println!("{:<20} {:<20} {} — {}", spec.name, state, spec.licence, spec.what);
+        println!(
+            "{:<20} {:<20} {} — {}",
+            spec.name, state, spec.licence, spec.what
+        );
     }
     Ok(())
 }

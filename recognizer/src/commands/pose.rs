@@ -39,35 +39,61 @@ struct Line<'a> {
 pub fn run(config: &Config, args: PoseArgs) -> anyhow::Result<()> {
     let runtime = services::runtime(config)?;
     let catalog = services::catalog(config)?;
-    let mut pipeline = PosePipeline::new(runtime, &catalog, PoseConfig { input_size: args.input_size, ..Default::default() })?;
+    let mut pipeline = PosePipeline::new(
+        runtime,
+        &catalog,
+        PoseConfig {
+            input_size: args.input_size,
+            ..Default::default()
+        },
+    )?;
     let mut reader = VideoReader::open(&args.video)?;
     let info = reader.info().clone();
-    let file = std::fs::File::create(&args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
+    let file = std::fs::File::create(&args.output)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let mut writer = match &args.render {
-        Some(path) => Some(VideoWriter::create(path, info.width, info.height, info.fps, EncodeOptions {
-            audio_from: Some(args.video.clone()),
-            ..Default::default()
-        })?),
+        Some(path) => Some(VideoWriter::create(
+            path,
+            info.width,
+            info.height,
+            info.fps,
+            EncodeOptions {
+                audio_from: Some(args.video.clone()),
+                ..Default::default()
+            },
+        )?),
         None => None,
     };
 
     let bar = ProgressBar::new(info.frames.max(1));
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} frames  {per_sec}  ETA {eta}  {msg}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} frames  {per_sec}  ETA {eta}  {msg}",
+        )
+        .expect("valid template"),
     );
     let mut tracks = std::collections::BTreeSet::new();
     while let Some(mut frame) = reader.next_frame()? {
         let result = pipeline.process(&frame)?;
-        serde_json::to_writer(&mut out, &Line { poses: &result.poses, motion: &result.motion })?;
+        serde_json::to_writer(
+            &mut out,
+            &Line {
+                poses: &result.poses,
+                motion: &result.motion,
+            },
+        )?;
         out.write_all(b"\n")?;
         tracks.extend(result.poses.persons.iter().filter_map(|p| p.track_id));
         if let Some(w) = writer.as_mut() {
             draw_poses(&mut frame.image, &result.poses, &Style::default());
             w.write(&frame.image, Some(frame.timestamp))?;
         }
-        bar.set_message(format!("{} people, {} tracks", result.poses.persons.len(), tracks.len()));
+        bar.set_message(format!(
+            "{} people, {} tracks",
+            result.poses.persons.len(),
+            tracks.len()
+        ));
         bar.inc(1);
     }
     out.flush()?;
@@ -75,7 +101,12 @@ pub fn run(config: &Config, args: PoseArgs) -> anyhow::Result<()> {
         w.finish()?;
     }
     bar.finish();
-    println!("{} frames, {} tracks → {}", bar.position(), tracks.len(), args.output.display());
+    println!(
+        "{} frames, {} tracks → {}",
+        bar.position(),
+        tracks.len(),
+        args.output.display()
+    );
     if let Some(path) = &args.render {
         println!("rendered → {}", path.display());
     }

@@ -87,7 +87,10 @@ pub enum ShapeArg {
 fn parse_colour(s: &str) -> anyhow::Result<[u8; 3]> {
     let s = s.trim_start_matches('#');
     anyhow::ensure!(s.len() == 6, "--colour {s:?}: expected RRGGBB, e.g. 000000");
-    let byte = |i: usize| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| anyhow::anyhow!("--colour {s:?}: not hexadecimal"));
+    let byte = |i: usize| {
+        u8::from_str_radix(&s[i..i + 2], 16)
+            .map_err(|_| anyhow::anyhow!("--colour {s:?}: not hexadecimal"))
+    };
     Ok([byte(0)?, byte(2)?, byte(4)?])
 }
 
@@ -100,9 +103,13 @@ impl AnonymizeArgs {
                 ModeArg::Person => Mode::Person,
             },
             filter: match self.filter {
-                FilterKind::Blur => Filter::Blur { strength: self.strength },
+                FilterKind::Blur => Filter::Blur {
+                    strength: self.strength,
+                },
                 FilterKind::Mosaic => Filter::Mosaic { block: self.block },
-                FilterKind::Solid => Filter::Solid { colour: parse_colour(&self.colour)? },
+                FilterKind::Solid => Filter::Solid {
+                    colour: parse_colour(&self.colour)?,
+                },
             },
             shape: match self.shape {
                 ShapeArg::Ellipse => Shape::Ellipse,
@@ -131,9 +138,15 @@ fn anonymize(config: &Config, args: AnonymizeArgs) -> anyhow::Result<()> {
     let runtime = services::runtime(config)?;
     let catalog = services::catalog(config)?;
     let mut anonymizer = Anonymizer::new(runtime, &catalog, settings)?;
-    let log = args.log.clone().unwrap_or_else(|| args.output.with_extension("masks.jsonl"));
+    let log = args
+        .log
+        .clone()
+        .unwrap_or_else(|| args.output.with_extension("masks.jsonl"));
     let bar = ProgressBar::new(1);
-    bar.set_style(ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} frames  {msg}  ETA {eta}").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} frames  {msg}  ETA {eta}")
+            .expect("valid template"),
+    );
     let summary = anonymizer.run(&args.input, &args.output, Some(&log), |p| {
         bar.set_length(p.frames_total.max(p.frames_done));
         bar.set_position(p.frames_done);
@@ -143,7 +156,13 @@ fn anonymize(config: &Config, args: AnonymizeArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     println!(
         "{} frames in {:.1} s ({:.1} fps), {} masks on {} tracks → {} (log: {})",
-        summary.frames, summary.seconds, summary.fps, summary.masks, summary.tracks, args.output.display(), log.display()
+        summary.frames,
+        summary.seconds,
+        summary.fps,
+        summary.masks,
+        summary.tracks,
+        args.output.display(),
+        log.display()
     );
     Ok(())
 }

@@ -5,7 +5,6 @@ use std::time::Duration;
 use anyhow::Context;
 use backend::AppState;
 use tokio::sync::watch;
-use workers::WorkerIdentity;
 
 use super::services;
 use crate::config::Config;
@@ -23,13 +22,15 @@ pub async fn run(config: Config, with_worker: bool) -> anyhow::Result<()> {
             Err(format!("{e:#}"))
         }
     };
-    let state = AppState {
-        db: db.clone(),
-        storage,
-        catalog,
+    super::users::ensure_first_admin(&db, &config).await?;
+    let state = AppState::new(
+        db.clone(),
+        storage.clone(),
+        catalog.clone(),
         onnx_runtime,
-        worker_lease: Duration::from_secs(config.worker.lease_secs),
-    };
+        Duration::from_secs(config.worker.lease_secs),
+        config.server.settings(),
+    );
 
     let web_dir = config.server.web_dir.clone();
     let web_dir = if web_dir.join("index.html").is_file() {
@@ -44,19 +45,32 @@ pub async fn run(config: Config, with_worker: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = with_worker.then(|| {
-        tokio::spawn(workers::run_heartbeats(db.clone(), WorkerIdentity::new(), config.worker.clone(), stop_rx.clone()))
-    });
+    let worker = if with_worker {
+        let services = services::worker(&config).await?;
+        Some(tokio::spawn(workers::run_worker(services, stop_rx.clone())))
+    } else {
+        None
+    };
 
-    println!("Recognizer is running at http://{addr}/  (health: http://{addr}/api/health; Ctrl-C stops it)");
+    println!(
+        "Recognizer is running at http://{addr}/  (health: http://{addr}/api/health; Ctrl-C stops it)"
+    );
     let app = backend::router(state, web_dir);
     let shutdown = async move {
         super::shutdown_signal().await;
         let _ = stop_tx.send(true);
     };
-    backend::serve(listener, app, shutdown).await.context("HTTP server failed")?;
+    backend::serve(listener, app, shutdown)
+        .await
+        .context("HTTP server failed")?;
     if let Some(worker) = worker {
-        let _ = worker.await;
+        match tokio::time::timeout(Duration::from_secs(10), worker).await {
+            Ok(Ok(Err(e))) => tracing::warn!("{e:#}"),
+            Err(_) => tracing::warn!(
+                "the worker did not stop within 10 s; its job will be taken over after the lease"
+            ),
+            _ => {}
+        }
     }
     Ok(())
 }

@@ -8,16 +8,22 @@ use crate::config::Config;
 
 pub async fn database(config: &Config) -> anyhow::Result<Database> {
     if config.database.url.is_empty() {
-        anyhow::bail!("database.url is not set (set RECOGNIZER_DATABASE__URL or [database] url = \"postgres://…\")");
+        anyhow::bail!(
+            "database.url is not set (set RECOGNIZER_DATABASE__URL or [database] url = \"postgres://…\")"
+        );
     }
-    Database::connect(&config.database).await.context("check database.url (RECOGNIZER_DATABASE__URL)")
+    Database::connect(&config.database)
+        .await
+        .context("check database.url (RECOGNIZER_DATABASE__URL)")
 }
 
 /// Builds the storage and proves it works with a write/read/delete probe.
 pub async fn storage(config: &Config) -> anyhow::Result<ObjectStorage> {
     let hint = match config.storage.kind {
         StorageKind::Local => "check storage.local_dir (RECOGNIZER_STORAGE__LOCAL_DIR)",
-        StorageKind::S3 => "check storage.s3.endpoint, storage.s3.bucket and the storage.s3 credentials",
+        StorageKind::S3 => {
+            "check storage.s3.endpoint, storage.s3.bucket and the storage.s3 credentials"
+        }
     };
     let storage = ObjectStorage::from_config(&config.storage).context(hint)?;
     storage.probe().await.context(hint)?;
@@ -25,9 +31,23 @@ pub async fn storage(config: &Config) -> anyhow::Result<ObjectStorage> {
 }
 
 pub fn runtime(config: &Config) -> anyhow::Result<&'static Runtime> {
-    Runtime::load(&config.runtime).context("check runtime.library (RECOGNIZER_RUNTIME__LIBRARY) or ORT_DYLIB_PATH")
+    Runtime::load(&config.runtime)
+        .context("check runtime.library (RECOGNIZER_RUNTIME__LIBRARY) or ORT_DYLIB_PATH")
 }
 
 pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
     Ok(Catalog::new(&config.models.dir)?)
+}
+
+/// What a worker needs: database, storage, runtime, models.
+pub async fn worker(config: &Config) -> anyhow::Result<workers::WorkerServices> {
+    Ok(workers::WorkerServices {
+        db: database(config).await?,
+        storage: storage(config).await?,
+        runtime: runtime(config)?,
+        catalog: catalog(config)?,
+        scratch_root: config.worker.scratch_dir.clone(),
+        identity: workers::WorkerIdentity::new(),
+        config: config.worker.clone(),
+    })
 }

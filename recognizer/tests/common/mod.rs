@@ -6,13 +6,20 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `recognizer` with a clean environment: only what the test sets, plus the runtime library.
 pub fn recognizer(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_recognizer"));
-    cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RUST_LOG", "warn");
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn");
     for var in ["HOME", "ORT_DYLIB_PATH", "RECOGNIZER_CACHE"] {
         if let Ok(v) = std::env::var(var) {
             cmd.env(var, v);
@@ -33,7 +40,12 @@ impl Drop for Running {
 
 impl Running {
     pub fn spawn(mut cmd: Command) -> Self {
-        Running(cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start recognizer"))
+        Running(
+            cmd.stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start recognizer"),
+        )
     }
 
     /// SIGTERM, then the exit status (graceful shutdown must finish promptly).
@@ -45,7 +57,10 @@ impl Running {
             if let Some(status) = self.0.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "recognizer did not stop within 15 s of SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "recognizer did not stop within 15 s of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -53,7 +68,11 @@ impl Running {
 
 /// Runs a command that must end by itself within `limit`; returns (status, stderr).
 pub fn run_to_end(mut cmd: Command, limit: Duration) -> (std::process::ExitStatus, String) {
-    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start recognizer");
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start recognizer");
     let deadline = Instant::now() + limit;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -67,6 +86,11 @@ pub fn run_to_end(mut cmd: Command, limit: Duration) -> (std::process::ExitStatu
     };
     let mut stderr = String::new();
     use std::io::Read;
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     (status, stderr)
 }

@@ -41,7 +41,9 @@ fn clip(b: &BBox, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
 }
 
 pub fn apply(image: &mut RgbImage, bbox: &BBox, filter: Filter, shape: Shape) {
-    let Some((x, y, w, h)) = clip(bbox, image.width(), image.height()) else { return };
+    let Some((x, y, w, h)) = clip(bbox, image.width(), image.height()) else {
+        return;
+    };
     let crop = image::imageops::crop_imm(image, x, y, w, h).to_image();
     let size = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]).max(1.0);
     let filtered: RgbImage = match filter {
@@ -51,21 +53,32 @@ pub fn apply(image: &mut RgbImage, bbox: &BBox, filter: Filter, shape: Shape) {
             // skin-coloured oval still reads as a face to a detector (measured with CenterFace).
             let pad = (sigma * 1.5) as u32;
             let (px, py) = (x.saturating_sub(pad), y.saturating_sub(pad));
-            let (pw, ph) = ((x + w + pad).min(image.width()) - px, (y + h + pad).min(image.height()) - py);
+            let (pw, ph) = (
+                (x + w + pad).min(image.width()) - px,
+                (y + h + pad).min(image.height()) - py,
+            );
             let around = image::imageops::crop_imm(image, px, py, pw, ph).to_image();
             let blurred = image::imageops::fast_blur(&around, sigma);
             image::imageops::crop_imm(&blurred, x - px, y - py, w, h).to_image()
         }
         Filter::Mosaic { block } => {
             let block = block.max(1).min((w.min(h) / 4).max(1));
-            let small = image::imageops::resize(&crop, w.div_ceil(block), h.div_ceil(block), image::imageops::FilterType::Triangle);
+            let small = image::imageops::resize(
+                &crop,
+                w.div_ceil(block),
+                h.div_ceil(block),
+                image::imageops::FilterType::Triangle,
+            );
             image::imageops::resize(&small, w, h, image::imageops::FilterType::Nearest)
         }
         Filter::Solid { colour } => RgbImage::from_pixel(w, h, Rgb(colour)),
     };
     // ellipse inscribed in the (unclipped) box
     let (cx, cy) = ((bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0);
-    let (rx, ry) = (((bbox[2] - bbox[0]) / 2.0).max(0.5), ((bbox[3] - bbox[1]) / 2.0).max(0.5));
+    let (rx, ry) = (
+        ((bbox[2] - bbox[0]) / 2.0).max(0.5),
+        ((bbox[3] - bbox[1]) / 2.0).max(0.5),
+    );
     for dy in 0..h {
         for dx in 0..w {
             let (px, py) = (x + dx, y + dy);
@@ -86,22 +99,50 @@ mod tests {
     use super::*;
 
     fn checker() -> RgbImage {
-        RgbImage::from_fn(100, 100, |x, y| if (x / 2 + y / 2) % 2 == 0 { Rgb([255, 255, 255]) } else { Rgb([0, 0, 0]) })
+        RgbImage::from_fn(100, 100, |x, y| {
+            if (x / 2 + y / 2) % 2 == 0 {
+                Rgb([255, 255, 255])
+            } else {
+                Rgb([0, 0, 0])
+            }
+        })
     }
 
     #[test]
     fn each_filter_changes_the_inside_only() {
-        for filter in [Filter::Blur { strength: 0.3 }, Filter::Mosaic { block: 8 }, Filter::Solid { colour: [255, 0, 0] }] {
+        for filter in [
+            Filter::Blur { strength: 0.3 },
+            Filter::Mosaic { block: 8 },
+            Filter::Solid {
+                colour: [255, 0, 0],
+            },
+        ] {
             for shape in [Shape::Box, Shape::Ellipse] {
                 let original = checker();
                 let mut img = original.clone();
                 apply(&mut img, &[20.0, 20.0, 60.0, 60.0], filter, shape);
-                assert_ne!(img.get_pixel(40, 40), original.get_pixel(40, 40), "{filter:?} {shape:?} centre");
-                assert_eq!(img.get_pixel(10, 10), original.get_pixel(10, 10), "{filter:?} outside");
-                assert_eq!(img.get_pixel(70, 40), original.get_pixel(70, 40), "{filter:?} outside");
+                assert_ne!(
+                    img.get_pixel(40, 40),
+                    original.get_pixel(40, 40),
+                    "{filter:?} {shape:?} centre"
+                );
+                assert_eq!(
+                    img.get_pixel(10, 10),
+                    original.get_pixel(10, 10),
+                    "{filter:?} outside"
+                );
+                assert_eq!(
+                    img.get_pixel(70, 40),
+                    original.get_pixel(70, 40),
+                    "{filter:?} outside"
+                );
                 // a box corner is outside the ellipse
                 let corner_changed = img.get_pixel(21, 21) != original.get_pixel(21, 21);
-                assert_eq!(corner_changed, shape == Shape::Box, "{filter:?} {shape:?} corner");
+                assert_eq!(
+                    corner_changed,
+                    shape == Shape::Box,
+                    "{filter:?} {shape:?} corner"
+                );
             }
         }
     }
@@ -109,8 +150,18 @@ mod tests {
     #[test]
     fn masks_partly_outside_the_frame_are_clipped() {
         let mut img = checker();
-        apply(&mut img, &[-30.0, -30.0, 10.0, 10.0], Filter::Solid { colour: [1, 2, 3] }, Shape::Box);
+        apply(
+            &mut img,
+            &[-30.0, -30.0, 10.0, 10.0],
+            Filter::Solid { colour: [1, 2, 3] },
+            Shape::Box,
+        );
         assert_eq!(*img.get_pixel(0, 0), Rgb([1, 2, 3]));
-        apply(&mut img, &[200.0, 200.0, 300.0, 300.0], Filter::Solid { colour: [1, 2, 3] }, Shape::Box);
+        apply(
+            &mut img,
+            &[200.0, 200.0, 300.0, 300.0],
+            Filter::Solid { colour: [1, 2, 3] },
+            Shape::Box,
+        );
     }
 }

@@ -46,7 +46,11 @@ fn face_region(f: &Face, mode: Mode) -> Region {
         Mode::Eyes => eye_band(f.landmarks[0], f.landmarks[1], f.bbox[2] - f.bbox[0]),
         _ => f.bbox,
     };
-    Region { bbox, score: f.score, source: Source::Face }
+    Region {
+        bbox,
+        score: f.score,
+        source: Source::Face,
+    }
 }
 
 /// A band through both eyes: as wide as the face, a quarter of it high.
@@ -61,9 +65,17 @@ fn eye_band(left: [f32; 2], right: [f32; 2], face_width: f32) -> BBox {
 /// head seen from behind (ears only) or from the side is covered too.
 fn head_region(p: &Person, min_score: f32, mode: Mode) -> Option<Region> {
     if mode == Mode::Person {
-        return Some(Region { bbox: p.bbox, score: p.confidence, source: Source::Pose });
+        return Some(Region {
+            bbox: p.bbox,
+            score: p.confidence,
+            source: Source::Pose,
+        });
     }
-    let pts: Vec<[f32; 3]> = HEAD_KEYPOINTS.iter().map(|&k| p.keypoints[k]).filter(|k| k[2] >= min_score).collect();
+    let pts: Vec<[f32; 3]> = HEAD_KEYPOINTS
+        .iter()
+        .map(|&k| p.keypoints[k])
+        .filter(|k| k[2] >= min_score)
+        .collect();
     if pts.is_empty() {
         return None;
     }
@@ -81,24 +93,55 @@ fn head_region(p: &Person, min_score: f32, mode: Mode) -> Option<Region> {
     if mode == Mode::Eyes {
         let (l, r) = (p.keypoints[1], p.keypoints[2]);
         if l[2] >= min_score && r[2] >= min_score {
-            return Some(Region { bbox: eye_band([l[0], l[1]], [r[0], r[1]], size * 0.8), score, source: Source::Pose });
+            return Some(Region {
+                bbox: eye_band([l[0], l[1]], [r[0], r[1]], size * 0.8),
+                score,
+                source: Source::Pose,
+            });
         }
         // eyes not both visible: hide the upper half of the head
-        return Some(Region { bbox: [cx - size / 2.0, cy - size * 0.45, cx + size / 2.0, cy + size * 0.1], score, source: Source::Pose });
+        return Some(Region {
+            bbox: [
+                cx - size / 2.0,
+                cy - size * 0.45,
+                cx + size / 2.0,
+                cy + size * 0.1,
+            ],
+            score,
+            source: Source::Pose,
+        });
     }
     // the face sits a little below the eye/ear line
-    Some(Region { bbox: [cx - size / 2.0, cy - size * 0.45, cx + size / 2.0, cy + size * 0.65], score, source: Source::Pose })
+    Some(Region {
+        bbox: [
+            cx - size / 2.0,
+            cy - size * 0.45,
+            cx + size / 2.0,
+            cy + size * 0.65,
+        ],
+        score,
+        source: Source::Pose,
+    })
 }
 
 /// Regions for one frame: faces first, then pose heads that no face already covers.
-pub fn regions(faces: &[Face], people: &[Person], mode: Mode, min_keypoint_score: f32) -> Vec<Region> {
+pub fn regions(
+    faces: &[Face],
+    people: &[Person],
+    mode: Mode,
+    min_keypoint_score: f32,
+) -> Vec<Region> {
     let mut out: Vec<Region> = match mode {
         Mode::Person => Vec::new(),
         _ => faces.iter().map(|f| face_region(f, mode)).collect(),
     };
     for p in people {
-        let Some(head) = head_region(p, min_keypoint_score, mode) else { continue };
-        let covered = out.iter().any(|r| r.source == Source::Face && contains_centre(&r.bbox, &head.bbox));
+        let Some(head) = head_region(p, min_keypoint_score, mode) else {
+            continue;
+        };
+        let covered = out
+            .iter()
+            .any(|r| r.source == Source::Face && contains_centre(&r.bbox, &head.bbox));
         if !covered {
             out.push(head);
         }
@@ -135,7 +178,12 @@ mod tests {
         let mut keypoints = [[0.0f32; 3]; 17];
         keypoints[3] = [95.0, 20.0, 0.8];
         keypoints[4] = [105.0, 20.0, 0.8];
-        Person { keypoints, bbox: [80.0, 10.0, 120.0, 110.0], confidence: 0.6, track_id: None }
+        Person {
+            keypoints,
+            bbox: [80.0, 10.0, 120.0, 110.0],
+            confidence: 0.6,
+            track_id: None,
+        }
     }
 
     #[test]
@@ -143,18 +191,40 @@ mod tests {
         let r = regions(&[], &[person_facing_away()], Mode::Face, 0.3);
         assert_eq!(r.len(), 1);
         let b = r[0].bbox;
-        assert!(b[0] <= 95.0 && b[2] >= 105.0 && b[1] <= 15.0 && b[3] >= 25.0, "{b:?}");
-        assert!(b[2] - b[0] >= 14.0, "at least 14 % of the body height: {b:?}");
+        assert!(
+            b[0] <= 95.0 && b[2] >= 105.0 && b[1] <= 15.0 && b[3] >= 25.0,
+            "{b:?}"
+        );
+        assert!(
+            b[2] - b[0] >= 14.0,
+            "at least 14 % of the body height: {b:?}"
+        );
     }
 
     #[test]
     fn a_face_and_the_same_persons_head_give_one_mask() {
-        let face = Face { bbox: [90.0, 10.0, 110.0, 35.0], score: 0.9, landmarks: [[95.0, 18.0], [105.0, 18.0], [100.0, 24.0], [96.0, 30.0], [104.0, 30.0]] };
+        let face = Face {
+            bbox: [90.0, 10.0, 110.0, 35.0],
+            score: 0.9,
+            landmarks: [
+                [95.0, 18.0],
+                [105.0, 18.0],
+                [100.0, 24.0],
+                [96.0, 30.0],
+                [104.0, 30.0],
+            ],
+        };
         let r = regions(&[face.clone()], &[person_facing_away()], Mode::Face, 0.3);
         assert_eq!(r.len(), 1);
         let eyes = regions(&[face], &[], Mode::Eyes, 0.3);
         let b = eyes[0].bbox;
-        assert!(b[1] < 18.0 && b[3] > 18.0 && b[3] - b[1] < 10.0, "a band through the eyes: {b:?}");
-        assert_eq!(regions(&[], &[person_facing_away()], Mode::Person, 0.3)[0].bbox, [80.0, 10.0, 120.0, 110.0]);
+        assert!(
+            b[1] < 18.0 && b[3] > 18.0 && b[3] - b[1] < 10.0,
+            "a band through the eyes: {b:?}"
+        );
+        assert_eq!(
+            regions(&[], &[person_facing_away()], Mode::Person, 0.3)[0].bbox,
+            [80.0, 10.0, 120.0, 110.0]
+        );
     }
 }

@@ -79,26 +79,48 @@ impl AnonymizeConfig {
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut e = Vec::new();
         if !(1.0..=4.0).contains(&self.mask_scale) {
-            e.push(format!("mask_scale {} must be between 1 and 4", self.mask_scale));
+            e.push(format!(
+                "mask_scale {} must be between 1 and 4",
+                self.mask_scale
+            ));
         }
         if !(0.01..=0.99).contains(&self.threshold) {
-            e.push(format!("threshold {} must be between 0.01 and 0.99", self.threshold));
+            e.push(format!(
+                "threshold {} must be between 0.01 and 0.99",
+                self.threshold
+            ));
         }
         if self.pose_every == 0 || self.pose_every > 30 {
-            e.push(format!("pose_every {} must be between 1 and 30", self.pose_every));
+            e.push(format!(
+                "pose_every {} must be between 1 and 30",
+                self.pose_every
+            ));
         }
         if self.detect_every == 0 || self.detect_every > 10 {
-            e.push(format!("detect_every {} must be between 1 and 10", self.detect_every));
+            e.push(format!(
+                "detect_every {} must be between 1 and 10",
+                self.detect_every
+            ));
         }
         if self.hold_frames > 100 {
-            e.push(format!("hold_frames {} must be at most 100", self.hold_frames));
+            e.push(format!(
+                "hold_frames {} must be at most 100",
+                self.hold_frames
+            ));
         }
         if self.face_input_size != 0 && self.face_input_size < 64 {
-            e.push(format!("face_input_size {} must be 0 (native) or at least 64", self.face_input_size));
+            e.push(format!(
+                "face_input_size {} must be 0 (native) or at least 64",
+                self.face_input_size
+            ));
         }
         match self.filter {
-            Filter::Blur { strength } if !(0.01..=1.0).contains(&strength) => e.push(format!("filter.strength {strength} must be between 0.01 and 1")),
-            Filter::Mosaic { block } if !(2..=256).contains(&block) => e.push(format!("filter.block {block} must be between 2 and 256")),
+            Filter::Blur { strength } if !(0.01..=1.0).contains(&strength) => e.push(format!(
+                "filter.strength {strength} must be between 0.01 and 1"
+            )),
+            Filter::Mosaic { block } if !(2..=256).contains(&block) => {
+                e.push(format!("filter.block {block} must be between 2 and 256"))
+            }
             _ => {}
         }
         if e.is_empty() { Ok(()) } else { Err(e) }
@@ -114,7 +136,10 @@ pub enum AnonymizeError {
     #[error("invalid anonymize settings: {}", .0.join("; "))]
     Invalid(Vec<String>),
     #[error("writing the mask log {path}: {source}")]
-    Log { path: String, source: std::io::Error },
+    Log {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("canceled")]
     Canceled,
 }
@@ -145,19 +170,39 @@ pub struct Anonymizer {
 }
 
 impl Anonymizer {
-    pub fn new(runtime: &Runtime, catalog: &Catalog, config: AnonymizeConfig) -> Result<Self, AnonymizeError> {
+    pub fn new(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: AnonymizeConfig,
+    ) -> Result<Self, AnonymizeError> {
         config.validate().map_err(AnonymizeError::Invalid)?;
-        let faces = CenterFace::new(runtime, catalog, CenterFaceConfig {
-            input_size: config.face_input_size,
-            threshold: config.threshold,
-            ..Default::default()
-        })?;
+        let faces = CenterFace::new(
+            runtime,
+            catalog,
+            CenterFaceConfig {
+                input_size: config.face_input_size,
+                threshold: config.threshold,
+                ..Default::default()
+            },
+        )?;
         let pose = if config.use_pose {
-            Some(MoveNet::new(runtime, catalog, MoveNetConfig { input_size: config.pose_input_size, min_score: 0.15 })?)
+            Some(MoveNet::new(
+                runtime,
+                catalog,
+                MoveNetConfig {
+                    input_size: config.pose_input_size,
+                    min_score: 0.15,
+                },
+            )?)
         } else {
             None
         };
-        Ok(Self { faces, pose, config, detections: 0 })
+        Ok(Self {
+            faces,
+            pose,
+            config,
+            detections: 0,
+        })
     }
 
     /// Regions to hide in one frame (before temporal smoothing).
@@ -184,34 +229,59 @@ impl Anonymizer {
         let started = Instant::now();
         let mut reader = VideoReader::open(input)?;
         let info = reader.info().clone();
-        let mut writer = VideoWriter::create(output, info.width, info.height, info.fps, EncodeOptions {
-            audio_from: Some(input.to_string()),
-            ..Default::default()
-        })?;
+        let mut writer = VideoWriter::create(
+            output,
+            info.width,
+            info.height,
+            info.fps,
+            EncodeOptions {
+                audio_from: Some(input.to_string()),
+                ..Default::default()
+            },
+        )?;
         let mut log_file = match log {
             Some(path) => Some(std::io::BufWriter::new(
-                std::fs::File::create(path).map_err(|source| AnonymizeError::Log { path: path.display().to_string(), source })?,
+                std::fs::File::create(path).map_err(|source| AnonymizeError::Log {
+                    path: path.display().to_string(),
+                    source,
+                })?,
             )),
             None => None,
         };
-        let mut temporal: TemporalMasks<Frame> = TemporalMasks::new(self.config.hold_frames, self.config.detect_every);
+        let mut temporal: TemporalMasks<Frame> =
+            TemporalMasks::new(self.config.hold_frames, self.config.detect_every);
         let (mut done, mut mask_count, mut max_track) = (0u64, 0u64, 0u64);
         let every = u64::from(self.config.detect_every.max(1));
-        let mut emit = |ready: Vec<(Frame, Vec<Mask>)>, this: &Self, done: &mut u64| -> Result<bool, AnonymizeError> {
+        let mut emit = |ready: Vec<(Frame, Vec<Mask>)>,
+                        this: &Self,
+                        done: &mut u64|
+         -> Result<bool, AnonymizeError> {
             for (mut frame, masks) in ready {
                 for m in &masks {
-                    filter::apply(&mut frame.image, &masks::scaled(&m.bbox, this.config.mask_scale), this.config.filter, this.config.shape);
+                    filter::apply(
+                        &mut frame.image,
+                        &masks::scaled(&m.bbox, this.config.mask_scale),
+                        this.config.filter,
+                        this.config.shape,
+                    );
                     max_track = max_track.max(m.track);
                 }
                 mask_count += masks.len() as u64;
                 if let Some(f) = log_file.as_mut() {
                     let line = serde_json::json!({ "frame": frame.number, "timestamp": frame.timestamp, "masks": masks });
-                    writeln!(f, "{line}").map_err(|source| AnonymizeError::Log { path: format!("{log:?}"), source })?;
+                    writeln!(f, "{line}").map_err(|source| AnonymizeError::Log {
+                        path: format!("{log:?}"),
+                        source,
+                    })?;
                 }
                 writer.write(&frame.image, Some(frame.timestamp))?;
                 *done += 1;
                 let fps = *done as f64 / started.elapsed().as_secs_f64().max(1e-6);
-                if !progress(Progress { frames_done: *done, frames_total: info.frames, fps }) {
+                if !progress(Progress {
+                    frames_done: *done,
+                    frames_total: info.frames,
+                    fps,
+                }) {
                     return Ok(false);
                 }
             }
@@ -219,7 +289,11 @@ impl Anonymizer {
         };
         let mut index = 0u64;
         while let Some(frame) = reader.next_frame()? {
-            let regions = if index % every == 0 { Some(self.detect(&frame.image)?) } else { None };
+            let regions = if index % every == 0 {
+                Some(self.detect(&frame.image)?)
+            } else {
+                None
+            };
             index += 1;
             let ready = temporal.push(frame, regions);
             if !emit(ready, self, &mut done)? {
@@ -233,9 +307,18 @@ impl Anonymizer {
         drop(emit);
         writer.finish()?;
         if let Some(mut f) = log_file {
-            f.flush().map_err(|source| AnonymizeError::Log { path: format!("{log:?}"), source })?;
+            f.flush().map_err(|source| AnonymizeError::Log {
+                path: format!("{log:?}"),
+                source,
+            })?;
         }
         let seconds = started.elapsed().as_secs_f64();
-        Ok(Summary { frames: done, masks: mask_count, tracks: max_track, seconds, fps: done as f64 / seconds.max(1e-6) })
+        Ok(Summary {
+            frames: done,
+            masks: mask_count,
+            tracks: max_track,
+            seconds,
+            fps: done as f64 / seconds.max(1e-6),
+        })
     }
 }

@@ -53,7 +53,10 @@ fn grown(b: &BBox, s: f32) -> BBox {
 fn held(b: &BBox, frames_away: u64) -> BBox {
     let g = (0.15 * frames_away as f32).min(1.0) / 2.0;
     let (w, h) = (b[2] - b[0], b[3] - b[1]);
-    let (dw, dh) = ((w * g).max((12.0 - w) / 2.0).max(0.0), (h * g).max((12.0 - h) / 2.0).max(0.0));
+    let (dw, dh) = (
+        (w * g).max((12.0 - w) / 2.0).max(0.0),
+        (h * g).max((12.0 - h) / 2.0).max(0.0),
+    );
     [b[0] - dw, b[1] - dh, b[2] + dw, b[3] + dh]
 }
 
@@ -66,7 +69,14 @@ impl<T> TemporalMasks<T> {
     /// `detect_every`: detection runs on every k-th frame (the buffer covers the gaps).
     pub fn new(hold: u32, detect_every: u32) -> Self {
         let delay = hold.max(detect_every).max(1) as usize;
-        Self { hold: u64::from(hold), delay, next_index: 0, next_track: 1, tracks: Vec::new(), buffer: VecDeque::new() }
+        Self {
+            hold: u64::from(hold),
+            delay,
+            next_index: 0,
+            next_track: 1,
+            tracks: Vec::new(),
+            buffer: VecDeque::new(),
+        }
     }
 
     /// Adds the next frame; `regions` is `Some` on frames where detection ran. Returns the frames
@@ -97,10 +107,17 @@ impl<T> TemporalMasks<T> {
 
     fn associate(&mut self, index: u64, regions: &[Region]) -> Vec<Mask> {
         // live tracks: seen within the hold window
-        let live: Vec<usize> = (0..self.tracks.len()).filter(|&i| index - self.tracks[i].last_frame <= self.hold.max(1) + self.delay as u64).collect();
+        let live: Vec<usize> = (0..self.tracks.len())
+            .filter(|&i| index - self.tracks[i].last_frame <= self.hold.max(1) + self.delay as u64)
+            .collect();
         let cost: Vec<Vec<f32>> = live
             .iter()
-            .map(|&t| regions.iter().map(|r| 1.0 - iou(&grown(&self.tracks[t].last_box, 0.5), &grown(&r.bbox, 0.5))).collect())
+            .map(|&t| {
+                regions
+                    .iter()
+                    .map(|r| 1.0 - iou(&grown(&self.tracks[t].last_box, 0.5), &grown(&r.bbox, 0.5)))
+                    .collect()
+            })
             .collect();
         let pairs = assign(&cost, 0.9);
         let mut masks = Vec::with_capacity(regions.len());
@@ -110,10 +127,20 @@ impl<T> TemporalMasks<T> {
                 Some(t) => {
                     let prev = self.tracks[t].clone();
                     // frames since the previous detection: interpolate
-                    for p in self.buffer.iter_mut().filter(|p| p.index > prev.last_frame && p.index < index) {
-                        let t = (p.index - prev.last_frame) as f32 / (index - prev.last_frame) as f32;
+                    for p in self
+                        .buffer
+                        .iter_mut()
+                        .filter(|p| p.index > prev.last_frame && p.index < index)
+                    {
+                        let t =
+                            (p.index - prev.last_frame) as f32 / (index - prev.last_frame) as f32;
                         p.masks.retain(|m| m.track != prev.id);
-                        p.masks.push(Mask { track: prev.id, bbox: lerp(&prev.last_box, &region.bbox, t), score: prev.score.min(region.score), source: Source::Interpolated });
+                        p.masks.push(Mask {
+                            track: prev.id,
+                            bbox: lerp(&prev.last_box, &region.bbox, t),
+                            score: prev.score.min(region.score),
+                            source: Source::Interpolated,
+                        });
                     }
                     prev.id
                 }
@@ -121,10 +148,24 @@ impl<T> TemporalMasks<T> {
                     let id = self.next_track;
                     self.next_track += 1;
                     // a new face was probably there a little before it was detected
-                    for p in self.buffer.iter_mut().filter(|p| index - p.index <= self.hold) {
-                        p.masks.push(Mask { track: id, bbox: held(&region.bbox, index - p.index), score: region.score, source: Source::Held });
+                    for p in self
+                        .buffer
+                        .iter_mut()
+                        .filter(|p| index - p.index <= self.hold)
+                    {
+                        p.masks.push(Mask {
+                            track: id,
+                            bbox: held(&region.bbox, index - p.index),
+                            score: region.score,
+                            source: Source::Held,
+                        });
                     }
-                    self.tracks.push(Track { id, last_frame: index, last_box: region.bbox, score: region.score });
+                    self.tracks.push(Track {
+                        id,
+                        last_frame: index,
+                        last_box: region.bbox,
+                        score: region.score,
+                    });
                     id
                 }
             };
@@ -133,21 +174,38 @@ impl<T> TemporalMasks<T> {
                 t.last_box = region.bbox;
                 t.score = region.score;
             }
-            masks.push(Mask { track, bbox: region.bbox, score: region.score, source: region.source });
+            masks.push(Mask {
+                track,
+                bbox: region.bbox,
+                score: region.score,
+                source: region.source,
+            });
         }
         masks
     }
 
     fn release(&mut self) -> (T, Vec<Mask>) {
-        let mut p = self.buffer.pop_front().expect("called with a non-empty buffer");
+        let mut p = self
+            .buffer
+            .pop_front()
+            .expect("called with a non-empty buffer");
         // tracks last seen shortly before this frame keep their mask (hold after the last detection)
         for t in &self.tracks {
-            if t.last_frame < p.index && p.index - t.last_frame <= self.hold && !p.masks.iter().any(|m| m.track == t.id) {
-                p.masks.push(Mask { track: t.id, bbox: held(&t.last_box, p.index - t.last_frame), score: t.score, source: Source::Held });
+            if t.last_frame < p.index
+                && p.index - t.last_frame <= self.hold
+                && !p.masks.iter().any(|m| m.track == t.id)
+            {
+                p.masks.push(Mask {
+                    track: t.id,
+                    bbox: held(&t.last_box, p.index - t.last_frame),
+                    score: t.score,
+                    source: Source::Held,
+                });
             }
         }
         let oldest = p.index;
-        self.tracks.retain(|t| oldest <= t.last_frame + self.hold + self.delay as u64);
+        self.tracks
+            .retain(|t| oldest <= t.last_frame + self.hold + self.delay as u64);
         (p.item, p.masks)
     }
 }
@@ -157,7 +215,11 @@ mod tests {
     use super::*;
 
     fn region(x: f32) -> Region {
-        Region { bbox: [x, 0.0, x + 20.0, 20.0], score: 0.9, source: Source::Face }
+        Region {
+            bbox: [x, 0.0, x + 20.0, 20.0],
+            score: 0.9,
+            source: Source::Face,
+        }
     }
 
     fn run(detections: &[Option<Vec<Region>>], hold: u32, every: u32) -> Vec<Vec<Mask>> {
@@ -167,24 +229,46 @@ mod tests {
             out.extend(t.push(i, d.clone()));
         }
         out.extend(t.finish());
-        assert!(out.windows(2).all(|w| w[0].0 + 1 == w[1].0), "frames come out in order, none lost");
+        assert!(
+            out.windows(2).all(|w| w[0].0 + 1 == w[1].0),
+            "frames come out in order, none lost"
+        );
         out.into_iter().map(|(_, m)| m).collect()
     }
 
     #[test]
     fn a_missed_detection_between_two_is_interpolated() {
-        let d = vec![Some(vec![region(0.0)]), Some(vec![]), Some(vec![]), Some(vec![region(30.0)]), Some(vec![])];
+        let d = vec![
+            Some(vec![region(0.0)]),
+            Some(vec![]),
+            Some(vec![]),
+            Some(vec![region(30.0)]),
+            Some(vec![]),
+        ];
         let masks = run(&d, 5, 1);
         assert_eq!(masks[1].len(), 1);
         assert_eq!(masks[1][0].source, Source::Interpolated);
-        assert!((masks[1][0].bbox[0] - 10.0).abs() < 1e-4 && (masks[2][0].bbox[0] - 20.0).abs() < 1e-4);
-        assert!(masks[1].iter().chain(&masks[2]).all(|m| m.track == masks[0][0].track));
-        assert_eq!(masks[4][0].source, Source::Held, "held after the last detection");
+        assert!(
+            (masks[1][0].bbox[0] - 10.0).abs() < 1e-4 && (masks[2][0].bbox[0] - 20.0).abs() < 1e-4
+        );
+        assert!(
+            masks[1]
+                .iter()
+                .chain(&masks[2])
+                .all(|m| m.track == masks[0][0].track)
+        );
+        assert_eq!(
+            masks[4][0].source,
+            Source::Held,
+            "held after the last detection"
+        );
     }
 
     #[test]
     fn detecting_every_third_frame_covers_every_frame() {
-        let d: Vec<Option<Vec<Region>>> = (0..12).map(|i| (i % 3 == 0).then(|| vec![region(i as f32 * 2.0)])).collect();
+        let d: Vec<Option<Vec<Region>>> = (0..12)
+            .map(|i| (i % 3 == 0).then(|| vec![region(i as f32 * 2.0)]))
+            .collect();
         let masks = run(&d, 2, 3);
         for (i, m) in masks.iter().enumerate() {
             assert_eq!(m.len(), 1, "frame {i}: {m:?}");
@@ -193,7 +277,18 @@ mod tests {
 
     #[test]
     fn a_new_face_covers_the_frames_just_before_its_first_detection_and_holds_end() {
-        let d = vec![Some(vec![]), Some(vec![]), Some(vec![]), Some(vec![region(0.0)]), None, None, None, None, None, None];
+        let d = vec![
+            Some(vec![]),
+            Some(vec![]),
+            Some(vec![]),
+            Some(vec![region(0.0)]),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ];
         let masks = run(&d, 2, 1);
         assert!(masks[0].is_empty());
         assert_eq!(masks[1].len(), 1);

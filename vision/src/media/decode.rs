@@ -48,9 +48,18 @@ pub(crate) fn open_input(source: &str) -> Result<Input, MediaError> {
     let is_url = source.contains("://");
     if !is_url {
         match std::fs::metadata(source) {
-            Ok(m) if m.len() == 0 => return Err(MediaError::Empty { source_name: source.into() }),
+            Ok(m) if m.len() == 0 => {
+                return Err(MediaError::Empty {
+                    source_name: source.into(),
+                });
+            }
             Ok(_) => {}
-            Err(e) => return Err(MediaError::Unreadable { source_name: source.into(), reason: e.to_string() }),
+            Err(e) => {
+                return Err(MediaError::Unreadable {
+                    source_name: source.into(),
+                    reason: e.to_string(),
+                });
+            }
         }
     }
     let mut options = ffmpeg_next::Dictionary::new();
@@ -58,25 +67,46 @@ pub(crate) fn open_input(source: &str) -> Result<Input, MediaError> {
         options.set("rtsp_transport", "tcp");
         options.set("timeout", "10000000"); // µs: a dead camera is an error, not a hang
     }
-    ffmpeg_next::format::input_with_dictionary(&source, options)
-        .map_err(|e| MediaError::Unreadable { source_name: source.into(), reason: e.to_string() })
+    ffmpeg_next::format::input_with_dictionary(&source, options).map_err(|e| {
+        MediaError::Unreadable {
+            source_name: source.into(),
+            reason: e.to_string(),
+        }
+    })
 }
 
 impl VideoReader {
     pub fn open(source: &str) -> Result<Self, MediaError> {
         let info = probe(source)?;
         let input = open_input(source)?;
-        let stream = input.streams().best(ffmpeg_next::media::Type::Video).ok_or_else(|| MediaError::NoVideo { source_name: source.into() })?;
+        let stream = input
+            .streams()
+            .best(ffmpeg_next::media::Type::Video)
+            .ok_or_else(|| MediaError::NoVideo {
+                source_name: source.into(),
+            })?;
         let stream_index = stream.index();
         let time_base = rational(stream.time_base()).unwrap_or(1.0 / 90_000.0);
         let fps = if info.fps > 0.0 { info.fps } else { 25.0 };
-        let mut context = ffmpeg_next::codec::context::Context::from_parameters(stream.parameters())
-            .map_err(|e| MediaError::Unreadable { source_name: source.into(), reason: e.to_string() })?;
-        context.set_threading(threading::Config { kind: threading::Type::Frame, count: 2, ..Default::default() });
+        let mut context = ffmpeg_next::codec::context::Context::from_parameters(
+            stream.parameters(),
+        )
+        .map_err(|e| MediaError::Unreadable {
+            source_name: source.into(),
+            reason: e.to_string(),
+        })?;
+        context.set_threading(threading::Config {
+            kind: threading::Type::Frame,
+            count: 2,
+            ..Default::default()
+        });
         let decoder = context
             .decoder()
             .video()
-            .map_err(|e| MediaError::UnsupportedCodec { source_name: source.into(), reason: e.to_string() })?;
+            .map_err(|e| MediaError::UnsupportedCodec {
+                source_name: source.into(),
+                reason: e.to_string(),
+            })?;
         let is_file = !source.contains("://");
         let expected_frames = (is_file && stream.frames() > 0).then_some(stream.frames() as u64);
         Ok(Self {
@@ -128,12 +158,16 @@ impl VideoReader {
             }
             let mut packet = Packet::empty();
             match packet.read(&mut self.input) {
-                Ok(()) if packet.stream() == self.stream_index => match self.decoder.send_packet(&packet) {
-                    Ok(()) => {}
-                    // A damaged packet: the decoder conceals it; a whole file of them fails below.
-                    Err(FfError::InvalidData) => tracing::debug!(source = %self.source, "skipped an undecodable packet"),
-                    Err(e) => return Err(self.corrupt(e)),
-                },
+                Ok(()) if packet.stream() == self.stream_index => {
+                    match self.decoder.send_packet(&packet) {
+                        Ok(()) => {}
+                        // A damaged packet: the decoder conceals it; a whole file of them fails below.
+                        Err(FfError::InvalidData) => {
+                            tracing::debug!(source = %self.source, "skipped an undecodable packet")
+                        }
+                        Err(e) => return Err(self.corrupt(e)),
+                    }
+                }
                 Ok(()) => {}
                 Err(FfError::Eof) => {
                     self.decoder.send_eof().map_err(|e| self.corrupt(e))?;
@@ -145,7 +179,11 @@ impl VideoReader {
     }
 
     fn corrupt(&self, e: FfError) -> MediaError {
-        MediaError::Corrupt { source_name: self.source.clone(), frame: self.next_number, reason: e.to_string() }
+        MediaError::Corrupt {
+            source_name: self.source.clone(),
+            frame: self.next_number,
+            reason: e.to_string(),
+        }
     }
 
     fn check_complete(&self) -> Result<(), MediaError> {
@@ -159,26 +197,37 @@ impl VideoReader {
         if let Some(expected) = self.expected_frames {
             let tolerance = (expected / 100).max(2);
             if self.next_number + tolerance < expected {
-                return Err(MediaError::Truncated { source_name: self.source.clone(), decoded: self.next_number, expected });
+                return Err(MediaError::Truncated {
+                    source_name: self.source.clone(),
+                    decoded: self.next_number,
+                    expected,
+                });
             }
         }
         Ok(())
     }
 
     fn convert(&mut self) -> Result<Frame, MediaError> {
-        let (w, h, format) = (self.decoded.width(), self.decoded.height(), self.decoded.format());
-        let rebuild = !matches!(&self.scaler, Some((_, f, sw, sh)) if *f == format && *sw == w && *sh == h);
+        let (w, h, format) = (
+            self.decoded.width(),
+            self.decoded.height(),
+            self.decoded.format(),
+        );
+        let rebuild =
+            !matches!(&self.scaler, Some((_, f, sw, sh)) if *f == format && *sw == w && *sh == h);
         if rebuild {
             let scaler = Scaler::get(format, w, h, Pixel::RGB24, w, h, Flags::BILINEAR)
                 .map_err(|e| self.corrupt(e))?;
             self.scaler = Some((scaler, format, w, h));
         }
         let (scaler, ..) = self.scaler.as_mut().expect("set above");
-        scaler.run(&self.decoded, &mut self.rgb).map_err(|e| MediaError::Corrupt {
-            source_name: self.source.clone(),
-            frame: self.next_number,
-            reason: e.to_string(),
-        })?;
+        scaler
+            .run(&self.decoded, &mut self.rgb)
+            .map_err(|e| MediaError::Corrupt {
+                source_name: self.source.clone(),
+                frame: self.next_number,
+                reason: e.to_string(),
+            })?;
         let image = copy_rgb(&self.rgb, w, h);
         let pts = self.decoded.timestamp();
         let timestamp = match pts {
@@ -191,7 +240,12 @@ impl VideoReader {
         self.last_timestamp = timestamp;
         let number = self.next_number;
         self.next_number += 1;
-        Ok(Frame { number, timestamp, pts, image })
+        Ok(Frame {
+            number,
+            timestamp,
+            pts,
+            image,
+        })
     }
 }
 

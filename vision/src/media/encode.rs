@@ -29,7 +29,11 @@ pub struct EncodeOptions {
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        Self { crf: 23, preset: "veryfast".into(), audio_from: None }
+        Self {
+            crf: 23,
+            preset: "veryfast".into(),
+            audio_from: None,
+        }
     }
 }
 
@@ -50,12 +54,21 @@ pub struct VideoWriter {
 }
 
 fn write_err(path: &Path, reason: impl ToString) -> MediaError {
-    MediaError::Write { path: path.display().to_string(), reason: reason.to_string() }
+    MediaError::Write {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
 }
 
 impl VideoWriter {
     /// `width`×`height` RGB frames in; odd sizes are scaled to the nearest even size (yuv420p).
-    pub fn create(output: &Path, width: u32, height: u32, fps: f64, options: EncodeOptions) -> Result<Self, MediaError> {
+    pub fn create(
+        output: &Path,
+        width: u32,
+        height: u32,
+        fps: f64,
+        options: EncodeOptions,
+    ) -> Result<Self, MediaError> {
         init();
         let video_tmp = sibling(output, "video");
         let fail = |e: ffmpeg_next::Error| write_err(output, e);
@@ -63,10 +76,20 @@ impl VideoWriter {
         let codec = encoder::find_by_name("libx264")
             .or_else(|| encoder::find(codec::Id::H264))
             .ok_or_else(|| write_err(output, "this FFmpeg has no H.264 encoder"))?;
-        let global_header = octx.format().flags().contains(ffmpeg_next::format::Flags::GLOBAL_HEADER);
+        let global_header = octx
+            .format()
+            .flags()
+            .contains(ffmpeg_next::format::Flags::GLOBAL_HEADER);
         let (ew, eh) = ((width & !1).max(2), (height & !1).max(2));
-        let fps = if fps.is_finite() && fps > 0.0 { fps } else { 25.0 };
-        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video().map_err(fail)?;
+        let fps = if fps.is_finite() && fps > 0.0 {
+            fps
+        } else {
+            25.0
+        };
+        let mut enc = codec::context::Context::new_with_codec(codec)
+            .encoder()
+            .video()
+            .map_err(fail)?;
         enc.set_width(ew);
         enc.set_height(eh);
         enc.set_format(Pixel::YUV420P);
@@ -85,7 +108,16 @@ impl VideoWriter {
             stream.set_time_base(TIME_BASE);
         }
         octx.write_header().map_err(fail)?;
-        let scaler = Scaler::get(Pixel::RGB24, width, height, Pixel::YUV420P, ew, eh, Flags::BILINEAR).map_err(fail)?;
+        let scaler = Scaler::get(
+            Pixel::RGB24,
+            width,
+            height,
+            Pixel::YUV420P,
+            ew,
+            eh,
+            Flags::BILINEAR,
+        )
+        .map_err(fail)?;
         Ok(Self {
             output: output.to_path_buf(),
             video_tmp,
@@ -106,9 +138,16 @@ impl VideoWriter {
     /// Appends a frame shown at `timestamp` seconds (None: one frame after the previous one).
     pub fn write(&mut self, image: &RgbImage, timestamp: Option<f64>) -> Result<(), MediaError> {
         if image.width() != self.width || image.height() != self.height {
-            return Err(write_err(&self.output, format!(
-                "frame is {}x{}, the video is {}x{}", image.width(), image.height(), self.width, self.height
-            )));
+            return Err(write_err(
+                &self.output,
+                format!(
+                    "frame is {}x{}, the video is {}x{}",
+                    image.width(),
+                    image.height(),
+                    self.width,
+                    self.height
+                ),
+            ));
         }
         let stride = self.source.stride(0);
         let row = self.width as usize * 3;
@@ -116,7 +155,9 @@ impl VideoWriter {
         for (y, src) in image.as_raw().chunks_exact(row).enumerate() {
             data[y * stride..y * stride + row].copy_from_slice(src);
         }
-        self.scaler.run(&self.source, &mut self.yuv).map_err(|e| write_err(&self.output, e))?;
+        self.scaler
+            .run(&self.source, &mut self.yuv)
+            .map_err(|e| write_err(&self.output, e))?;
         let pts = match timestamp {
             Some(t) => ((t * 90_000.0).round() as i64).max(self.next_pts),
             None => self.next_pts,
@@ -124,7 +165,9 @@ impl VideoWriter {
         self.next_pts = pts + 1;
         self.yuv.set_pts(Some(pts));
         self.yuv.set_kind(picture::Type::None);
-        self.encoder.send_frame(&self.yuv).map_err(|e| write_err(&self.output, e))?;
+        self.encoder
+            .send_frame(&self.yuv)
+            .map_err(|e| write_err(&self.output, e))?;
         self.frames += 1;
         self.drain()
     }
@@ -136,7 +179,9 @@ impl VideoWriter {
             packet.set_stream(0);
             packet.set_duration(self.frame_ticks);
             packet.rescale_ts(TIME_BASE, stream_tb);
-            packet.write_interleaved(&mut self.octx).map_err(|e| write_err(&self.output, e))?;
+            packet
+                .write_interleaved(&mut self.octx)
+                .map_err(|e| write_err(&self.output, e))?;
         }
         Ok(())
     }
@@ -153,13 +198,24 @@ impl VideoWriter {
     }
 
     fn finish_inner(&mut self) -> Result<(), MediaError> {
-        self.encoder.send_eof().map_err(|e| write_err(&self.output, e))?;
+        self.encoder
+            .send_eof()
+            .map_err(|e| write_err(&self.output, e))?;
         self.drain()?;
-        self.octx.write_trailer().map_err(|e| write_err(&self.output, e))?;
+        self.octx
+            .write_trailer()
+            .map_err(|e| write_err(&self.output, e))?;
         let muxed = sibling(&self.output, "mux");
         let frame_secs = self.frame_ticks as f64 / 90_000.0;
-        let result = mux(&self.video_tmp, frame_secs, self.options.audio_from.as_deref(), &muxed)
-            .and_then(|()| std::fs::rename(&muxed, &self.output).map_err(|e| write_err(&self.output, e)));
+        let result = mux(
+            &self.video_tmp,
+            frame_secs,
+            self.options.audio_from.as_deref(),
+            &muxed,
+        )
+        .and_then(|()| {
+            std::fs::rename(&muxed, &self.output).map_err(|e| write_err(&self.output, e))
+        });
         if result.is_err() {
             let _ = std::fs::remove_file(&muxed);
         }
@@ -174,13 +230,21 @@ impl Drop for VideoWriter {
 }
 
 fn sibling(output: &Path, what: &str) -> PathBuf {
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     output.with_file_name(format!(".{name}.{what}-{}.tmp", std::process::id()))
 }
 
 /// Copies the video of `video` and the audio of `audio_from` (if any, and if MP4 can hold it)
 /// into `out` with the index at the front (`+faststart`), interleaved by time.
-fn mux(video: &Path, frame_secs: f64, audio_from: Option<&str>, out: &Path) -> Result<(), MediaError> {
+fn mux(
+    video: &Path,
+    frame_secs: f64,
+    audio_from: Option<&str>,
+    out: &Path,
+) -> Result<(), MediaError> {
     let fail = |e: ffmpeg_next::Error| write_err(out, e);
     let mut vin = ffmpeg_next::format::input(&video).map_err(fail)?;
     let mut ain = match audio_from {
@@ -188,10 +252,15 @@ fn mux(video: &Path, frame_secs: f64, audio_from: Option<&str>, out: &Path) -> R
         None => None,
     };
     let mut octx = ffmpeg_next::format::output_as(&out, "mp4").map_err(fail)?;
-    let vstream = vin.streams().best(media::Type::Video).ok_or_else(|| write_err(out, "encoded video has no stream"))?;
+    let vstream = vin
+        .streams()
+        .best(media::Type::Video)
+        .ok_or_else(|| write_err(out, "encoded video has no stream"))?;
     let (vin_index, vin_tb) = (vstream.index(), vstream.time_base());
     {
-        let mut s = octx.add_stream(encoder::find(codec::Id::None)).map_err(fail)?;
+        let mut s = octx
+            .add_stream(encoder::find(codec::Id::None))
+            .map_err(fail)?;
         s.set_parameters(vstream.parameters());
         unsafe { (*s.parameters().as_mut_ptr()).codec_tag = 0 };
     }
@@ -200,10 +269,16 @@ fn mux(video: &Path, frame_secs: f64, audio_from: Option<&str>, out: &Path) -> R
         if let Some(a) = ain.streams().best(media::Type::Audio) {
             let id = a.parameters().id();
             let supported = unsafe {
-                ffmpeg_next::ffi::avformat_query_codec(octx.format().as_ptr(), id.into(), ffmpeg_next::ffi::FF_COMPLIANCE_NORMAL) == 1
+                ffmpeg_next::ffi::avformat_query_codec(
+                    octx.format().as_ptr(),
+                    id.into(),
+                    ffmpeg_next::ffi::FF_COMPLIANCE_NORMAL,
+                ) == 1
             };
             if supported {
-                let mut s = octx.add_stream(encoder::find(codec::Id::None)).map_err(fail)?;
+                let mut s = octx
+                    .add_stream(encoder::find(codec::Id::None))
+                    .map_err(fail)?;
                 s.set_parameters(a.parameters());
                 unsafe { (*s.parameters().as_mut_ptr()).codec_tag = 0 };
                 audio = Some((a.index(), a.time_base()));
@@ -215,7 +290,9 @@ fn mux(video: &Path, frame_secs: f64, audio_from: Option<&str>, out: &Path) -> R
     let mut opts = Dictionary::new();
     opts.set("movflags", "+faststart");
     octx.write_header_with(opts).map_err(fail)?;
-    let out_tb: Vec<Rational> = (0..octx.nb_streams() as usize).map(|i| octx.stream(i).unwrap().time_base()).collect();
+    let out_tb: Vec<Rational> = (0..octx.nb_streams() as usize)
+        .map(|i| octx.stream(i).unwrap().time_base())
+        .collect();
 
     // Two sorted packet sources, merged by time.
     let mut next_video = read_from(&mut vin, vin_index).map_err(fail)?;
@@ -240,7 +317,10 @@ fn mux(video: &Path, frame_secs: f64, audio_from: Option<&str>, out: &Path) -> R
             // The MP4 demuxer hands back packets without durations; without them the muxer's edit
             // list ends before the last frame and players drop it.
             if p.duration() <= 0 {
-                p.set_duration((frame_secs * f64::from(vin_tb.denominator()) / f64::from(vin_tb.numerator())).round() as i64);
+                p.set_duration(
+                    (frame_secs * f64::from(vin_tb.denominator()) / f64::from(vin_tb.numerator()))
+                        .round() as i64,
+                );
             }
             p.rescale_ts(vin_tb, out_tb[0]);
             p.set_stream(0);
@@ -261,7 +341,10 @@ fn mux(video: &Path, frame_secs: f64, audio_from: Option<&str>, out: &Path) -> R
     Ok(())
 }
 
-fn read_from(input: &mut ffmpeg_next::format::context::Input, index: usize) -> Result<Option<Packet>, ffmpeg_next::Error> {
+fn read_from(
+    input: &mut ffmpeg_next::format::context::Input,
+    index: usize,
+) -> Result<Option<Packet>, ffmpeg_next::Error> {
     loop {
         let mut packet = Packet::empty();
         match packet.read(input) {

@@ -16,16 +16,28 @@ pub use probe::{VideoInfo, probe};
 pub enum MediaError {
     #[error("{source_name}: file is empty (0 bytes)")]
     Empty { source_name: String },
-    #[error("{source_name}: cannot be opened as a video ({reason}); is it a video file FFmpeg can read?")]
+    #[error(
+        "{source_name}: cannot be opened as a video ({reason}); is it a video file FFmpeg can read?"
+    )]
     Unreadable { source_name: String, reason: String },
     #[error("{source_name}: contains no video stream")]
     NoVideo { source_name: String },
     #[error("{source_name}: video codec not supported by this FFmpeg build ({reason})")]
     UnsupportedCodec { source_name: String, reason: String },
     #[error("{source_name}: corrupt data near frame {frame} ({reason})")]
-    Corrupt { source_name: String, frame: u64, reason: String },
-    #[error("{source_name}: ends after {decoded} frames but its header announces {expected}: the file is truncated")]
-    Truncated { source_name: String, decoded: u64, expected: u64 },
+    Corrupt {
+        source_name: String,
+        frame: u64,
+        reason: String,
+    },
+    #[error(
+        "{source_name}: ends after {decoded} frames but its header announces {expected}: the file is truncated"
+    )]
+    Truncated {
+        source_name: String,
+        decoded: u64,
+        expected: u64,
+    },
     #[error("writing {path}: {reason}")]
     Write { path: String, reason: String },
 }

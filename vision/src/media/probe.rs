@@ -23,11 +23,24 @@ pub fn probe(source: &str) -> Result<VideoInfo, MediaError> {
     let stream = input
         .streams()
         .best(ffmpeg_next::media::Type::Video)
-        .ok_or_else(|| MediaError::NoVideo { source_name: source.into() })?;
+        .ok_or_else(|| MediaError::NoVideo {
+            source_name: source.into(),
+        })?;
     let params = ffmpeg_next::codec::context::Context::from_parameters(stream.parameters())
-        .map_err(|e| MediaError::Unreadable { source_name: source.into(), reason: e.to_string() })?;
-    let video = params.decoder().video().map_err(|e| MediaError::UnsupportedCodec { source_name: source.into(), reason: e.to_string() })?;
-    let fps = rational(stream.avg_frame_rate()).or_else(|| rational(stream.rate())).unwrap_or(0.0);
+        .map_err(|e| MediaError::Unreadable {
+            source_name: source.into(),
+            reason: e.to_string(),
+        })?;
+    let video = params
+        .decoder()
+        .video()
+        .map_err(|e| MediaError::UnsupportedCodec {
+            source_name: source.into(),
+            reason: e.to_string(),
+        })?;
+    let fps = rational(stream.avg_frame_rate())
+        .or_else(|| rational(stream.rate()))
+        .unwrap_or(0.0);
     let tb = rational(stream.time_base()).unwrap_or(0.0);
     let duration_secs = if stream.duration() > 0 {
         stream.duration() as f64 * tb
@@ -36,7 +49,11 @@ pub fn probe(source: &str) -> Result<VideoInfo, MediaError> {
     } else {
         0.0
     };
-    let frames = if stream.frames() > 0 { stream.frames() as u64 } else { (duration_secs * fps).round() as u64 };
+    let frames = if stream.frames() > 0 {
+        stream.frames() as u64
+    } else {
+        (duration_secs * fps).round() as u64
+    };
     let audio = input.streams().best(ffmpeg_next::media::Type::Audio);
     Ok(VideoInfo {
         width: video.width(),
@@ -51,5 +68,6 @@ pub fn probe(source: &str) -> Result<VideoInfo, MediaError> {
 }
 
 pub(crate) fn rational(r: ffmpeg_next::Rational) -> Option<f64> {
-    (r.numerator() > 0 && r.denominator() > 0).then(|| f64::from(r.numerator()) / f64::from(r.denominator()))
+    (r.numerator() > 0 && r.denominator() > 0)
+        .then(|| f64::from(r.numerator()) / f64::from(r.denominator()))
 }

@@ -31,18 +31,29 @@ pub struct MotParseError {
 
 /// Parses MOTChallenge text (`frame,id,x,y,w,h,conf,…`, commas or spaces). Rows with a
 /// confidence below `min_confidence` are dropped (motmetrics loads ground truth with 1).
-pub fn parse_mot(text: &str, file: &str, min_confidence: Option<f32>) -> Result<Vec<MotBox>, MotParseError> {
+pub fn parse_mot(
+    text: &str,
+    file: &str,
+    min_confidence: Option<f32>,
+) -> Result<Vec<MotBox>, MotParseError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let err = |reason: String| MotParseError { file: file.into(), line: n + 1, reason };
+        let err = |reason: String| MotParseError {
+            file: file.into(),
+            line: n + 1,
+            reason,
+        };
         let fields: Vec<f32> = line
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<f32>().map_err(|_| err(format!("{s:?} is not a number"))))
+            .map(|s| {
+                s.parse::<f32>()
+                    .map_err(|_| err(format!("{s:?} is not a number")))
+            })
             .collect::<Result<_, _>>()?;
         if fields.len() < 6 {
             return Err(err(format!("{} fields", fields.len())));
@@ -53,7 +64,11 @@ pub fn parse_mot(text: &str, file: &str, min_confidence: Option<f32>) -> Result<
             }
         }
         let (x, y, w, h) = (fields[2], fields[3], fields[4], fields[5]);
-        out.push(MotBox { frame: fields[0] as u64, id: fields[1] as u64, bbox: [x, y, x + w, y + h] });
+        out.push(MotBox {
+            frame: fields[0] as u64,
+            id: fields[1] as u64,
+            bbox: [x, y, x + w, y + h],
+        });
     }
     Ok(out)
 }
@@ -101,7 +116,12 @@ pub fn evaluate(truth: &[MotBox], hypotheses: &[MotBox], min_iou: f32) -> MotSum
         let hyps = hy.get(frame).unwrap_or(&empty);
         let dist: Vec<Vec<f32>> = objs
             .iter()
-            .map(|o| hyps.iter().map(|h| 1.0 - iou(&o.bbox, &h.bbox)).map(|d| if d <= gate { d } else { f32::NAN }).collect())
+            .map(|o| {
+                hyps.iter()
+                    .map(|h| 1.0 - iou(&o.bbox, &h.bbox))
+                    .map(|d| if d <= gate { d } else { f32::NAN })
+                    .collect()
+            })
             .collect();
         for (i, o) in objs.iter().enumerate() {
             for (j, h) in hyps.iter().enumerate() {
@@ -115,7 +135,11 @@ pub fn evaluate(truth: &[MotBox], hypotheses: &[MotBox], min_iou: f32) -> MotSum
         // 1. keep established correspondences
         for (i, o) in objs.iter().enumerate() {
             if let Some(&prev) = last_match.get(&o.id) {
-                if let Some(j) = hyps.iter().enumerate().position(|(j, h)| !hyp_done[j] && h.id == prev) {
+                if let Some(j) = hyps
+                    .iter()
+                    .enumerate()
+                    .position(|(j, h)| !hyp_done[j] && h.id == prev)
+                {
                     if dist[i][j].is_finite() {
                         obj_done[i] = true;
                         hyp_done[j] = true;
@@ -126,7 +150,17 @@ pub fn evaluate(truth: &[MotBox], hypotheses: &[MotBox], min_iou: f32) -> MotSum
         }
         // 2. assign the rest
         let rest: Vec<Vec<f32>> = (0..objs.len())
-            .map(|i| (0..hyps.len()).map(|j| if obj_done[i] || hyp_done[j] { f32::NAN } else { dist[i][j] }).collect())
+            .map(|i| {
+                (0..hyps.len())
+                    .map(|j| {
+                        if obj_done[i] || hyp_done[j] {
+                            f32::NAN
+                        } else {
+                            dist[i][j]
+                        }
+                    })
+                    .collect()
+            })
             .collect();
         for (i, j) in assign(&rest, gate) {
             let (o, h) = (objs[i].id, hyps[j].id);
@@ -173,9 +207,17 @@ fn identity_true_positives(overlap: &HashMap<(u64, u64), usize>) -> usize {
         return 0;
     }
     let transpose = objs.len() > hyps.len();
-    let (rows, cols) = if transpose { (&hyps, &objs) } else { (&objs, &hyps) };
+    let (rows, cols) = if transpose {
+        (&hyps, &objs)
+    } else {
+        (&objs, &hyps)
+    };
     let weights = Matrix::from_fn(rows.len(), cols.len(), |(i, j)| {
-        let key = if transpose { (cols[j], rows[i]) } else { (rows[i], cols[j]) };
+        let key = if transpose {
+            (cols[j], rows[i])
+        } else {
+            (rows[i], cols[j])
+        };
         overlap.get(&key).copied().unwrap_or(0) as i64
     });
     kuhn_munkres(&weights).0 as usize
@@ -186,7 +228,11 @@ mod tests {
     use super::*;
 
     fn b(frame: u64, id: u64, x: f32) -> MotBox {
-        MotBox { frame, id, bbox: [x, 0.0, x + 10.0, 10.0] }
+        MotBox {
+            frame,
+            id,
+            bbox: [x, 0.0, x + 10.0, 10.0],
+        }
     }
 
     #[test]
@@ -203,7 +249,10 @@ mod tests {
         let gt = vec![b(1, 1, 0.0), b(2, 1, 0.0), b(3, 1, 0.0), b(3, 2, 100.0)];
         let hyp = vec![b(1, 7, 0.0), b(2, 9, 0.0), b(3, 9, 0.0), b(3, 5, 300.0)];
         let s = evaluate(&gt, &hyp, 0.5);
-        assert_eq!((s.switches, s.misses, s.false_positives, s.matches), (1, 1, 1, 3));
+        assert_eq!(
+            (s.switches, s.misses, s.false_positives, s.matches),
+            (1, 1, 1, 3)
+        );
         assert!((s.mota - (1.0 - 3.0 / 4.0)).abs() < 1e-9);
         // identity matching: 1↔9 covers 2 frames
         assert_eq!(s.idtp, 2);

@@ -39,7 +39,11 @@ pub struct CenterFaceConfig {
 
 impl Default for CenterFaceConfig {
     fn default() -> Self {
-        Self { input_size: 640, threshold: 0.2, nms_iou: 0.3 }
+        Self {
+            input_size: 640,
+            threshold: 0.2,
+            nms_iou: 0.3,
+        }
     }
 }
 
@@ -49,25 +53,41 @@ pub struct CenterFace {
 }
 
 impl CenterFace {
-    pub fn new(runtime: &Runtime, catalog: &Catalog, config: CenterFaceConfig) -> Result<Self, ModelError> {
+    pub fn new(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: CenterFaceConfig,
+    ) -> Result<Self, ModelError> {
         let session = runtime.session(&catalog.require(NAME)?)?;
         Ok(Self { session, config })
     }
 
     fn input_dims(&self, width: u32, height: u32) -> (u32, u32) {
         let longer = width.max(height) as f32;
-        let target = if self.config.input_size == 0 { longer } else { (self.config.input_size as f32).min(longer.max(32.0)) };
+        let target = if self.config.input_size == 0 {
+            longer
+        } else {
+            (self.config.input_size as f32).min(longer.max(32.0))
+        };
         let s = target / longer;
-        (multiple_of_32((width as f32 * s).round() as u32), multiple_of_32((height as f32 * s).round() as u32))
+        (
+            multiple_of_32((width as f32 * s).round() as u32),
+            multiple_of_32((height as f32 * s).round() as u32),
+        )
     }
 
     pub fn detect(&mut self, frame: &RgbImage) -> Result<Vec<Face>, ModelError> {
-        Ok(self.detect_batch(std::slice::from_ref(frame))?.pop().unwrap_or_default())
+        Ok(self
+            .detect_batch(std::slice::from_ref(frame))?
+            .pop()
+            .unwrap_or_default())
     }
 
     /// Several frames of the same size in one call.
     pub fn detect_batch(&mut self, frames: &[RgbImage]) -> Result<Vec<Vec<Face>>, ModelError> {
-        let Some(first) = frames.first() else { return Ok(Vec::new()) };
+        let Some(first) = frames.first() else {
+            return Ok(Vec::new());
+        };
         let (w, h) = self.input_dims(first.width(), first.height());
         let (wu, hu) = (w as usize, h as usize);
         let mut input = Array4::<f32>::zeros((frames.len(), 3, hu, wu));
@@ -78,13 +98,19 @@ impl CenterFace {
             scales.push(lb.scale);
         }
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
-        let outputs = self.session.run(ort::inputs!["input.1" => tensor]).map_err(inference(NAME))?;
+        let outputs = self
+            .session
+            .run(ort::inputs!["input.1" => tensor])
+            .map_err(inference(NAME))?;
         let get = |name: &str| {
-            outputs[name].try_extract_tensor::<f32>().map(|(s, d)| (s.to_vec(), d)).map_err(|e| ModelError::Output {
-                model: NAME,
-                name: name.into(),
-                reason: e.to_string(),
-            })
+            outputs[name]
+                .try_extract_tensor::<f32>()
+                .map(|(s, d)| (s.to_vec(), d))
+                .map_err(|e| ModelError::Output {
+                    model: NAME,
+                    name: name.into(),
+                    reason: e.to_string(),
+                })
         };
         let (heat_shape, heat) = get(OUT_HEAT)?;
         let (_, scale) = get(OUT_SCALE)?;
@@ -94,7 +120,8 @@ impl CenterFace {
         let plane = oh * ow;
         let mut results = Vec::with_capacity(frames.len());
         for (b, frame) in frames.iter().enumerate() {
-            let at = |t: &[f32], channels: usize, c: usize, i: usize| t[(b * channels + c) * plane + i];
+            let at =
+                |t: &[f32], channels: usize, c: usize, i: usize| t[(b * channels + c) * plane + i];
             let mut boxes = Vec::new();
             let mut scores = Vec::new();
             let mut marks = Vec::new();
@@ -112,7 +139,10 @@ impl CenterFace {
                 let y1 = (cy - bh / 2.0).max(0.0);
                 let mut lm = [[0.0f32; 2]; 5];
                 for (j, p) in lm.iter_mut().enumerate() {
-                    *p = [at(landmarks, 10, 2 * j + 1, i) * bw + x1, at(landmarks, 10, 2 * j, i) * bh + y1];
+                    *p = [
+                        at(landmarks, 10, 2 * j + 1, i) * bw + x1,
+                        at(landmarks, 10, 2 * j, i) * bh + y1,
+                    ];
                 }
                 boxes.push([x1, y1, (x1 + bw).min(w as f32), (y1 + bh).min(h as f32)]);
                 scores.push(score);
@@ -125,7 +155,12 @@ impl CenterFace {
                 .map(|k| {
                     let bx = boxes[k];
                     Face {
-                        bbox: [(bx[0] / s).min(fw), (bx[1] / s).min(fh), (bx[2] / s).min(fw), (bx[3] / s).min(fh)],
+                        bbox: [
+                            (bx[0] / s).min(fw),
+                            (bx[1] / s).min(fh),
+                            (bx[2] / s).min(fw),
+                            (bx[3] / s).min(fh),
+                        ],
                         score: scores[k],
                         landmarks: marks[k].map(|[x, y]| [x / s, y / s]),
                     }

@@ -17,12 +17,21 @@ pub enum ModelError {
     Catalog(#[from] crate::catalog::CatalogError),
     #[error("{model}: inference failed: {reason}")]
     Inference { model: &'static str, reason: String },
-    #[error("{model}: unexpected output {name}: {reason}; the model file may not be the one the manifest describes")]
-    Output { model: &'static str, name: String, reason: String },
+    #[error(
+        "{model}: unexpected output {name}: {reason}; the model file may not be the one the manifest describes"
+    )]
+    Output {
+        model: &'static str,
+        name: String,
+        reason: String,
+    },
 }
 
 pub(crate) fn inference(model: &'static str) -> impl Fn(ort::Error) -> ModelError {
-    move |e| ModelError::Inference { model, reason: e.to_string() }
+    move |e| ModelError::Inference {
+        model,
+        reason: e.to_string(),
+    }
 }
 
 /// An image resized to fit `(width, height)` keeping its aspect, anchored top-left, padded with
@@ -42,13 +51,22 @@ pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
     let resized: &[u8] = if (rw, rh) == image.dimensions() {
         image.as_raw()
     } else {
-        let src = ImageRef::new(image.width(), image.height(), image.as_raw(), PixelType::U8x3)
-            .expect("an RgbImage is a valid U8x3 buffer");
+        let src = ImageRef::new(
+            image.width(),
+            image.height(),
+            image.as_raw(),
+            PixelType::U8x3,
+        )
+        .expect("an RgbImage is a valid U8x3 buffer");
         let mut dst = Image::new(rw, rh, PixelType::U8x3);
         Resizer::new()
-            .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(fast_image_resize::ResizeAlg::Convolution(
-                fast_image_resize::FilterType::Bilinear,
-            )))
+            .resize(
+                &src,
+                &mut dst,
+                &ResizeOptions::new().resize_alg(fast_image_resize::ResizeAlg::Convolution(
+                    fast_image_resize::FilterType::Bilinear,
+                )),
+            )
             .expect("same pixel type");
         resized_buf = dst.into_vec();
         &resized_buf
@@ -59,13 +77,20 @@ pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
         let dst = y * (width * 3) as usize;
         rgb[dst..dst + row].copy_from_slice(&resized[y * row..(y + 1) * row]);
     }
-    Letterbox { rgb, width, height, scale: rw as f32 / image.width() as f32 }
+    Letterbox {
+        rgb,
+        width,
+        height,
+        scale: rw as f32 / image.width() as f32,
+    }
 }
 
 /// Interleaved RGB bytes → planar (NCHW) f32 values for batch item `b`, times `scale`.
 pub(crate) fn write_planar(rgb: &[u8], input: &mut ndarray::Array4<f32>, b: usize, scale: f32) {
     let plane = input.shape()[2] * input.shape()[3];
-    let data = input.as_slice_mut().expect("a freshly allocated array is contiguous");
+    let data = input
+        .as_slice_mut()
+        .expect("a freshly allocated array is contiguous");
     let item = &mut data[b * 3 * plane..(b + 1) * 3 * plane];
     for (i, px) in rgb.chunks_exact(3).enumerate() {
         for c in 0..3 {

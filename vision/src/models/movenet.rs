@@ -27,7 +27,10 @@ pub struct MoveNetConfig {
 
 impl Default for MoveNetConfig {
     fn default() -> Self {
-        Self { input_size: 0, min_score: 0.2 }
+        Self {
+            input_size: 0,
+            min_score: 0.2,
+        }
     }
 }
 
@@ -37,7 +40,11 @@ pub struct MoveNet {
 }
 
 impl MoveNet {
-    pub fn new(runtime: &Runtime, catalog: &Catalog, config: MoveNetConfig) -> Result<Self, ModelError> {
+    pub fn new(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: MoveNetConfig,
+    ) -> Result<Self, ModelError> {
         let session = runtime.session(&catalog.require(NAME)?)?;
         Ok(Self { session, config })
     }
@@ -45,25 +52,44 @@ impl MoveNet {
     /// The input size used for a frame of this size.
     pub fn input_dims(&self, width: u32, height: u32) -> (u32, u32) {
         let longer = width.max(height) as f32;
-        let target = if self.config.input_size == 0 { longer } else { self.config.input_size as f32 };
+        let target = if self.config.input_size == 0 {
+            longer
+        } else {
+            self.config.input_size as f32
+        };
         let s = target / longer;
-        (multiple_of_32((width as f32 * s).round() as u32), multiple_of_32((height as f32 * s).round() as u32))
+        (
+            multiple_of_32((width as f32 * s).round() as u32),
+            multiple_of_32((height as f32 * s).round() as u32),
+        )
     }
 
     pub fn detect(&mut self, frame: &RgbImage) -> Result<Vec<Person>, ModelError> {
         let (w, h) = self.input_dims(frame.width(), frame.height());
         let lb = letterbox(frame, w, h);
-        let input = Array4::from_shape_vec((1, h as usize, w as usize, 3), lb.rgb.iter().map(|&v| i32::from(v)).collect())
-            .expect("letterbox has h*w*3 values");
+        let input = Array4::from_shape_vec(
+            (1, h as usize, w as usize, 3),
+            lb.rgb.iter().map(|&v| i32::from(v)).collect(),
+        )
+        .expect("letterbox has h*w*3 values");
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
-        let outputs = self.session.run(ort::inputs!["input" => tensor]).map_err(inference(NAME))?;
-        let (shape, data) = outputs["output_0"].try_extract_tensor::<f32>().map_err(|e| ModelError::Output {
-            model: NAME,
-            name: "output_0".into(),
-            reason: e.to_string(),
-        })?;
+        let outputs = self
+            .session
+            .run(ort::inputs!["input" => tensor])
+            .map_err(inference(NAME))?;
+        let (shape, data) = outputs["output_0"]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| ModelError::Output {
+                model: NAME,
+                name: "output_0".into(),
+                reason: e.to_string(),
+            })?;
         if shape.len() != 3 || shape[2] != 56 {
-            return Err(ModelError::Output { model: NAME, name: "output_0".into(), reason: format!("shape {shape:?}, expected [1,6,56]") });
+            return Err(ModelError::Output {
+                model: NAME,
+                name: "output_0".into(),
+                reason: format!("shape {shape:?}, expected [1,6,56]"),
+            });
         }
         // normalised input coordinates → frame pixels
         let (sx, sy) = (w as f32 / lb.scale, h as f32 / lb.scale);
@@ -74,7 +100,11 @@ impl MoveNet {
             .map(|row| {
                 let mut keypoints = [[0.0f32; 3]; 17];
                 for (k, kp) in keypoints.iter_mut().enumerate() {
-                    *kp = [(row[3 * k + 1] * sx).clamp(0.0, fw), (row[3 * k] * sy).clamp(0.0, fh), row[3 * k + 2]];
+                    *kp = [
+                        (row[3 * k + 1] * sx).clamp(0.0, fw),
+                        (row[3 * k] * sy).clamp(0.0, fh),
+                        row[3 * k + 2],
+                    ];
                 }
                 let bbox = [
                     (row[52] * sx).clamp(0.0, fw),
@@ -82,7 +112,12 @@ impl MoveNet {
                     (row[54] * sx).clamp(0.0, fw),
                     (row[53] * sy).clamp(0.0, fh),
                 ];
-                Person { keypoints, bbox, confidence: row[55], track_id: None }
+                Person {
+                    keypoints,
+                    bbox,
+                    confidence: row[55],
+                    track_id: None,
+                }
             })
             .collect())
     }

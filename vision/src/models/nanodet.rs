@@ -18,8 +18,11 @@ pub const NAME: &str = "nanodet";
 const SIZE: u32 = 416;
 const BINS: usize = 11;
 /// (stride, class output, box output)
-const HEADS: [(usize, &str, &str); 3] =
-    [(8, "Identity:0", "Identity_3:0"), (16, "Identity_1:0", "Identity_4:0"), (32, "Identity_2:0", "Identity_5:0")];
+const HEADS: [(usize, &str, &str); 3] = [
+    (8, "Identity:0", "Identity_3:0"),
+    (16, "Identity_1:0", "Identity_4:0"),
+    (32, "Identity_2:0", "Identity_5:0"),
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
@@ -35,7 +38,10 @@ pub struct NanoDetConfig {
 
 impl Default for NanoDetConfig {
     fn default() -> Self {
-        Self { min_score: 0.3, nms_iou: 0.5 }
+        Self {
+            min_score: 0.3,
+            nms_iou: 0.5,
+        }
     }
 }
 
@@ -45,7 +51,11 @@ pub struct NanoDet {
 }
 
 impl NanoDet {
-    pub fn new(runtime: &Runtime, catalog: &Catalog, config: NanoDetConfig) -> Result<Self, ModelError> {
+    pub fn new(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: NanoDetConfig,
+    ) -> Result<Self, ModelError> {
         let session = runtime.session(&catalog.require(NAME)?)?;
         Ok(Self { session, config })
     }
@@ -57,16 +67,22 @@ impl NanoDet {
         let mut input = Array4::<f32>::zeros((1, 3, n, n));
         write_planar(&lb.rgb, &mut input, 0, 1.0 / 255.0);
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
-        let outputs = self.session.run(ort::inputs!["input_1:0" => tensor]).map_err(inference(NAME))?;
+        let outputs = self
+            .session
+            .run(ort::inputs!["input_1:0" => tensor])
+            .map_err(inference(NAME))?;
         let mut boxes = Vec::new();
         let mut scores = Vec::new();
         for (stride, cls_name, box_name) in HEADS {
             let extract = |name: &str| {
-                outputs[name].try_extract_tensor::<f32>().map(|(_, d)| d).map_err(|e| ModelError::Output {
-                    model: NAME,
-                    name: name.into(),
-                    reason: e.to_string(),
-                })
+                outputs[name]
+                    .try_extract_tensor::<f32>()
+                    .map(|(_, d)| d)
+                    .map_err(|e| ModelError::Output {
+                        model: NAME,
+                        name: name.into(),
+                        reason: e.to_string(),
+                    })
             };
             let cls = extract(cls_name)?;
             let reg = extract(box_name)?;
@@ -76,10 +92,20 @@ impl NanoDet {
                 if score < self.config.min_score {
                     continue;
                 }
-                let (cy, cx) = (((cell / cols) as f32 + 0.5) * stride as f32, ((cell % cols) as f32 + 0.5) * stride as f32);
-                let d = |side: usize| expected_bin(&reg[cell * 4 * BINS + side * BINS..][..BINS]) * stride as f32;
+                let (cy, cx) = (
+                    ((cell / cols) as f32 + 0.5) * stride as f32,
+                    ((cell % cols) as f32 + 0.5) * stride as f32,
+                );
+                let d = |side: usize| {
+                    expected_bin(&reg[cell * 4 * BINS + side * BINS..][..BINS]) * stride as f32
+                };
                 let s = lb.scale;
-                boxes.push([(cx - d(0)) / s, (cy - d(1)) / s, (cx + d(2)) / s, (cy + d(3)) / s]);
+                boxes.push([
+                    (cx - d(0)) / s,
+                    (cy - d(1)) / s,
+                    (cx + d(2)) / s,
+                    (cy + d(3)) / s,
+                ]);
                 scores.push(score);
             }
         }
@@ -88,7 +114,10 @@ impl NanoDet {
             .into_iter()
             .map(|k| {
                 let b = boxes[k];
-                Detection { bbox: [b[0].max(0.0), b[1].max(0.0), b[2].min(fw), b[3].min(fh)], score: scores[k] }
+                Detection {
+                    bbox: [b[0].max(0.0), b[1].max(0.0), b[2].min(fw), b[3].min(fh)],
+                    score: scores[k],
+                }
             })
             .collect())
     }
@@ -99,5 +128,8 @@ fn expected_bin(logits: &[f32]) -> f32 {
     let max = logits.iter().copied().fold(f32::MIN, f32::max);
     let exps: Vec<f32> = logits.iter().map(|v| (v - max).exp()).collect();
     let sum: f32 = exps.iter().sum();
-    exps.iter().enumerate().map(|(i, e)| i as f32 * e / sum).sum()
+    exps.iter()
+        .enumerate()
+        .map(|(i, e)| i as f32 * e / sum)
+        .sum()
 }

@@ -37,7 +37,11 @@ pub struct MotionScorer {
 
 impl MotionScorer {
     pub fn new(window: usize) -> Self {
-        Self { window: window.max(3), min_keypoint_score: 0.3, history: HashMap::new() }
+        Self {
+            window: window.max(3),
+            min_keypoint_score: 0.3,
+            history: HashMap::new(),
+        }
     }
 
     /// Adds this frame's people (with track ids) and returns each one's score.
@@ -56,7 +60,8 @@ impl MotionScorer {
             })
             .collect();
         // forget tracks not seen for a whole window
-        self.history.retain(|_, h| h.back().is_some_and(|s| timestamp - s.t < 10.0));
+        self.history
+            .retain(|_, h| h.back().is_some_and(|s| timestamp - s.t < 10.0));
         scores
     }
 
@@ -64,15 +69,24 @@ impl MotionScorer {
         let height = (p.bbox[3] - p.bbox[1]).max(1.0);
         let centre = [(p.bbox[0] + p.bbox[2]) / 2.0, (p.bbox[1] + p.bbox[3]) / 2.0];
         let shape = p.keypoints.map(|[x, y, c]| {
-            (c >= self.min_keypoint_score).then(|| [(x - centre[0]) / height, (y - centre[1]) / height])
+            (c >= self.min_keypoint_score)
+                .then(|| [(x - centre[0]) / height, (y - centre[1]) / height])
         });
-        Sample { t, centre, height, shape }
+        Sample {
+            t,
+            centre,
+            height,
+            shape,
+        }
     }
 }
 
 fn score(h: &VecDeque<Sample>) -> MotionScore {
     if h.len() < 2 {
-        return MotionScore { stability: 1.0, ..Default::default() };
+        return MotionScore {
+            stability: 1.0,
+            ..Default::default()
+        };
     }
     let speeds: Vec<f32> = h
         .iter()
@@ -80,7 +94,8 @@ fn score(h: &VecDeque<Sample>) -> MotionScore {
         .map(|(a, b)| {
             let dt = (b.t - a.t).max(1e-3) as f32;
             let scale = (a.height + b.height) / 2.0;
-            let d = ((b.centre[0] - a.centre[0]).powi(2) + (b.centre[1] - a.centre[1]).powi(2)).sqrt();
+            let d =
+                ((b.centre[0] - a.centre[0]).powi(2) + (b.centre[1] - a.centre[1]).powi(2)).sqrt();
             d / scale / dt
         })
         .collect();
@@ -88,8 +103,17 @@ fn score(h: &VecDeque<Sample>) -> MotionScore {
     let acceleration = if speeds.len() < 2 {
         0.0
     } else {
-        let dts: Vec<f32> = h.iter().zip(h.iter().skip(1)).map(|(a, b)| (b.t - a.t).max(1e-3) as f32).collect();
-        speeds.windows(2).zip(dts.iter().skip(1)).map(|(v, dt)| (v[1] - v[0]).abs() / dt).sum::<f32>() / (speeds.len() - 1) as f32
+        let dts: Vec<f32> = h
+            .iter()
+            .zip(h.iter().skip(1))
+            .map(|(a, b)| (b.t - a.t).max(1e-3) as f32)
+            .collect();
+        speeds
+            .windows(2)
+            .zip(dts.iter().skip(1))
+            .map(|(v, dt)| (v[1] - v[0]).abs() / dt)
+            .sum::<f32>()
+            / (speeds.len() - 1) as f32
     };
     // pose change: mean keypoint displacement (relative to the body) between consecutive samples
     let mut moved = 0.0;
@@ -106,7 +130,12 @@ fn score(h: &VecDeque<Sample>) -> MotionScore {
     let stability = 1.0 / (1.0 + 10.0 * jitter);
     // walking is ~0.8 body heights/s: 1 − e^(−v) puts it near 0.5
     let motion = (1.0 - (-velocity).exp()) * 0.6 + (1.0 - stability) * 0.4;
-    MotionScore { velocity, acceleration, stability, motion: motion.clamp(0.0, 1.0) }
+    MotionScore {
+        velocity,
+        acceleration,
+        stability,
+        motion: motion.clamp(0.0, 1.0),
+    }
 }
 
 #[cfg(test)]
@@ -116,9 +145,18 @@ mod tests {
     fn person(id: u64, x: f32, wobble: f32) -> Person {
         let mut keypoints = [[0.0f32; 3]; 17];
         for (k, kp) in keypoints.iter_mut().enumerate() {
-            *kp = [x + 10.0 + wobble * (k % 2) as f32, 10.0 + k as f32 * 5.0, 0.9];
+            *kp = [
+                x + 10.0 + wobble * (k % 2) as f32,
+                10.0 + k as f32 * 5.0,
+                0.9,
+            ];
         }
-        Person { keypoints, bbox: [x, 0.0, x + 40.0, 100.0], confidence: 0.9, track_id: Some(id) }
+        Person {
+            keypoints,
+            bbox: [x, 0.0, x + 40.0, 100.0],
+            confidence: 0.9,
+            track_id: Some(id),
+        }
     }
 
     #[test]
@@ -128,13 +166,26 @@ mod tests {
         for f in 0..10 {
             let t = f as f64 / 10.0;
             let wobble = if f % 2 == 0 { 8.0 } else { 0.0 };
-            last = s.update(t, &[person(1, f as f32 * 10.0, 0.0), person(2, 200.0, 0.0), person(3, 300.0, wobble)]);
+            last = s.update(
+                t,
+                &[
+                    person(1, f as f32 * 10.0, 0.0),
+                    person(2, 200.0, 0.0),
+                    person(3, 300.0, wobble),
+                ],
+            );
         }
         let [walk, stand, wobble] = [last[0].unwrap(), last[1].unwrap(), last[2].unwrap()];
-        assert!((walk.velocity - 1.0).abs() < 0.05, "10 px per 0.1 s at 100 px tall = 1 height/s: {walk:?}");
+        assert!(
+            (walk.velocity - 1.0).abs() < 0.05,
+            "10 px per 0.1 s at 100 px tall = 1 height/s: {walk:?}"
+        );
         assert!(stand.velocity < 1e-6 && stand.motion < 0.01);
         assert!(walk.motion > stand.motion);
-        assert!(wobble.stability < 0.8 && stand.stability > 0.99, "{wobble:?}");
+        assert!(
+            wobble.stability < 0.8 && stand.stability > 0.99,
+            "{wobble:?}"
+        );
         assert!(walk.acceleration < 0.5);
     }
 

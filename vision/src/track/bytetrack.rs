@@ -109,11 +109,20 @@ fn buffered(b: &BBox, scale: f32) -> BBox {
     [b[0] - dw, b[1] - dh, b[2] + dw, b[3] + dh]
 }
 
-fn distances(tracks: &[&Track], dets: &[(usize, &Detection)], fuse: bool, lost_scale: f32) -> Vec<Vec<f32>> {
+fn distances(
+    tracks: &[&Track],
+    dets: &[(usize, &Detection)],
+    fuse: bool,
+    lost_scale: f32,
+) -> Vec<Vec<f32>> {
     tracks
         .iter()
         .map(|t| {
-            let scale = if t.state == State::Lost { lost_scale } else { 0.0 };
+            let scale = if t.state == State::Lost {
+                lost_scale
+            } else {
+                0.0
+            };
             let tb = buffered(&t.bbox(), scale);
             dets.iter()
                 .map(|(_, d)| {
@@ -127,7 +136,13 @@ fn distances(tracks: &[&Track], dets: &[(usize, &Detection)], fuse: bool, lost_s
 
 impl ByteTracker {
     pub fn new(config: ByteTrackConfig) -> Self {
-        Self { config, frame: 0, next_id: 1, tracked: Vec::new(), lost: Vec::new() }
+        Self {
+            config,
+            frame: 0,
+            next_id: 1,
+            tracked: Vec::new(),
+            lost: Vec::new(),
+        }
     }
 
     /// Tracks alive (confirmed and seen in this frame) — the count shown to users.
@@ -139,11 +154,21 @@ impl ByteTracker {
         self.frame += 1;
         let frame = self.frame;
         let cfg = self.config.clone();
-        let high: Vec<(usize, &Detection)> = detections.iter().enumerate().filter(|(_, d)| d.score >= cfg.high_score).collect();
-        let low: Vec<(usize, &Detection)> =
-            detections.iter().enumerate().filter(|(_, d)| d.score > cfg.low_score && d.score < cfg.high_score).collect();
+        let high: Vec<(usize, &Detection)> = detections
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.score >= cfg.high_score)
+            .collect();
+        let low: Vec<(usize, &Detection)> = detections
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.score > cfg.low_score && d.score < cfg.high_score)
+            .collect();
 
-        let (mut pool, mut unconfirmed): (Vec<Track>, Vec<Track>) = std::mem::take(&mut self.tracked).into_iter().partition(|t| t.activated);
+        let (mut pool, mut unconfirmed): (Vec<Track>, Vec<Track>) =
+            std::mem::take(&mut self.tracked)
+                .into_iter()
+                .partition(|t| t.activated);
         pool.append(&mut self.lost);
         for t in pool.iter_mut() {
             t.detection = None;
@@ -158,7 +183,10 @@ impl ByteTracker {
 
         // 1. confident detections against every track (tracked and lost)
         let refs: Vec<&Track> = pool.iter().collect();
-        let matches = assign(&distances(&refs, &high, cfg.fuse_score, cfg.lost_buffer_scale), cfg.first_gate);
+        let matches = assign(
+            &distances(&refs, &high, cfg.fuse_score, cfg.lost_buffer_scale),
+            cfg.first_gate,
+        );
         let mut pool_matched = vec![false; pool.len()];
         let mut high_matched = vec![false; high.len()];
         for &(ti, di) in &matches {
@@ -169,7 +197,9 @@ impl ByteTracker {
         }
 
         // 2. weak detections continue the remaining tracked (not lost) tracks
-        let remaining: Vec<usize> = (0..pool.len()).filter(|&i| !pool_matched[i] && pool[i].state == State::Tracked).collect();
+        let remaining: Vec<usize> = (0..pool.len())
+            .filter(|&i| !pool_matched[i] && pool[i].state == State::Tracked)
+            .collect();
         let refs: Vec<&Track> = remaining.iter().map(|&i| &pool[i]).collect();
         for (ri, di) in assign(&distances(&refs, &low, false, 0.0), cfg.second_gate) {
             let (index, det) = low[di];
@@ -183,9 +213,17 @@ impl ByteTracker {
         }
 
         // 3. tracks seen once (unconfirmed) against the confident detections left
-        let left: Vec<(usize, &Detection)> = high.iter().enumerate().filter(|(i, _)| !high_matched[*i]).map(|(_, d)| *d).collect();
+        let left: Vec<(usize, &Detection)> = high
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !high_matched[*i])
+            .map(|(_, d)| *d)
+            .collect();
         let refs: Vec<&Track> = unconfirmed.iter().collect();
-        let matches = assign(&distances(&refs, &left, cfg.fuse_score, 0.0), cfg.unconfirmed_gate);
+        let matches = assign(
+            &distances(&refs, &left, cfg.fuse_score, 0.0),
+            cfg.unconfirmed_gate,
+        );
         let mut left_matched = vec![false; left.len()];
         let mut unconfirmed_matched = vec![false; unconfirmed.len()];
         for &(ui, li) in &matches {
@@ -226,7 +264,9 @@ impl ByteTracker {
         }
 
         let all = pool.into_iter().chain(unconfirmed).chain(born);
-        let (mut tracked, mut lost): (Vec<Track>, Vec<Track>) = all.filter(|t| t.state != State::Removed).partition(|t| t.state == State::Tracked);
+        let (mut tracked, mut lost): (Vec<Track>, Vec<Track>) = all
+            .filter(|t| t.state != State::Removed)
+            .partition(|t| t.state == State::Tracked);
         remove_duplicates(&mut tracked, &mut lost);
         for t in tracked.iter_mut().filter(|t| t.activated && t.id == 0) {
             t.id = self.next_id;
@@ -238,7 +278,14 @@ impl ByteTracker {
         self.tracked
             .iter()
             .filter(|t| t.activated)
-            .filter_map(|t| t.detection.map(|d| TrackedObject { track_id: t.id, detection: d, bbox: t.bbox(), score: t.score }))
+            .filter_map(|t| {
+                t.detection.map(|d| TrackedObject {
+                    track_id: t.id,
+                    detection: d,
+                    bbox: t.bbox(),
+                    score: t.score,
+                })
+            })
             .collect()
     }
 }
@@ -269,14 +316,20 @@ mod tests {
     use super::*;
 
     fn det(x: f32, score: f32) -> Detection {
-        Detection { bbox: [x, 10.0, x + 20.0, 60.0], score }
+        Detection {
+            bbox: [x, 10.0, x + 20.0, 60.0],
+            score,
+        }
     }
 
     #[test]
     fn keeps_identities_through_a_weak_frame_and_a_short_gap() {
         let mut t = ByteTracker::new(ByteTrackConfig::default());
         let first = t.update(&[det(0.0, 0.9), det(100.0, 0.9)]);
-        assert_eq!(first.iter().map(|o| o.track_id).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            first.iter().map(|o| o.track_id).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         for step in 1..10 {
             let x = step as f32 * 2.0;
             // person 2 is weakly detected in frame 5 (occluded): the second association keeps it
@@ -292,7 +345,10 @@ mod tests {
             assert!(out.iter().all(|o| o.track_id != 1));
         }
         let out = t.update(&[det(26.0, 0.9)]);
-        assert_eq!(out.iter().find(|o| o.detection == 0).map(|o| o.track_id), Some(1));
+        assert_eq!(
+            out.iter().find(|o| o.detection == 0).map(|o| o.track_id),
+            Some(1)
+        );
     }
 
     #[test]

@@ -37,7 +37,12 @@ pub fn xyah(b: &[f32; 4]) -> Vec4 {
 
 pub fn to_xyxy(m: &Vec8) -> [f32; 4] {
     let (h, w) = (m[3], m[2] * m[3]);
-    [m[0] - w / 2.0, m[1] - h / 2.0, m[0] + w / 2.0, m[1] + h / 2.0]
+    [
+        m[0] - w / 2.0,
+        m[1] - h / 2.0,
+        m[0] + w / 2.0,
+        m[1] + h / 2.0,
+    ]
 }
 
 impl KalmanState {
@@ -46,17 +51,32 @@ impl KalmanState {
         let mut mean = Vec8::zeros();
         mean.fixed_rows_mut::<4>(0).copy_from(&measurement);
         let std = [
-            2.0 * STD_POSITION * h, 2.0 * STD_POSITION * h, 1e-2, 2.0 * STD_POSITION * h,
-            10.0 * STD_VELOCITY * h, 10.0 * STD_VELOCITY * h, 1e-5, 10.0 * STD_VELOCITY * h,
+            2.0 * STD_POSITION * h,
+            2.0 * STD_POSITION * h,
+            1e-2,
+            2.0 * STD_POSITION * h,
+            10.0 * STD_VELOCITY * h,
+            10.0 * STD_VELOCITY * h,
+            1e-5,
+            10.0 * STD_VELOCITY * h,
         ];
-        Self { mean, covariance: Mat8::from_diagonal(&Vec8::from_iterator(std.iter().map(|s| s * s))) }
+        Self {
+            mean,
+            covariance: Mat8::from_diagonal(&Vec8::from_iterator(std.iter().map(|s| s * s))),
+        }
     }
 
     pub fn predict(&mut self) {
         let h = self.mean[3];
         let std = [
-            STD_POSITION * h, STD_POSITION * h, 1e-2, STD_POSITION * h,
-            STD_VELOCITY * h, STD_VELOCITY * h, 1e-5, STD_VELOCITY * h,
+            STD_POSITION * h,
+            STD_POSITION * h,
+            1e-2,
+            STD_POSITION * h,
+            STD_VELOCITY * h,
+            STD_VELOCITY * h,
+            1e-5,
+            STD_VELOCITY * h,
         ];
         let q = Mat8::from_diagonal(&Vec8::from_iterator(std.iter().map(|s| s * s)));
         let f = motion();

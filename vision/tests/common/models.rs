@@ -5,13 +5,20 @@
 use vision::{Catalog, Runtime, RuntimeConfig};
 
 pub fn runtime() -> &'static Runtime {
-    Runtime::load(&RuntimeConfig { intra_threads: 2, ..Default::default() }).expect("ONNX Runtime (ORT_DYLIB_PATH) — make test sets it")
+    Runtime::load(&RuntimeConfig {
+        intra_threads: 2,
+        ..Default::default()
+    })
+    .expect("ONNX Runtime (ORT_DYLIB_PATH) — make test sets it")
 }
 
 pub fn catalog() -> Catalog {
     let dir = std::env::var_os("RECOGNIZER_MODELS_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/recognizer/models"));
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap())
+                .join(".cache/recognizer/models")
+        });
     Catalog::new(dir).unwrap()
 }
 

@@ -21,6 +21,9 @@ pub struct JobContext {
     pub catalog: Catalog,
     /// A private directory for this run's temporary files; removed afterwards.
     pub scratch: PathBuf,
+    /// Where this run's artifacts go (`jobs/<job id>` or `jobs/<job id>/<video id>`): a retry
+    /// writes the same keys again instead of adding new ones.
+    pub output_prefix: String,
     /// Called as work advances; returning false asks the job to stop (cancel).
     pub progress: Arc<dyn Fn(JobProgress) -> bool + Send + Sync>,
 }
@@ -54,6 +57,8 @@ pub enum JobError {
     Scratch { path: String, reason: String },
     #[error("canceled")]
     Canceled,
+    #[error("{0}")]
+    Other(String),
 }
 
 #[allow(async_fn_in_trait)]
@@ -62,7 +67,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     async fn run(&self, ctx: &JobContext) -> Result<Vec<Artifact>, JobError>;
 }
 
-/// Where a job's outputs live: under its own prefix, so a retry overwrites instead of duplicating.
-pub fn artifact_key(job_id: &uuid::Uuid, name: &str) -> String {
-    format!("jobs/{job_id}/{name}")
+impl JobContext {
+    /// The key of an artifact named `name`.
+    pub fn artifact_key(&self, name: &str) -> String {
+        format!("{}/{name}", self.output_prefix.trim_end_matches('/'))
+    }
 }

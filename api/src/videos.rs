@@ -1,0 +1,52 @@
+//! Videos and the resumable uploads that create them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Video {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub filename: String,
+    pub bytes: i64,
+    pub sha256: Option<String>,
+    pub duration_secs: Option<f64>,
+    pub fps: Option<f64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub has_audio: Option<bool>,
+    /// A JPEG poster exists at `/api/videos/{id}/poster`.
+    pub has_poster: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Starts an upload: its bytes then go to `PATCH /api/uploads/{id}` in as many requests as needed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUpload {
+    pub filename: String,
+    /// Total size in bytes.
+    pub size: i64,
+}
+
+/// An upload's state: `received` is where the next `PATCH` starts (its `upload-offset` header).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Upload {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub filename: String,
+    pub size: i64,
+    pub received: i64,
+    /// Set once every byte arrived and the file was accepted as a video.
+    pub video: Option<Video>,
+    /// Why the file was rejected.
+    pub error: Option<String>,
+}
+
+/// The upload protocol's headers.
+pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";

@@ -1,0 +1,254 @@
+//! Jobs: create (validated parameters, queued with the row in one transaction), list with
+//! filters, get, cancel, retry; their artifacts: list and download (Range supported).
+
+use api::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use store::{JobFilter, NewJob};
+use uuid::Uuid;
+use vision::anonymize::AnonymizeConfig;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{Error, JsonBody, Result};
+
+/// The kinds whose handlers exist. The others are refused with a clear message, never faked.
+fn implemented(kind: JobKind) -> bool {
+    kind == JobKind::Anonymize
+}
+
+/// Checks a kind's parameters: unknown fields and out-of-range values are named.
+pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serde_json::Value> {
+    if !implemented(kind) {
+        return Err(Error::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "{} jobs are not implemented yet; only anonymize jobs can run",
+                kind.as_str()
+            ),
+        ));
+    }
+    let params = if params.is_null() {
+        serde_json::json!({})
+    } else {
+        params.clone()
+    };
+    let config: AnonymizeConfig = serde_json::from_value(params)
+        .map_err(|e| Error::field("params", format!("params: {e}")))?;
+    config
+        .validate()
+        .map_err(|errors| Error::field("params", format!("params: {}", errors.join("; "))))?;
+    Ok(serde_json::to_value(&config).expect("settings serialise"))
+}
+
+#[utoipa::path(get, path = "/api/job-kinds", tag = "jobs", responses((status = 200, body = Vec<JobKindInfo>)))]
+pub async fn kinds(_caller: Caller) -> Json<Vec<JobKindInfo>> {
+    Json(
+        JobKind::ALL
+            .into_iter()
+            .map(|kind| JobKindInfo {
+                kind,
+                implemented: implemented(kind),
+                defaults: if kind == JobKind::Anonymize {
+                    serde_json::to_value(AnonymizeConfig::default()).unwrap()
+                } else {
+                    serde_json::json!({})
+                },
+            })
+            .collect(),
+    )
+}
+
+#[utoipa::path(post, path = "/api/jobs", tag = "jobs", request_body = CreateJob,
+    responses((status = 201, body = Job), (status = 422, body = api::ApiError), (status = 501, body = api::ApiError)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<CreateJob>,
+) -> Result<(StatusCode, Json<Job>)> {
+    caller.require_writer(&state, req.project_id).await?;
+    let params = validate_params(req.kind, &req.params)?;
+    if req.video_ids.is_empty() {
+        return Err(Error::field("video_ids", "choose at least one video"));
+    }
+    if !(-100..=100).contains(&req.priority) {
+        return Err(Error::field(
+            "priority",
+            format!("priority {} must be between -100 and 100", req.priority),
+        ));
+    }
+    for id in &req.video_ids {
+        match state.db.video(*id).await? {
+            Some(v) if v.project_id == req.project_id => {}
+            _ => {
+                return Err(Error::field(
+                    "video_ids",
+                    format!("video {id} is not in this project"),
+                ));
+            }
+        }
+    }
+    // Queue priority is unsigned: shift so -100..100 keeps its order.
+    let job = state
+        .db
+        .create_job(NewJob {
+            project_id: req.project_id,
+            kind: req.kind,
+            params,
+            video_ids: req.video_ids,
+            priority: req.priority + 100,
+            requested_by: Some(caller.user.id),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(job)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct JobQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub project: Option<Uuid>,
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobQuery), responses((status = 200, body = Vec<Job>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<JobQuery>,
+) -> Result<Json<Vec<Job>>> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            JobStatus::parse(s)
+                .ok_or_else(|| Error::field("status", format!("unknown status {s:?}")))?,
+        ),
+        None => None,
+    };
+    let kind = match q.kind.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            JobKind::parse(s)
+                .ok_or_else(|| Error::field("kind", format!("unknown job kind {s:?}")))?,
+        ),
+        None => None,
+    };
+    let projects = caller.visible_projects(&state).await?;
+    let filter = JobFilter {
+        status,
+        kind,
+        project: q.project,
+        limit: q.limit.unwrap_or(200).clamp(1, 1000),
+    };
+    Ok(Json(state.db.jobs(&projects, &filter).await?))
+}
+
+async fn visible_job(state: &AppState, caller: &Caller, id: Uuid) -> Result<Job> {
+    let job = state
+        .db
+        .job(id)
+        .await?
+        .ok_or_else(|| Error::not_found("job"))?;
+    caller
+        .role_in(state, job.project_id)
+        .await
+        .map_err(|_| Error::not_found("job"))?;
+    Ok(job)
+}
+
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", responses((status = 200, body = Job), (status = 404, body = api::ApiError)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Job>> {
+    Ok(Json(visible_job(&state, &caller, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/jobs/{id}/cancel", tag = "jobs", responses((status = 200, body = Job), (status = 409, body = api::ApiError)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Job>> {
+    let job = visible_job(&state, &caller, id).await?;
+    caller.require_writer(&state, job.project_id).await?;
+    if job.status.is_finished() {
+        return Err(Error::conflict(format!(
+            "the job already {}",
+            job.status.as_str()
+        )));
+    }
+    state
+        .db
+        .cancel_job(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found("job"))
+}
+
+#[utoipa::path(post, path = "/api/jobs/{id}/retry", tag = "jobs", responses((status = 200, body = Job), (status = 409, body = api::ApiError)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Job>> {
+    let job = visible_job(&state, &caller, id).await?;
+    caller.require_writer(&state, job.project_id).await?;
+    if !matches!(job.status, JobStatus::Failed | JobStatus::Canceled) {
+        return Err(Error::conflict(format!(
+            "only failed or canceled jobs can be retried; this one is {}",
+            job.status.as_str()
+        )));
+    }
+    state
+        .db
+        .retry_job(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found("job"))
+}
+
+#[utoipa::path(get, path = "/api/jobs/{id}/artifacts", tag = "jobs", responses((status = 200, body = Vec<Artifact>)))]
+pub async fn artifacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<Artifact>>> {
+    visible_job(&state, &caller, id).await?;
+    Ok(Json(
+        state
+            .db
+            .artifacts(id)
+            .await?
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/artifacts/{id}/download", tag = "jobs", responses((status = 200), (status = 206), (status = 404, body = api::ApiError)))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (artifact, key) = state
+        .db
+        .artifact(id)
+        .await?
+        .ok_or_else(|| Error::not_found("artifact"))?;
+    visible_job(&state, &caller, artifact.job_id)
+        .await
+        .map_err(|_| Error::not_found("artifact"))?;
+    crate::download::serve(
+        &state.storage,
+        &key,
+        &artifact.content_type,
+        &artifact.filename,
+        &headers,
+    )
+    .await
+}

@@ -1,0 +1,24 @@
+//! The OpenAPI document, generated from the handlers' annotations and the `api` types.
+
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Recognizer API", description = "Video analytics: uploads, jobs (annotate, analyze, visualize, anonymize), artifacts, live events."),
+    paths(
+        crate::auth::login, crate::auth::logout, crate::auth::me, crate::auth::create_token, crate::auth::list_tokens, crate::auth::delete_token,
+        crate::users::list, crate::users::create, crate::users::update,
+        crate::projects::list, crate::projects::create, crate::projects::get, crate::projects::members, crate::projects::add_member, crate::projects::remove_member,
+        crate::videos::create_upload, crate::videos::get_upload, crate::videos::patch_upload, crate::videos::list, crate::videos::get,
+        crate::videos::file, crate::videos::poster, crate::videos::delete,
+        crate::jobs::kinds, crate::jobs::create, crate::jobs::list, crate::jobs::get, crate::jobs::cancel, crate::jobs::retry,
+        crate::jobs::artifacts, crate::jobs::download,
+        crate::events::websocket, crate::admin::queue, crate::health::get_health,
+    ),
+    tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "admin"))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

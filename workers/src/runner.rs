@@ -1,0 +1,295 @@
+//! The worker loop: apalis hands out `{job_id}` entries from the Postgres queue; each is claimed
+//! in the `jobs` table, run by its handler with progress written back (and NOTIFYed by the
+//! table's trigger), and finished with its artifacts in one transaction.
+//!
+//! A worker killed mid-job stops sending apalis heartbeats; after `worker.lease_secs` another
+//! worker's heartbeat re-queues the entry, and `claim_job` lets the new worker take the job over.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use apalis::prelude::*;
+use apalis_postgres::PostgresStorage;
+use api::{Job as JobRow, JobKind, JobStatus};
+use store::{Claim, Database, NewArtifact, ObjectStorage, ProgressUpdate, QUEUE, QueuedJob};
+use tokio::sync::watch;
+use vision::{Catalog, Runtime};
+
+use crate::jobs::anonymize::AnonymizeJob;
+use crate::jobs::{Job, JobContext, JobError, JobProgress};
+use crate::{WorkerConfig, WorkerIdentity};
+
+/// Everything a worker process shares between its jobs.
+pub struct WorkerServices {
+    pub db: Database,
+    pub storage: ObjectStorage,
+    pub runtime: &'static Runtime,
+    pub catalog: Catalog,
+    /// Jobs get private directories under this one.
+    pub scratch_root: PathBuf,
+    pub identity: WorkerIdentity,
+    pub config: WorkerConfig,
+}
+
+/// Takes jobs until `shutdown` turns true. Heartbeats for the admin pages run alongside.
+pub async fn run_worker(
+    services: WorkerServices,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let services = Arc::new(services);
+    let config = &services.config;
+    let heartbeat = Duration::from_secs(config.heartbeat_secs.max(1));
+    let missed = (config.lease_secs / config.heartbeat_secs.max(1)).max(2) as usize;
+    let queue_config = apalis_postgres::Config::default()
+        .queue(QUEUE)
+        .batch_size(config.concurrency)
+        .heartbeat_interval(heartbeat)
+        .missed_heartbeats(missed);
+    let backend = PostgresStorage::<QueuedJob>::new(&services.db.pool)
+        .with_config(queue_config)
+        .with_pubsub();
+    let beats = tokio::spawn(crate::run_heartbeats(
+        services.db.clone(),
+        services.identity.clone(),
+        config.clone(),
+        shutdown.clone(),
+    ));
+    let worker = WorkerBuilder::new(services.identity.id.clone())
+        .backend(backend)
+        .data(services.clone())
+        .concurrency(config.concurrency)
+        .build(handle);
+    let stop = async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+        Ok::<(), std::io::Error>(())
+    };
+    let result = worker.run_until(stop).await;
+    let _ = beats.await;
+    result.map_err(|e| anyhow::anyhow!("worker stopped: {e}"))
+}
+
+async fn handle(entry: QueuedJob, services: Data<Arc<WorkerServices>>) -> Result<(), BoxDynError> {
+    run_job(&services, entry.job_id)
+        .await
+        .map_err(|e| -> BoxDynError { e.into() })
+}
+
+/// Runs one job to its end. Errors here are the platform's (database unreachable); a job's own
+/// failure is recorded on the job and is not an error of the queue entry.
+pub async fn run_job(services: &WorkerServices, job_id: uuid::Uuid) -> anyhow::Result<()> {
+    let worker_id = &services.identity.id;
+    let job = match services.db.claim_job(job_id, worker_id).await? {
+        Claim::Run(job) => job,
+        Claim::Skip => return Ok(()),
+        Claim::GaveUp => {
+            tracing::warn!(%job_id, "job failed: too many attempts");
+            return Ok(());
+        }
+    };
+    tracing::info!(%job_id, kind = job.kind.as_str(), attempt = job.attempts, "job started");
+    let reporter = Reporter::start(services.db.clone(), job_id, worker_id.clone());
+    let scratch = services.scratch_root.join(job_id.to_string());
+    let outcome = execute(services, &job, &reporter, &scratch).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    reporter.stop().await;
+    match outcome {
+        Ok(artifacts) => {
+            services
+                .db
+                .finish_job(job_id, worker_id, &artifacts)
+                .await?;
+            tracing::info!(%job_id, artifacts = artifacts.len(), "job succeeded");
+        }
+        Err(JobError::Canceled) => {
+            services
+                .db
+                .end_job(
+                    job_id,
+                    worker_id,
+                    JobStatus::Canceled,
+                    Some("canceled on request"),
+                )
+                .await?;
+            tracing::info!(%job_id, "job canceled");
+        }
+        Err(e) => {
+            let message = e.to_string();
+            services
+                .db
+                .end_job(job_id, worker_id, JobStatus::Failed, Some(&message))
+                .await?;
+            tracing::warn!(%job_id, error = %message, "job failed");
+        }
+    }
+    Ok(())
+}
+
+async fn execute(
+    services: &WorkerServices,
+    job: &JobRow,
+    reporter: &Reporter,
+    scratch: &std::path::Path,
+) -> Result<Vec<NewArtifact>, JobError> {
+    if job.kind != JobKind::Anonymize {
+        return Err(JobError::Other(format!(
+            "{} jobs are not implemented yet",
+            job.kind.as_str()
+        )));
+    }
+    let settings = serde_json::from_value(job.params.clone())
+        .map_err(|e| JobError::Other(format!("invalid parameters: {e}")))?;
+    // Frames of every video, so progress runs from 0 to 100 % over the whole job.
+    let mut inputs = Vec::new();
+    for video_id in &job.video_ids {
+        let objects = services
+            .db
+            .video_objects(*video_id)
+            .await
+            .map_err(|e| JobError::Other(e.to_string()))?;
+        let video = services
+            .db
+            .video(*video_id)
+            .await
+            .map_err(|e| JobError::Other(e.to_string()))?;
+        match (objects, video) {
+            (Some(o), Some(v)) => {
+                let frames = (v.duration_secs.unwrap_or(0.0) * v.fps.unwrap_or(0.0))
+                    .round()
+                    .max(1.0) as u64;
+                inputs.push((*video_id, o.object_key, frames));
+            }
+            _ => {
+                return Err(JobError::Other(format!(
+                    "video {video_id} was deleted before the job ran"
+                )));
+            }
+        }
+    }
+    let total: u64 = inputs.iter().map(|(_, _, f)| f).sum();
+    let mut done_before = 0u64;
+    let mut artifacts = Vec::new();
+    for (video_id, input_key, frames) in inputs {
+        let progress = reporter.callback(done_before, total);
+        let ctx = JobContext {
+            job_id: job.id,
+            storage: services.storage.clone(),
+            runtime: services.runtime,
+            catalog: services.catalog.clone(),
+            scratch: scratch.join(video_id.to_string()),
+            output_prefix: format!("jobs/{}/{video_id}", job.id),
+            progress,
+        };
+        let handler = AnonymizeJob {
+            input_key,
+            settings: clone_settings(&settings),
+        };
+        for a in handler.run(&ctx).await? {
+            artifacts.push(NewArtifact {
+                video_id: Some(video_id),
+                content_type: content_type(&a.key).into(),
+                kind: a.kind,
+                object_key: a.key,
+                bytes: a.bytes as i64,
+                sha256: a.sha256,
+            });
+        }
+        done_before += frames;
+    }
+    Ok(artifacts)
+}
+
+fn clone_settings(s: &vision::anonymize::AnonymizeConfig) -> vision::anonymize::AnonymizeConfig {
+    s.clone()
+}
+
+fn content_type(key: &str) -> &'static str {
+    match key.rsplit('.').next() {
+        Some("mp4") => "video/mp4",
+        Some("jsonl") => "application/x-ndjson",
+        Some("json") => "application/json",
+        Some("csv") => "text/csv",
+        Some("png") => "image/png",
+        Some("jpg") => "image/jpeg",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Carries progress from the (blocking) pipeline to the database twice a second, and the cancel
+/// flag back.
+struct Reporter {
+    latest: Arc<Mutex<Option<ProgressUpdate>>>,
+    cancel: Arc<AtomicBool>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Reporter {
+    fn start(db: Database, job_id: uuid::Uuid, worker_id: String) -> Self {
+        let latest: Arc<Mutex<Option<ProgressUpdate>>> = Arc::default();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (stop, mut stopped) = watch::channel(false);
+        let (l, c) = (latest.clone(), cancel.clone());
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(500));
+            loop {
+                let last = tokio::select! {
+                    _ = tick.tick() => false,
+                    _ = stopped.changed() => true,
+                };
+                let update = l.lock().unwrap().take();
+                let asked = match update {
+                    Some(u) => db.job_progress(job_id, &worker_id, &u).await,
+                    None => db.job(job_id).await.map(|j| {
+                        j.is_none_or(|j| {
+                            j.cancel_requested || j.worker_id.as_deref() != Some(&worker_id)
+                        })
+                    }),
+                };
+                match asked {
+                    Ok(true) => c.store(true, Ordering::SeqCst),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(%job_id, error = %e, "could not record progress"),
+                }
+                if last {
+                    break;
+                }
+            }
+        });
+        Self {
+            latest,
+            cancel,
+            stop,
+            task,
+        }
+    }
+
+    /// The handler's progress callback: `offset` frames of earlier videos are already done.
+    fn callback(&self, offset: u64, total: u64) -> Arc<dyn Fn(JobProgress) -> bool + Send + Sync> {
+        let (latest, cancel) = (self.latest.clone(), self.cancel.clone());
+        let started = Instant::now();
+        Arc::new(move |p: JobProgress| {
+            let done = offset + p.frames_done;
+            let fps = if p.fps > 0.0 {
+                p.fps
+            } else {
+                done as f64 / started.elapsed().as_secs_f64().max(1e-3)
+            };
+            let eta = (fps > 0.0 && total > done).then(|| (total - done) as f64 / fps);
+            *latest.lock().unwrap() = Some(ProgressUpdate {
+                stage: p.stage,
+                frames_done: done as i64,
+                frames_total: Some(total as i64),
+                fps: (p.fps > 0.0).then_some(p.fps),
+                eta_secs: eta.or(Some(0.0)).filter(|_| p.fps > 0.0),
+            });
+            !cancel.load(Ordering::SeqCst)
+        })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
