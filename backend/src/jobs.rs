@@ -36,8 +36,19 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
     } else {
         params.clone()
     };
-    let config: AnonymizeConfig = serde_json::from_value(params)
-        .map_err(|e| Error::field("params", format!("params: {e}")))?;
+    // The path names the field at fault ("params.mode: unknown variant `ears`…"); read from
+    // text, since serde_json's Value deserializer loses the path of enum errors.
+    let text = params.to_string();
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let config: AnonymizeConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let at = if at == "." {
+            String::new()
+        } else {
+            format!(".{at}")
+        };
+        Error::field("params", format!("params{at}: {}", e.into_inner()))
+    })?;
     config
         .validate()
         .map_err(|errors| Error::field("params", format!("params: {}", errors.join("; "))))?;
@@ -251,4 +262,31 @@ pub async fn download(
         &headers,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_errors_name_the_field() {
+        let err =
+            validate_params(JobKind::Anonymize, &serde_json::json!({"mode": "ears"})).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("params.mode: unknown variant `ears`"),
+            "{}",
+            err.message
+        );
+        let err =
+            validate_params(JobKind::Anonymize, &serde_json::json!({"mask_scale": 9})).unwrap_err();
+        assert!(err.message.contains("mask_scale"), "{}", err.message);
+        assert!(validate_params(JobKind::Anonymize, &serde_json::Value::Null).is_ok());
+        assert_eq!(
+            validate_params(JobKind::Annotate, &serde_json::Value::Null)
+                .unwrap_err()
+                .status,
+            StatusCode::NOT_IMPLEMENTED
+        );
+    }
 }
