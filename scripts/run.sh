@@ -21,6 +21,9 @@ mkdir -p "$data_root" && chmod 755 "$data_root"
 secret="$data_root/postgres-password"
 [ -f "$secret" ] || (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$secret")
 password=$(cat "$secret")
+# The first administrator's password: generated once, kept next to the data.
+admin_secret="$data_root/admin-password"
+[ -f "$admin_secret" ] || (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(12))' > "$admin_secret")
 
 export RECOGNIZER_DATABASE__URL="postgres://postgres:$password@127.0.0.1:$port/recognizer"
 export RECOGNIZER_STORAGE__KIND=${RECOGNIZER_STORAGE__KIND:-local}
@@ -28,6 +31,9 @@ export RECOGNIZER_STORAGE__LOCAL_DIR=${RECOGNIZER_STORAGE__LOCAL_DIR:-$data_root
 export RECOGNIZER_MODELS__DIR=${RECOGNIZER_MODELS__DIR:-$RECOGNIZER_MODELS_DIR}
 export RECOGNIZER_SERVER__BIND=${RECOGNIZER_SERVER__BIND:-127.0.0.1:8080}
 export RECOGNIZER_SERVER__WEB_DIR=${RECOGNIZER_SERVER__WEB_DIR:-$PWD/frontend/dist}
+export RECOGNIZER_SERVER__UPLOAD_DIR=${RECOGNIZER_SERVER__UPLOAD_DIR:-$data_root/uploads}
+export RECOGNIZER_SERVER__INITIAL_ADMIN_EMAIL=${RECOGNIZER_SERVER__INITIAL_ADMIN_EMAIL:-admin@localhost.localdomain}
+export RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD=${RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD:-$(cat "$admin_secret")}
 
 pg_init "$pg_dir" "$password"
 server=
@@ -46,7 +52,7 @@ pg_createdb "$pg_dir" "$port" "$password" recognizer
 
 "$bin" models fetch --required
 log "data: $data_root (PostgreSQL on 127.0.0.1:$port, objects in $RECOGNIZER_STORAGE__LOCAL_DIR)"
-log "no sign-in yet: the server listens on loopback only ($RECOGNIZER_SERVER__BIND)"
+log "sign in as $RECOGNIZER_SERVER__INITIAL_ADMIN_EMAIL with the password in $admin_secret (first start only; change it later)"
 "$bin" up &
 server=$!
 wait "$server" || true

@@ -60,6 +60,9 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
 pub fn show(config: &Config) -> anyhow::Result<()> {
     let mut shown = config.clone();
     shown.database.url = store::db::redact(&shown.database.url);
+    if !shown.server.initial_admin_password.is_empty() {
+        shown.server.initial_admin_password = "***".into();
+    }
     if !shown.storage.s3.secret_access_key.is_empty() {
         shown.storage.s3.secret_access_key = "***".into();
     }
