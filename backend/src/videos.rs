@@ -385,6 +385,24 @@ pub async fn get(
     Ok(Json(visible_video(&state, &caller, id).await?))
 }
 
+/// Where a visible video's bytes are: one query for the check and the keys.
+async fn visible_objects(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<store::VideoObjects> {
+    let objects = state
+        .db
+        .video_objects(id)
+        .await?
+        .ok_or_else(|| Error::not_found("video"))?;
+    caller
+        .role_in(state, objects.project_id)
+        .await
+        .map_err(|_| Error::not_found("video"))?;
+    Ok(objects)
+}
+
 #[utoipa::path(get, path = "/api/videos/{id}/file", tag = "videos", responses((status = 200), (status = 206), (status = 404, body = api::ApiError)))]
 pub async fn file(
     State(state): State<AppState>,
@@ -392,12 +410,7 @@ pub async fn file(
     Path(id): Path<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let video = visible_video(&state, &caller, id).await?;
-    let objects = state
-        .db
-        .video_objects(video.id)
-        .await?
-        .ok_or_else(|| Error::not_found("video"))?;
+    let objects = visible_objects(&state, &caller, id).await?;
     let content_type = if objects.object_key.ends_with(".mp4") {
         "video/mp4"
     } else {
@@ -420,12 +433,7 @@ pub async fn poster(
     Path(id): Path<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let video = visible_video(&state, &caller, id).await?;
-    let objects = state
-        .db
-        .video_objects(video.id)
-        .await?
-        .ok_or_else(|| Error::not_found("video"))?;
+    let objects = visible_objects(&state, &caller, id).await?;
     let key = objects
         .poster_key
         .ok_or_else(|| Error::not_found("poster"))?;
@@ -438,13 +446,8 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode> {
-    let video = visible_video(&state, &caller, id).await?;
-    caller.require_writer(&state, video.project_id).await?;
-    let objects = state
-        .db
-        .video_objects(id)
-        .await?
-        .ok_or_else(|| Error::not_found("video"))?;
+    let objects = visible_objects(&state, &caller, id).await?;
+    caller.require_writer(&state, objects.project_id).await?;
     state.db.delete_video(id).await?;
     state.storage.delete(&objects.object_key).await?;
     if let Some(p) = objects.poster_key {
