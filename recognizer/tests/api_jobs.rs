@@ -66,8 +66,19 @@ async fn progress_reaches_100_percent_over_the_websocket_and_results_download_wi
         frames.windows(2).all(|w| w[0] <= w[1]),
         "progress never goes back: {frames:?}"
     );
-    assert_eq!(statuses.first().map(String::as_str), Some("queued"));
-    assert!(statuses.iter().any(|s| s == "running"));
+    // Events carry the row as it is when the server reads it, so a fast worker may already have
+    // claimed the job by the time its creation is broadcast; the order never goes back.
+    let rank = |s: &str| {
+        ["queued", "running", "succeeded"]
+            .iter()
+            .position(|x| *x == s)
+    };
+    let ranks: Vec<_> = statuses
+        .iter()
+        .map(|s| rank(s).expect("known status"))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{statuses:?}");
+    assert!(statuses.iter().any(|s| s == "running"), "{statuses:?}");
 
     // the result plays from any position: Range requests
     let (_, artifacts) = alice.get(&format!("/api/jobs/{job}/artifacts")).await;

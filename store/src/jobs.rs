@@ -166,12 +166,7 @@ impl Database {
     }
 
     pub async fn job(&self, id: Uuid) -> Result<Option<Job>, DbError> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-        let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(Into::into))
+        job_in(&self.pool, id).await
     }
 
     /// Jobs in `projects`, newest first.
@@ -243,8 +238,11 @@ impl Database {
                 .await?;
             push(&mut tx, id, priority).await?;
         }
+        // Read inside the transaction: the job as the retry left it (queued). A worker may
+        // claim it the moment we commit; that shows up as a later event, not in this answer.
+        let job = job_in(&mut *tx, id).await?;
         tx.commit().await?;
-        self.job(id).await
+        Ok(job)
     }
 
     /// A worker takes a job it got from the queue. A job still `running` here was left by a
@@ -484,4 +482,13 @@ impl Database {
             )
             .collect())
     }
+}
+
+async fn job_in<'e>(executor: impl sqlx::PgExecutor<'e>, id: Uuid) -> Result<Option<Job>, DbError> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?;
+    Ok(row.map(Into::into))
 }
