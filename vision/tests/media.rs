@@ -259,3 +259,39 @@ fn damaged_frames_in_the_middle_do_not_crash_decoding() {
         Err(e) => assert!(e.to_string().contains("damaged.mp4"), "{e}"),
     }
 }
+
+/// Browsers seek to a keyframe and decode from there: every keyframe must be an IDR frame (closed
+/// GOPs). With open GOPs Chromium fails to decode after a seek.
+#[test]
+fn every_keyframe_of_the_output_is_an_idr_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bikes-out.mp4");
+    let mut reader = VideoReader::open(&data("bikes.mp4")).unwrap();
+    let mut writer = VideoWriter::create(&out, 640, 272, 25.0, EncodeOptions::default()).unwrap();
+    while let Some(f) = reader.next_frame().unwrap() {
+        writer.write(&f.image, Some(f.timestamp)).unwrap();
+    }
+    writer.finish().unwrap();
+
+    let mut input = ffmpeg_next::format::input(&out).unwrap();
+    let (mut keyframes, mut idr) = (0, 0);
+    for (_, packet) in input.packets() {
+        if !packet.is_key() {
+            continue;
+        }
+        keyframes += 1;
+        // MP4 holds H.264 as 4-byte length-prefixed NAL units; type 5 is an IDR slice.
+        let mut data = packet.data().unwrap();
+        while data.len() > 4 {
+            let len = u32::from_be_bytes(data[..4].try_into().unwrap()) as usize;
+            if data[4] & 0x1f == 5 {
+                idr += 1;
+                break;
+            }
+            data = &data[(4 + len).min(data.len())..];
+        }
+    }
+    // bikes.mp4 has scene cuts: x264 starts several groups of pictures
+    assert!(keyframes >= 3, "{keyframes} keyframes");
+    assert_eq!(idr, keyframes, "keyframes that are not IDR frames");
+}

@@ -95,9 +95,14 @@ impl VideoWriter {
         enc.set_format(Pixel::YUV420P);
         enc.set_time_base(TIME_BASE);
         enc.set_frame_rate(Some(Rational((fps * 1000.0).round() as i32, 1000)));
+        // Closed GOPs: FFmpeg's libx264 wrapper otherwise asks for open GOPs, whose keyframes
+        // are not IDR frames; browsers fail to decode after seeking to one (Chromium:
+        // PIPELINE_ERROR_DECODE).
+        let mut flags = codec::Flags::CLOSED_GOP;
         if global_header {
-            enc.set_flags(codec::Flags::GLOBAL_HEADER);
+            flags |= codec::Flags::GLOBAL_HEADER;
         }
+        enc.set_flags(flags);
         let mut x264 = Dictionary::new();
         x264.set("preset", &options.preset);
         x264.set("crf", &options.crf.to_string());
