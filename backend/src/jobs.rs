@@ -47,11 +47,20 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
         } else {
             format!(".{at}")
         };
-        Error::field("params", format!("params{at}: {}", e.into_inner()))
+        Error::field(
+            &format!("params{at}"),
+            format!("params{at}: {}", e.into_inner()),
+        )
     })?;
-    config
-        .validate()
-        .map_err(|errors| Error::field("params", format!("params: {}", errors.join("; "))))?;
+    // The first field at fault is named, so the form can show the message next to it.
+    let problems = config.problems();
+    if let Some((field, _)) = problems.first() {
+        let all: Vec<String> = problems.iter().map(|(_, m)| m.clone()).collect();
+        return Err(Error::field(
+            &format!("params.{field}"),
+            format!("params: {}", all.join("; ")),
+        ));
+    }
     Ok(serde_json::to_value(&config).expect("settings serialise"))
 }
 

@@ -428,13 +428,27 @@ async fn bad_inputs_get_clear_errors_and_the_server_keeps_serving() {
     }
     // invalid job parameters, named
     let video = alice.upload_video(pa, &clip).await;
-    for (params, needle) in [
-        (json!({"colour": 1}), "unknown field `colour`"),
-        (json!({"mask_scale": 9.0}), "mask_scale"),
-        (json!({"mode": "ears"}), "mode"),
+    for (params, needle, field) in [
+        (
+            json!({"colour": 1}),
+            "unknown field `colour`",
+            "params.colour",
+        ),
+        (
+            json!({"mask_scale": 9.0}),
+            "mask_scale",
+            "params.mask_scale",
+        ),
+        (json!({"mode": "ears"}), "mode", "params.mode"),
+        (
+            json!({"filter": {"kind": "blur", "strength": 5}}),
+            "filter.strength",
+            "params.filter.strength",
+        ),
     ] {
         let (s, e) = alice.post("/api/jobs", &json!({"project_id": pa, "kind": "anonymize", "video_ids": [video], "params": params})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], field, "{e}");
         assert!(
             e["error"].as_str().unwrap().contains(needle),
             "{needle}: {e}"

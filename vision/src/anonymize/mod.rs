@@ -75,55 +75,73 @@ impl Default for AnonymizeConfig {
 }
 
 impl AnonymizeConfig {
-    /// Every out-of-range field, named.
-    pub fn validate(&self) -> Result<(), Vec<String>> {
+    /// Every out-of-range field: its path (`filter.strength`) and what is wrong with it.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut e = Vec::new();
         if !(1.0..=4.0).contains(&self.mask_scale) {
-            e.push(format!(
-                "mask_scale {} must be between 1 and 4",
-                self.mask_scale
+            e.push((
+                "mask_scale",
+                format!("mask_scale {} must be between 1 and 4", self.mask_scale),
             ));
         }
         if !(0.01..=0.99).contains(&self.threshold) {
-            e.push(format!(
-                "threshold {} must be between 0.01 and 0.99",
-                self.threshold
+            e.push((
+                "threshold",
+                format!("threshold {} must be between 0.01 and 0.99", self.threshold),
             ));
         }
         if self.pose_every == 0 || self.pose_every > 30 {
-            e.push(format!(
-                "pose_every {} must be between 1 and 30",
-                self.pose_every
+            e.push((
+                "pose_every",
+                format!("pose_every {} must be between 1 and 30", self.pose_every),
             ));
         }
         if self.detect_every == 0 || self.detect_every > 10 {
-            e.push(format!(
-                "detect_every {} must be between 1 and 10",
-                self.detect_every
+            e.push((
+                "detect_every",
+                format!(
+                    "detect_every {} must be between 1 and 10",
+                    self.detect_every
+                ),
             ));
         }
         if self.hold_frames > 100 {
-            e.push(format!(
-                "hold_frames {} must be at most 100",
-                self.hold_frames
+            e.push((
+                "hold_frames",
+                format!("hold_frames {} must be at most 100", self.hold_frames),
             ));
         }
         if self.face_input_size != 0 && self.face_input_size < 64 {
-            e.push(format!(
-                "face_input_size {} must be 0 (native) or at least 64",
-                self.face_input_size
+            e.push((
+                "face_input_size",
+                format!(
+                    "face_input_size {} must be 0 (native) or at least 64",
+                    self.face_input_size
+                ),
             ));
         }
         match self.filter {
-            Filter::Blur { strength } if !(0.01..=1.0).contains(&strength) => e.push(format!(
-                "filter.strength {strength} must be between 0.01 and 1"
+            Filter::Blur { strength } if !(0.01..=1.0).contains(&strength) => e.push((
+                "filter.strength",
+                format!("filter.strength {strength} must be between 0.01 and 1"),
             )),
-            Filter::Mosaic { block } if !(2..=256).contains(&block) => {
-                e.push(format!("filter.block {block} must be between 2 and 256"))
-            }
+            Filter::Mosaic { block } if !(2..=256).contains(&block) => e.push((
+                "filter.block",
+                format!("filter.block {block} must be between 2 and 256"),
+            )),
             _ => {}
         }
-        if e.is_empty() { Ok(()) } else { Err(e) }
+        e
+    }
+
+    /// Every out-of-range field, named.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.into_iter().map(|(_, message)| message).collect())
+        }
     }
 }
 
