@@ -152,6 +152,9 @@ pub struct JobKindInfo {
     pub kind: JobKind,
     pub implemented: bool,
     pub defaults: serde_json::Value,
+    /// Parameters that take one of a few words, with those words (for a drop-down).
+    #[serde(default)]
+    pub choices: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -64,6 +64,25 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
     Ok(serde_json::to_value(&config).expect("settings serialise"))
 }
 
+/// The words the anonymize enums accept, in their serde spelling.
+fn anonymize_choices() -> std::collections::BTreeMap<String, Vec<String>> {
+    use vision::anonymize::{Mode, Shape};
+    fn names<T: serde::Serialize>(values: &[T]) -> Vec<String> {
+        values
+            .iter()
+            .filter_map(|v| serde_json::to_value(v).ok()?.as_str().map(str::to_string))
+            .collect()
+    }
+    [
+        (
+            "mode".to_string(),
+            names(&[Mode::Face, Mode::Eyes, Mode::Person]),
+        ),
+        ("shape".to_string(), names(&[Shape::Ellipse, Shape::Box])),
+    ]
+    .into()
+}
+
 #[utoipa::path(get, path = "/api/job-kinds", tag = "jobs", responses((status = 200, body = Vec<JobKindInfo>)))]
 pub async fn kinds(_caller: Caller) -> Json<Vec<JobKindInfo>> {
     Json(
@@ -76,6 +95,11 @@ pub async fn kinds(_caller: Caller) -> Json<Vec<JobKindInfo>> {
                     serde_json::to_value(AnonymizeConfig::default()).unwrap()
                 } else {
                     serde_json::json!({})
+                },
+                choices: if kind == JobKind::Anonymize {
+                    anonymize_choices()
+                } else {
+                    Default::default()
                 },
             })
             .collect(),

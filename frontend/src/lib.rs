@@ -1,9 +1,28 @@
 //! The Recognizer web UI: a Leptos client-side app compiled to WASM and served by the backend.
-//! For now it shows the platform's live status from `GET /api/health`.
+//! Pages talk to the JSON API (`http`), live job progress arrives over the websocket (`live`),
+//! uploads run in the background of the tab (`upload`).
 
+mod admin;
+mod format;
+mod http;
+mod job_form;
+mod job_page;
+mod jobs;
+mod library;
+mod live;
+mod login;
+mod session;
+mod shell;
 mod status;
+mod upload;
+mod video_page;
+mod viewer;
 
+use api::Me;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen(start)]
@@ -14,12 +33,48 @@ pub fn start() {
 
 #[component]
 fn App() -> impl IntoView {
+    let session = session::provide();
+    let live = live::provide();
+    upload::provide();
+    spawn_local(async move {
+        match http::get::<Me>("/api/auth/me").await {
+            Ok(me) => session.signed_in(me),
+            Err(_) => session.me.set(Some(None)),
+        }
+    });
+    // Live updates while signed in.
+    Effect::new(move |_| match session.me.get() {
+        Some(Some(_)) => live.start(),
+        Some(None) => live.stop(),
+        None => {}
+    });
     view! {
-        <header class="topbar">
-            <h1>"Recognizer"</h1>
-        </header>
-        <main>
-            <status::StatusPage/>
-        </main>
+        <Router>
+            {move || match session.me.get() {
+                None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                Some(None) => view! { <login::Login/> }.into_any(),
+                Some(Some(_)) => view! { <Pages/> }.into_any(),
+            }}
+        </Router>
+    }
+}
+
+#[component]
+fn Pages() -> impl IntoView {
+    view! {
+        <shell::Shell>
+            <Routes fallback=|| view! {
+                <h1>"Page not found"</h1>
+                <p>"There is nothing at this address. "<A href="/">"Go to the library"</A></p>
+            }>
+                <Route path=path!("/") view=library::Library/>
+                <Route path=path!("/videos/:id") view=video_page::VideoPage/>
+                <Route path=path!("/new-job") view=job_form::NewJob/>
+                <Route path=path!("/jobs") view=jobs::JobsPage/>
+                <Route path=path!("/jobs/:id") view=job_page::JobPage/>
+                <Route path=path!("/admin") view=admin::AdminPage/>
+                <Route path=path!("/status") view=status::StatusPage/>
+            </Routes>
+        </shell::Shell>
     }
 }
