@@ -9,6 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use store::{JobFilter, NewJob};
 use uuid::Uuid;
+use vision::annotate::AnnotateConfig;
 use vision::anonymize::AnonymizeConfig;
 
 use crate::AppState;
@@ -17,7 +18,7 @@ use crate::error::{Error, JsonBody, Result};
 
 /// The kinds whose handlers exist. The others are refused with a clear message, never faked.
 fn implemented(kind: JobKind) -> bool {
-    kind == JobKind::Anonymize
+    matches!(kind, JobKind::Anonymize | JobKind::Annotate)
 }
 
 /// Checks a kind's parameters: unknown fields and out-of-range values are named.
@@ -26,7 +27,7 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
         return Err(Error::new(
             StatusCode::NOT_IMPLEMENTED,
             format!(
-                "{} jobs are not implemented yet; only anonymize jobs can run",
+                "{} jobs are not implemented yet; anonymize and annotate jobs can run",
                 kind.as_str()
             ),
         ));
@@ -36,11 +37,23 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
     } else {
         params.clone()
     };
+    match kind {
+        JobKind::Annotate => checked::<AnnotateConfig>(&params, AnnotateConfig::problems),
+        _ => checked::<AnonymizeConfig>(&params, AnonymizeConfig::problems),
+    }
+}
+
+/// Reads a kind's settings and checks their ranges; the first field at fault is named, so the
+/// form can show the message next to it.
+fn checked<T: serde::de::DeserializeOwned + serde::Serialize>(
+    params: &serde_json::Value,
+    problems: fn(&T) -> Vec<(&'static str, String)>,
+) -> Result<serde_json::Value> {
     // The path names the field at fault ("params.mode: unknown variant `ears`…"); read from
     // text, since serde_json's Value deserializer loses the path of enum errors.
     let text = params.to_string();
     let mut de = serde_json::Deserializer::from_str(&text);
-    let config: AnonymizeConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let config: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let at = e.path().to_string();
         let at = if at == "." {
             String::new()
@@ -52,8 +65,7 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
             format!("params{at}: {}", e.into_inner()),
         )
     })?;
-    // The first field at fault is named, so the form can show the message next to it.
-    let problems = config.problems();
+    let problems = problems(&config);
     if let Some((field, _)) = problems.first() {
         let all: Vec<String> = problems.iter().map(|(_, m)| m.clone()).collect();
         return Err(Error::field(
@@ -91,15 +103,19 @@ pub async fn kinds(_caller: Caller) -> Json<Vec<JobKindInfo>> {
             .map(|kind| JobKindInfo {
                 kind,
                 implemented: implemented(kind),
-                defaults: if kind == JobKind::Anonymize {
-                    serde_json::to_value(AnonymizeConfig::default()).unwrap()
-                } else {
-                    serde_json::json!({})
+                defaults: match kind {
+                    JobKind::Anonymize => serde_json::to_value(AnonymizeConfig::default()).unwrap(),
+                    JobKind::Annotate => serde_json::to_value(AnnotateConfig::default()).unwrap(),
+                    _ => serde_json::json!({}),
                 },
-                choices: if kind == JobKind::Anonymize {
-                    anonymize_choices()
-                } else {
-                    Default::default()
+                choices: match kind {
+                    JobKind::Anonymize => anonymize_choices(),
+                    JobKind::Annotate => [(
+                        "normalize".to_string(),
+                        vec!["frame".to_string(), "bbox".to_string()],
+                    )]
+                    .into(),
+                    _ => Default::default(),
                 },
             })
             .collect(),
@@ -133,6 +149,21 @@ pub async fn create(
                     format!("video {id} is not in this project"),
                 ));
             }
+        }
+    }
+    if let Some(source) = params.get("source_job").and_then(|v| v.as_str()) {
+        let found = match Uuid::parse_str(source) {
+            Ok(id) => state.db.job(id).await?,
+            Err(_) => None,
+        };
+        if !found.is_some_and(|j| j.project_id == req.project_id && j.kind == req.kind) {
+            return Err(Error::field(
+                "params.source_job",
+                format!(
+                    "source_job {source} is not an {} job of this project",
+                    req.kind.as_str()
+                ),
+            ));
         }
     }
     // Queue priority is unsigned: shift so -100..100 keeps its order.
@@ -315,8 +346,28 @@ mod tests {
             validate_params(JobKind::Anonymize, &serde_json::json!({"mask_scale": 9})).unwrap_err();
         assert!(err.message.contains("mask_scale"), "{}", err.message);
         assert!(validate_params(JobKind::Anonymize, &serde_json::Value::Null).is_ok());
+        // a dataset needs labels before hours of pose estimation, not after
+        let err = validate_params(JobKind::Annotate, &serde_json::Value::Null).unwrap_err();
         assert_eq!(
-            validate_params(JobKind::Annotate, &serde_json::Value::Null)
+            err.field.as_deref(),
+            Some("params.label"),
+            "{}",
+            err.message
+        );
+        assert!(validate_params(JobKind::Annotate, &serde_json::json!({"label": "walk"})).is_ok());
+        let err = validate_params(
+            JobKind::Annotate,
+            &serde_json::json!({"label": "walk", "from_stage": 3}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.field.as_deref(),
+            Some("params.source_job"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            validate_params(JobKind::Visualize, &serde_json::Value::Null)
                 .unwrap_err()
                 .status,
             StatusCode::NOT_IMPLEMENTED

@@ -25,7 +25,21 @@ pub fn Viewer(url: String, filename: String) -> impl IntoView {
     }
 }
 
+/// Bigger texts are cut here (the download has all of it).
+const MAX_BYTES: usize = 512 * 1024;
+
 fn render(filename: &str, text: &str) -> AnyView {
+    if text.len() > MAX_BYTES && !filename.ends_with(".jsonl") && !filename.ends_with(".csv") {
+        let mut cut = MAX_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        return view! {
+            <p class="muted">{format!("first {} of {} KB shown; download for the rest", MAX_BYTES / 1024, text.len() / 1024)}</p>
+            <pre class="code">{text[..cut].to_string()}</pre>
+        }
+        .into_any();
+    }
     if filename.ends_with(".csv") {
         return csv_table(text);
     }

@@ -2,6 +2,7 @@
 //! scoring, events. No database and no HTTP, so the same code runs in a worker, the offline CLI
 //! and a benchmark.
 
+pub mod annotate;
 pub mod anonymize;
 pub mod assignment;
 pub mod catalog;

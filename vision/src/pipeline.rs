@@ -59,9 +59,42 @@ pub struct PoseOutput {
 
 pub struct PosePipeline {
     movenet: MoveNet,
+    tracking: Tracking,
+    config: PoseConfig,
+}
+
+/// Identities and motion scores for people already found: the second half of the pipeline, run
+/// on its own when poses come from a stored artifact (annotate's Stage 2).
+pub struct Tracking {
     tracker: ByteTracker,
     scorer: MotionScorer,
-    config: PoseConfig,
+}
+
+impl Tracking {
+    pub fn new(config: &PoseConfig) -> Self {
+        Self {
+            tracker: ByteTracker::new(config.tracker.clone()),
+            scorer: MotionScorer::new(config.motion_window),
+        }
+    }
+
+    /// Sets each person's `track_id` (None when unmatched) and returns their motion scores.
+    pub fn update(&mut self, timestamp: f64, persons: &mut [Person]) -> Vec<Option<MotionScore>> {
+        let detections: Vec<Detection> = persons
+            .iter()
+            .map(|p| Detection {
+                bbox: p.bbox,
+                score: p.confidence,
+            })
+            .collect();
+        for p in persons.iter_mut() {
+            p.track_id = None;
+        }
+        for tracked in self.tracker.update(&detections) {
+            persons[tracked.detection].track_id = Some(tracked.track_id);
+        }
+        self.scorer.update(timestamp, persons)
+    }
 }
 
 impl PosePipeline {
@@ -80,8 +113,7 @@ impl PosePipeline {
         )?;
         Ok(Self {
             movenet,
-            tracker: ByteTracker::new(config.tracker.clone()),
-            scorer: MotionScorer::new(config.motion_window),
+            tracking: Tracking::new(&config),
             config,
         })
     }
@@ -120,17 +152,7 @@ impl PosePipeline {
 
     pub fn process(&mut self, frame: &Frame) -> Result<PoseOutput, ModelError> {
         let mut persons = self.detect(&frame.image)?;
-        let detections: Vec<Detection> = persons
-            .iter()
-            .map(|p| Detection {
-                bbox: p.bbox,
-                score: p.confidence,
-            })
-            .collect();
-        for tracked in self.tracker.update(&detections) {
-            persons[tracked.detection].track_id = Some(tracked.track_id);
-        }
-        let motion = self.scorer.update(frame.timestamp, &persons);
+        let motion = self.tracking.update(frame.timestamp, &mut persons);
         let (w, h) = frame.image.dimensions();
         Ok(PoseOutput {
             poses: FramePoses {

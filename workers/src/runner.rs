@@ -17,6 +17,7 @@ use store::{Claim, Database, NewArtifact, ObjectStorage, ProgressUpdate, QUEUE, 
 use tokio::sync::watch;
 use vision::{Catalog, Runtime};
 
+use crate::jobs::annotate::{AnnotateInput, AnnotateJob};
 use crate::jobs::anonymize::AnonymizeJob;
 use crate::jobs::{Job, JobContext, JobError, JobProgress};
 use crate::{WorkerConfig, WorkerIdentity};
@@ -132,14 +133,7 @@ async fn execute(
     reporter: &Reporter,
     scratch: &std::path::Path,
 ) -> Result<Vec<NewArtifact>, JobError> {
-    if job.kind != JobKind::Anonymize {
-        return Err(JobError::Other(format!(
-            "{} jobs are not implemented yet",
-            job.kind.as_str()
-        )));
-    }
-    let settings = serde_json::from_value(job.params.clone())
-        .map_err(|e| JobError::Other(format!("invalid parameters: {e}")))?;
+    let invalid = |e: serde_json::Error| JobError::Other(format!("invalid parameters: {e}"));
     // Frames of every video, so progress runs from 0 to 100 % over the whole job.
     let mut inputs = Vec::new();
     for video_id in &job.video_ids {
@@ -158,7 +152,12 @@ async fn execute(
                 let frames = (v.duration_secs.unwrap_or(0.0) * v.fps.unwrap_or(0.0))
                     .round()
                     .max(1.0) as u64;
-                inputs.push((*video_id, o.object_key, frames));
+                inputs.push(AnnotateInput {
+                    video_id: *video_id,
+                    filename: v.filename,
+                    input_key: o.object_key,
+                    frames,
+                });
             }
             _ => {
                 return Err(JobError::Other(format!(
@@ -167,41 +166,69 @@ async fn execute(
             }
         }
     }
-    let total: u64 = inputs.iter().map(|(_, _, f)| f).sum();
-    let mut done_before = 0u64;
+    let total: u64 = inputs.iter().map(|i| i.frames).sum();
+    let context = |prefix: String, scratch: std::path::PathBuf, progress| JobContext {
+        job_id: job.id,
+        storage: services.storage.clone(),
+        runtime: services.runtime,
+        catalog: services.catalog.clone(),
+        scratch,
+        output_prefix: prefix,
+        progress,
+    };
     let mut artifacts = Vec::new();
-    for (video_id, input_key, frames) in inputs {
-        let progress = reporter.callback(done_before, total);
-        let ctx = JobContext {
-            job_id: job.id,
-            storage: services.storage.clone(),
-            runtime: services.runtime,
-            catalog: services.catalog.clone(),
-            scratch: scratch.join(video_id.to_string()),
-            output_prefix: format!("jobs/{}/{video_id}", job.id),
-            progress,
-        };
-        let handler = AnonymizeJob {
-            input_key,
-            settings: clone_settings(&settings),
-        };
-        for a in handler.run(&ctx).await? {
-            artifacts.push(NewArtifact {
-                video_id: Some(video_id),
-                content_type: content_type(&a.key).into(),
-                kind: a.kind,
-                object_key: a.key,
-                bytes: a.bytes as i64,
-                sha256: a.sha256,
-            });
+    match job.kind {
+        JobKind::Anonymize => {
+            let settings: vision::anonymize::AnonymizeConfig =
+                serde_json::from_value(job.params.clone()).map_err(invalid)?;
+            let mut done_before = 0u64;
+            for input in inputs {
+                let ctx = context(
+                    format!("jobs/{}/{}", job.id, input.video_id),
+                    scratch.join(input.video_id.to_string()),
+                    reporter.callback(done_before, total),
+                );
+                let handler = AnonymizeJob {
+                    input_key: input.input_key,
+                    settings: settings.clone(),
+                };
+                for a in handler.run(&ctx).await? {
+                    artifacts.push(recorded(a, Some(input.video_id)));
+                }
+                done_before += input.frames;
+            }
         }
-        done_before += frames;
+        JobKind::Annotate => {
+            let settings = serde_json::from_value(job.params.clone()).map_err(invalid)?;
+            let ctx = context(
+                format!("jobs/{}", job.id),
+                scratch.to_path_buf(),
+                reporter.callback(0, total),
+            );
+            let handler = AnnotateJob { inputs, settings };
+            for a in handler.run(&ctx).await? {
+                artifacts.push(recorded(a, None));
+            }
+        }
+        other => {
+            return Err(JobError::Other(format!(
+                "{} jobs are not implemented yet",
+                other.as_str()
+            )));
+        }
     }
     Ok(artifacts)
 }
 
-fn clone_settings(s: &vision::anonymize::AnonymizeConfig) -> vision::anonymize::AnonymizeConfig {
-    s.clone()
+fn recorded(a: crate::jobs::Artifact, video: Option<uuid::Uuid>) -> NewArtifact {
+    NewArtifact {
+        video_id: a.video.or(video),
+        content_type: content_type(&a.key).into(),
+        kind: a.kind,
+        object_key: a.key,
+        bytes: a.bytes as i64,
+        sha256: a.sha256,
+    }
 }
 
 fn content_type(key: &str) -> &'static str {
@@ -210,6 +237,8 @@ fn content_type(key: &str) -> &'static str {
         Some("jsonl") => "application/x-ndjson",
         Some("json") => "application/json",
         Some("csv") => "text/csv",
+        Some("txt") => "text/plain",
+        Some("pkl") => "application/python-pickle",
         Some("png") => "image/png",
         Some("jpg") => "image/jpeg",
         _ => "application/octet-stream",

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use vision::annotate::{self, AnnotateConfig, Normalize, VideoTracks};
 use vision::anonymize::{AnonymizeConfig, Anonymizer, Filter, Mode, Shape};
 
 use super::services;
@@ -14,6 +16,53 @@ pub enum RunCommand {
     /// Hide faces (or eyes, or whole people) in a video; writes an MP4 (audio kept) and a
     /// JSON-lines log of every mask applied.
     Anonymize(AnonymizeArgs),
+    /// Turn videos into an ST-GCN training set (MMAction2 / PYSKL pickle) in three stages:
+    /// poses → tracks → tensors. Each stage's results stay in OUTPUT/<video>/ so a later run can
+    /// start from them (--from 2 or 3).
+    Annotate(AnnotateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct AnnotateArgs {
+    /// Input videos (files or URLs); they form one dataset.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Output directory.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// First stage to run; 2 and 3 read the previous stage's files from OUTPUT.
+    #[arg(long = "from", default_value_t = 1)]
+    pub from_stage: u8,
+    /// Last stage to run.
+    #[arg(long = "to", default_value_t = 3)]
+    pub to_stage: u8,
+    /// One label for every video.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Labels per video (and time): a CSV `video,label[,start,end]` or a JSON list of
+    /// `{"video", "label", "start"?, "end"?}`.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Frames per window (T).
+    #[arg(long, default_value_t = AnnotateConfig::default().window)]
+    pub window: u32,
+    #[arg(long, default_value_t = AnnotateConfig::default().stride)]
+    pub stride: u32,
+    /// People per window (M).
+    #[arg(long, default_value_t = AnnotateConfig::default().max_persons)]
+    pub max_persons: u32,
+    /// Coordinates relative to the person's box instead of the frame.
+    #[arg(long)]
+    pub bbox_relative: bool,
+    /// Longer side of the pose model's input (0 = the video's own size).
+    #[arg(long, default_value_t = 0)]
+    pub pose_input_size: u32,
+    #[arg(long, default_value_t = AnnotateConfig::default().val_fraction)]
+    pub val_fraction: f32,
+    #[arg(long, default_value_t = 0.0)]
+    pub test_fraction: f32,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -130,6 +179,7 @@ impl AnonymizeArgs {
 pub fn run(config: &Config, command: RunCommand) -> anyhow::Result<()> {
     match command {
         RunCommand::Anonymize(args) => anonymize(config, args),
+        RunCommand::Annotate(args) => annotate(config, args),
     }
 }
 
@@ -164,5 +214,129 @@ fn anonymize(config: &Config, args: AnonymizeArgs) -> anyhow::Result<()> {
         args.output.display(),
         log.display()
     );
+    Ok(())
+}
+
+impl AnnotateArgs {
+    pub fn config(&self) -> anyhow::Result<AnnotateConfig> {
+        let mut settings = AnnotateConfig {
+            from_stage: self.from_stage,
+            to_stage: self.to_stage,
+            // the earlier stages' files are in OUTPUT, not in a stored job
+            source_job: (self.from_stage > 1).then(|| "local".to_string()),
+            pose_input_size: self.pose_input_size,
+            window: self.window,
+            stride: self.stride,
+            max_persons: self.max_persons,
+            normalize: if self.bbox_relative {
+                Normalize::Bbox
+            } else {
+                Normalize::Frame
+            },
+            label: self.label.clone(),
+            val_fraction: self.val_fraction,
+            test_fraction: self.test_fraction,
+            seed: self.seed,
+            ..AnnotateConfig::default()
+        };
+        if let Some(path) = &self.labels {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--labels {}: cannot read it", path.display()))?;
+            if path.extension().is_some_and(|e| e == "json") {
+                settings.labels = serde_json::from_str(&text).with_context(|| {
+                    format!(
+                        "--labels {}: expected a JSON list of {{video, label, start?, end?}}",
+                        path.display()
+                    )
+                })?;
+            } else {
+                settings.labels_csv = Some(text);
+            }
+        }
+        settings
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{}", e.join("; ")))?;
+        Ok(settings)
+    }
+}
+
+fn annotate(config: &Config, args: AnnotateArgs) -> anyhow::Result<()> {
+    let settings = args.config()?;
+    let names: Vec<String> = args
+        .inputs
+        .iter()
+        .map(|i| i.rsplit(['/', '\\']).next().unwrap_or(i).to_string())
+        .collect();
+    if settings.runs(3) {
+        let labels = settings.rules().map_err(anyhow::Error::msg)?;
+        for name in &names {
+            labels.intervals(name, name).map_err(anyhow::Error::msg)?;
+        }
+    }
+    let bar = ProgressBar::new(1);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg:30} {bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}",
+        )
+        .expect("valid template"),
+    );
+    let mut tracks = Vec::new();
+    for (n, (input, name)) in args.inputs.iter().zip(&names).enumerate() {
+        let dir = args.output.join(name);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let (poses, tracked) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
+        if settings.runs(1) {
+            let runtime = services::runtime(config)?;
+            let catalog = services::catalog(config)?;
+            bar.set_message(format!("poses {name} ({}/{})", n + 1, names.len()));
+            bar.reset();
+            annotate::stages::detect_poses(runtime, &catalog, input, &settings, &poses, |p| {
+                bar.set_length(p.frames_total);
+                bar.set_position(p.frames_done);
+                true
+            })?;
+        }
+        if settings.runs(2) {
+            let frames = annotate::stages::track_poses(&settings, &poses, &tracked)?;
+            annotate::write_exports(name, &frames, &settings, &dir)?;
+        }
+        tracks.push(tracked);
+    }
+    bar.finish_and_clear();
+    if settings.runs(3) {
+        let frames: Vec<_> = tracks
+            .iter()
+            .map(|p| annotate::stages::read_tracks(p))
+            .collect::<Result<_, _>>()?;
+        let videos: Vec<VideoTracks> = names
+            .iter()
+            .zip(&frames)
+            .map(|(name, frames)| VideoTracks {
+                name,
+                id: name,
+                frames,
+            })
+            .collect();
+        let dir = args.output.join("dataset");
+        std::fs::create_dir_all(&dir)?;
+        let (_, _, summary) = annotate::write_dataset(&videos, &settings, &dir)?;
+        println!(
+            "{} windows ({} train, {} val, {} test), classes {:?} → {}",
+            summary.samples,
+            summary.train,
+            summary.val,
+            summary.test,
+            summary.classes,
+            dir.join("dataset.pkl").display()
+        );
+    } else {
+        println!(
+            "stages {}–{} written to {}",
+            settings.from_stage,
+            settings.to_stage,
+            args.output.display()
+        );
+    }
     Ok(())
 }

@@ -90,7 +90,7 @@ impl Job for AnonymizeJob {
     }
 }
 
-fn scratch(path: &Path, e: impl ToString) -> JobError {
+pub(crate) fn scratch(path: &Path, e: impl ToString) -> JobError {
     JobError::Scratch {
         path: path.display().to_string(),
         reason: e.to_string(),
@@ -98,7 +98,7 @@ fn scratch(path: &Path, e: impl ToString) -> JobError {
 }
 
 /// Streams an object to a local file (never whole in memory).
-async fn download(ctx: &JobContext, key: &str, to: &Path) -> Result<(), JobError> {
+pub(crate) async fn download(ctx: &JobContext, key: &str, to: &Path) -> Result<(), JobError> {
     let (_, mut stream) = ctx.storage.get_stream(key).await.map_err(|e| match e {
         store::StorageError::NotFound { .. } => JobError::Input {
             key: key.into(),
@@ -117,7 +117,7 @@ async fn download(ctx: &JobContext, key: &str, to: &Path) -> Result<(), JobError
 }
 
 /// Streams a local file into storage and records its size and sha256.
-async fn upload(
+pub(crate) async fn upload(
     ctx: &JobContext,
     kind: &str,
     path: &Path,
@@ -135,6 +135,7 @@ async fn upload(
     });
     let bytes = ctx.storage.put_stream(key, Box::pin(stream)).await?;
     Ok(Artifact {
+        video: None,
         kind: kind.into(),
         key: key.into(),
         bytes,

@@ -2,6 +2,7 @@
 //! a `JOB_NAME` and a `run` taking a typed context. The queue (apalis, issue #5) only stores and
 //! hands out the serialized job; the same handlers run from tests and the offline CLI.
 
+pub mod annotate;
 pub mod anonymize;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub struct JobProgress {
 /// An object a job produced, as recorded in the `artifacts` table.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Artifact {
+    /// The video it belongs to, when the job decides (None: the runner's current video).
+    pub video: Option<uuid::Uuid>,
     pub kind: String,
     pub key: String,
     pub bytes: u64,

@@ -1,0 +1,172 @@
+//! Stage 1 (poses) and Stage 2 (tracks), each written as JSON Lines — one frame per line — so a
+//! stage can be re-run from the previous one's file, and read back with errors naming the file
+//! and line.
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::{AnnotateConfig, AnnotateError};
+use crate::anonymize::Progress;
+use crate::catalog::Catalog;
+use crate::media::VideoReader;
+use crate::pipeline::{PoseConfig, PosePipeline, Tracking};
+use crate::pose::{FramePoses, Person};
+use crate::runtime::Runtime;
+use crate::score::MotionScore;
+
+/// One frame of Stage 2: every person with their identity and motion score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackFrame {
+    pub frame_number: u64,
+    pub timestamp: f64,
+    /// (height, width, channels)
+    pub frame_shape: (u32, u32, u32),
+    pub persons: Vec<TrackedPerson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackedPerson {
+    #[serde(flatten)]
+    pub person: Person,
+    pub motion: Option<MotionScore>,
+}
+
+fn pose_config(config: &AnnotateConfig) -> PoseConfig {
+    PoseConfig {
+        input_size: config.pose_input_size,
+        ..PoseConfig::default()
+    }
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> AnnotateError {
+    AnnotateError::Artifact {
+        file: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Stage 1: people and keypoints in every frame of `video`, written to `out`. `progress` is
+/// called after every frame; returning false stops (cancel).
+pub fn detect_poses(
+    runtime: &Runtime,
+    catalog: &Catalog,
+    video: &str,
+    config: &AnnotateConfig,
+    out: &Path,
+    mut progress: impl FnMut(Progress) -> bool,
+) -> Result<u64, AnnotateError> {
+    let mut pipeline = PosePipeline::new(runtime, catalog, pose_config(config))?;
+    let mut reader = VideoReader::open(video)?;
+    let total = reader.info().frames;
+    let mut file = BufWriter::new(std::fs::File::create(out).map_err(|e| io_error(out, e))?);
+    let started = Instant::now();
+    let mut done = 0u64;
+    while let Some(frame) = reader.next_frame()? {
+        let persons = pipeline.detect(&frame.image)?;
+        let (w, h) = frame.image.dimensions();
+        let poses = FramePoses {
+            frame_number: frame.number,
+            timestamp: frame.timestamp,
+            persons,
+            frame_shape: (h, w, 3),
+        };
+        write_line(&mut file, &poses, out)?;
+        done += 1;
+        let fps = done as f64 / started.elapsed().as_secs_f64().max(1e-6);
+        if !progress(Progress {
+            frames_done: done,
+            frames_total: total.max(done),
+            fps,
+        }) {
+            return Err(AnnotateError::Canceled);
+        }
+    }
+    file.flush().map_err(|e| io_error(out, e))?;
+    Ok(done)
+}
+
+/// Stage 2: identities (ByteTrack) and motion scores for the people of a Stage 1 file.
+pub fn track_poses(
+    config: &AnnotateConfig,
+    poses: &Path,
+    out: &Path,
+) -> Result<Vec<TrackFrame>, AnnotateError> {
+    let mut tracking = Tracking::new(&pose_config(config));
+    let frames: Vec<FramePoses> = read_lines(poses)?;
+    let mut file = BufWriter::new(std::fs::File::create(out).map_err(|e| io_error(out, e))?);
+    let mut tracked = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let mut persons = frame.persons;
+        let motion = tracking.update(frame.timestamp, &mut persons);
+        let t = TrackFrame {
+            frame_number: frame.frame_number,
+            timestamp: frame.timestamp,
+            frame_shape: frame.frame_shape,
+            persons: persons
+                .into_iter()
+                .zip(motion)
+                .map(|(person, motion)| TrackedPerson { person, motion })
+                .collect(),
+        };
+        write_line(&mut file, &t, out)?;
+        tracked.push(t);
+    }
+    file.flush().map_err(|e| io_error(out, e))?;
+    Ok(tracked)
+}
+
+fn write_line(
+    file: &mut impl Write,
+    value: &impl Serialize,
+    path: &Path,
+) -> Result<(), AnnotateError> {
+    serde_json::to_writer(&mut *file, value).map_err(|e| io_error(path, e))?;
+    file.write_all(b"\n").map_err(|e| io_error(path, e))
+}
+
+/// A stage's JSON Lines file; a line that does not parse is named.
+pub fn read_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, AnnotateError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| io_error(path, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = serde_json::from_str(&line).map_err(|e| {
+            io_error(
+                path,
+                format!(
+                    "line {}: {e} (is this the right stage's file, and complete?)",
+                    i + 1
+                ),
+            )
+        })?;
+        out.push(value);
+    }
+    if out.is_empty() {
+        return Err(io_error(path, "no frames in it (empty file)"));
+    }
+    Ok(out)
+}
+
+/// Frames of a Stage 2 file, checked to be in order.
+pub fn read_tracks(path: &Path) -> Result<Vec<TrackFrame>, AnnotateError> {
+    let frames: Vec<TrackFrame> = read_lines(path)?;
+    if let Some(w) = frames
+        .windows(2)
+        .find(|w| w[1].frame_number <= w[0].frame_number)
+    {
+        return Err(io_error(
+            path,
+            format!(
+                "frame {} follows frame {}: frames must be in order",
+                w[1].frame_number, w[0].frame_number
+            ),
+        ));
+    }
+    Ok(frames)
+}
