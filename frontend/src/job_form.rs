@@ -227,6 +227,14 @@ fn ParamField(
         Value::String(s) => view! {
             <input id=id.clone() type="text" value=s on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
         }.into_any(),
+        // optional text (no default): empty means "not given"
+        Value::Null => view! {
+            <input id=id.clone() type="text" placeholder="optional"
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    set(if text.trim().is_empty() { Value::Null } else { Value::String(text) })
+                }/>
+        }.into_any(),
         other => {
             let text = serde_json::to_string(&other).unwrap_or_default();
             view! {

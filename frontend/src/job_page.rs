@@ -92,7 +92,8 @@ fn Results(job: Uuid) -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"This job produced no files."</p> }.into_any(),
                     Ok(mut list) => {
                         // what people came for first: the videos
-                        list.sort_by_key(|a| (!a.content_type.starts_with("video/"), a.filename.clone()));
+                        // then what covers the whole job, then each video's files together
+                        list.sort_by_key(|a| (!a.content_type.starts_with("video/"), a.video_id, a.filename.clone()));
                         list.into_iter().map(|a| view! { <ArtifactView artifact=a/> }).collect_view().into_any()
                     }
                 })}
@@ -122,7 +123,8 @@ fn ArtifactView(artifact: Artifact) -> impl IntoView {
     view! {
         <article class="artifact" data-artifact=artifact.filename.clone()>
             <h3>{artifact.filename.clone()}
-                <span class="muted">" · "{artifact.kind.clone()}" · "{format::bytes(artifact.bytes as f64)}</span></h3>
+                <span class="muted">" · "{artifact.kind.clone()}" · "{format::bytes(artifact.bytes as f64)}
+                    {artifact.video_id.map(|v| format!(" · video {}", format::short_id(&v)))}</span></h3>
             {is_video.then(|| view! {
                 <video class="player" controls preload="metadata" src=url.clone()></video>
             })}
