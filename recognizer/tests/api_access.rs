@@ -475,7 +475,7 @@ async fn bad_inputs_get_clear_errors_and_the_server_keeps_serving() {
     let (s, e) = alice
         .post(
             "/api/jobs",
-            &json!({"project_id": pa, "kind": "annotate", "video_ids": [video]}),
+            &json!({"project_id": pa, "kind": "visualize", "video_ids": [video]}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_IMPLEMENTED);
