@@ -12,6 +12,7 @@ use crate::models::movenet::{MoveNet, MoveNetConfig};
 use crate::pose::{FramePoses, Person, nms};
 use crate::runtime::Runtime;
 use crate::score::{MotionScore, MotionScorer};
+use crate::track::appearance::torso_histogram;
 use crate::track::{ByteTrackConfig, ByteTracker, Detection};
 
 /// MoveNet MultiPose returns at most this many people per call.
@@ -44,6 +45,10 @@ impl Default for PoseConfig {
                 new_track_score: 0.3,
                 // vtest hand labels: 5 identity switches at 0, 3 at 0.5 (people turning while hidden)
                 lost_buffer_scale: 0.5,
+                // vtest hand labels: 3 identity switches on motion alone, 0 with torso colours
+                // (people crossing behind the sign come out under the right identity); the same
+                // for weights 0.3–0.5 and re-id distances 0.5–2 box heights
+                appearance_weight: 0.4,
                 ..Default::default()
             },
             motion_window: 10,
@@ -79,12 +84,20 @@ impl Tracking {
     }
 
     /// Sets each person's `track_id` (None when unmatched) and returns their motion scores.
-    pub fn update(&mut self, timestamp: f64, persons: &mut [Person]) -> Vec<Option<MotionScore>> {
+    /// With the frame, torso colours help tell apart people who crossed (see
+    /// `ByteTrackConfig::appearance_weight`); stored poses are tracked by motion alone.
+    pub fn update(
+        &mut self,
+        timestamp: f64,
+        persons: &mut [Person],
+        image: Option<&RgbImage>,
+    ) -> Vec<Option<MotionScore>> {
         let detections: Vec<Detection> = persons
             .iter()
             .map(|p| Detection {
                 bbox: p.bbox,
                 score: p.confidence,
+                appearance: image.and_then(|i| torso_histogram(i, p)),
             })
             .collect();
         for p in persons.iter_mut() {
@@ -152,7 +165,9 @@ impl PosePipeline {
 
     pub fn process(&mut self, frame: &Frame) -> Result<PoseOutput, ModelError> {
         let mut persons = self.detect(&frame.image)?;
-        let motion = self.tracking.update(frame.timestamp, &mut persons);
+        let motion = self
+            .tracking
+            .update(frame.timestamp, &mut persons, Some(&frame.image));
         let (w, h) = frame.image.dimensions();
         Ok(PoseOutput {
             poses: FramePoses {

@@ -27,12 +27,10 @@ struct LabelledPerson {
 }
 
 /// vtest.avi frames 300–360, every third frame labelled by hand (6 pedestrians, 126 boxes, with
-/// crossings and people behind a sign). Measured: recall 0.87, precision 1.0, 3 identity switches.
-///
-/// The issue's target is ≤ 2 switches and is NOT met yet: two of the three happen in frame 360,
-/// after the two people labelled 2 and 3 crossed each other behind the sign for ~15 frames; telling
-/// them apart needs appearance (re-identification), not motion. This test pins what the pipeline
-/// does today so it cannot get worse unnoticed.
+/// crossings and people behind a sign). The issue asks for recall ≥ 0.8 and ≤ 2 identity switches.
+/// Measured: recall 0.889, precision 1.0, 0 switches (IDF1 0.941). On motion alone it was 3: two
+/// people labelled 2 and 3 cross behind the sign for ~15 frames; the torso-colour cue
+/// (`ByteTrackConfig::appearance_weight`) gives them back their identities.
 #[test]
 fn pedestrians_in_vtest_are_found_and_keep_their_identities() {
     let labels: Labels =
@@ -78,7 +76,7 @@ fn pedestrians_in_vtest_are_found_and_keep_their_identities() {
     let s = evaluate(&truth, &found, 0.5);
     eprintln!("{s:?}");
     assert!(s.recall >= 0.8, "recall {:.3}", s.recall);
-    assert!(s.switches <= 3, "{} identity switches", s.switches);
+    assert!(s.switches <= 2, "{} identity switches", s.switches);
     assert!(
         s.precision >= 0.8,
         "precision {:.3}: boxes where nobody is",

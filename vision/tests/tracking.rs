@@ -64,6 +64,7 @@ fn noisy_ground_truth_idf1(seq: &str, seed: u64) -> f64 {
             dets.push(Detection {
                 bbox,
                 score: 0.6 + 0.4 * rng.f32(),
+                appearance: None,
             });
         }
         for t in tracker.update(&dets) {

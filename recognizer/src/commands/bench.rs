@@ -121,6 +121,7 @@ fn tracker_alone(people: usize, frames: u64) {
             dets.push(Detection {
                 bbox: [cx + j, cy + j, cx + 40.0 + j, cy + 100.0 + j],
                 score: 0.5 + next() * 0.5,
+                appearance: None,
             });
         }
         tracker.update(&dets);

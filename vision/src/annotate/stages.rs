@@ -100,7 +100,7 @@ pub fn track_poses(
     let mut tracked = Vec::with_capacity(frames.len());
     for frame in frames {
         let mut persons = frame.persons;
-        let motion = tracking.update(frame.timestamp, &mut persons);
+        let motion = tracking.update(frame.timestamp, &mut persons, None);
         let t = TrackFrame {
             frame_number: frame.frame_number,
             timestamp: frame.timestamp,

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::appearance::{self, Appearance};
 use super::kalman::{KalmanState, to_xyxy, xyah};
 use crate::assignment::assign;
 use crate::pose::{BBox, iou};
@@ -27,6 +28,13 @@ pub struct ByteTrackConfig {
     /// side (buffered IoU, C-BIoU): a person who stopped or turned while hidden is still found
     /// although the motion model predicted them elsewhere. 0 = plain ByteTrack.
     pub lost_buffer_scale: f32,
+    /// Weight of the appearance cue (torso colours) against IoU in the first association, for
+    /// pairs that overlap enough to be candidates at all; 0 = IoU only (plain ByteTrack).
+    pub appearance_weight: f32,
+    /// With the appearance cue on, a lost track may also be matched (by appearance, with the IoU
+    /// cost at its worst) to a detection whose centre is within this many box heights of where
+    /// the track was predicted — a person who walked on behind an obstacle.
+    pub reid_distance: f32,
 }
 
 impl Default for ByteTrackConfig {
@@ -41,6 +49,8 @@ impl Default for ByteTrackConfig {
             lost_buffer: 30,
             fuse_score: true,
             lost_buffer_scale: 0.0,
+            appearance_weight: 0.0,
+            reid_distance: 1.0,
         }
     }
 }
@@ -49,6 +59,8 @@ impl Default for ByteTrackConfig {
 pub struct Detection {
     pub bbox: BBox,
     pub score: f32,
+    /// See [`super::appearance`]; None = IoU only for this detection.
+    pub appearance: Option<Appearance>,
 }
 
 /// A confirmed track updated in this frame.
@@ -79,6 +91,7 @@ struct Track {
     last_frame: u64,
     start_frame: u64,
     detection: Option<usize>,
+    appearance: Option<Appearance>,
 }
 
 impl Track {
@@ -93,6 +106,10 @@ impl Track {
         self.score = det.score;
         self.last_frame = frame;
         self.detection = Some(index);
+        match (&mut self.appearance, &det.appearance) {
+            (Some(mine), Some(seen)) => appearance::blend(mine, seen, 0.9),
+            (mine, seen) => *mine = mine.or(*seen),
+        }
     }
 }
 
@@ -104,16 +121,27 @@ pub struct ByteTracker {
     lost: Vec<Track>,
 }
 
+/// Centres within one box height: where a person hidden for a while may plausibly reappear.
+fn near(track: &BBox, det: &BBox) -> f32 {
+    let h = (track[3] - track[1]).max(1.0);
+    let (tx, ty) = ((track[0] + track[2]) / 2.0, (track[1] + track[3]) / 2.0);
+    let (dx, dy) = ((det[0] + det[2]) / 2.0, (det[1] + det[3]) / 2.0);
+    ((tx - dx).powi(2) + (ty - dy).powi(2)).sqrt() / h
+}
+
 fn buffered(b: &BBox, scale: f32) -> BBox {
     let (dw, dh) = ((b[2] - b[0]) * scale, (b[3] - b[1]) * scale);
     [b[0] - dw, b[1] - dh, b[2] + dw, b[3] + dh]
 }
 
+/// Appearance weighed in as `(weight, gate, reid distance)`: for pairs whose IoU cost is under
+/// the gate, and for lost tracks near the detection.
 fn distances(
     tracks: &[&Track],
     dets: &[(usize, &Detection)],
     fuse: bool,
     lost_scale: f32,
+    look: Option<(f32, f32, f32)>,
 ) -> Vec<Vec<f32>> {
     tracks
         .iter()
@@ -127,7 +155,16 @@ fn distances(
             dets.iter()
                 .map(|(_, d)| {
                     let sim = iou(&tb, &buffered(&d.bbox, scale));
-                    1.0 - if fuse { sim * d.score } else { sim }
+                    let cost = 1.0 - if fuse { sim * d.score } else { sim };
+                    match (look, &t.appearance, &d.appearance) {
+                        (Some((w, gate, reid)), Some(a), Some(b))
+                            if cost < gate
+                                || (t.state == State::Lost && near(&t.bbox(), &d.bbox) < reid) =>
+                        {
+                            (1.0 - w) * cost + w * appearance::distance(a, b)
+                        }
+                        _ => cost,
+                    }
                 })
                 .collect()
         })
@@ -184,7 +221,17 @@ impl ByteTracker {
         // 1. confident detections against every track (tracked and lost)
         let refs: Vec<&Track> = pool.iter().collect();
         let matches = assign(
-            &distances(&refs, &high, cfg.fuse_score, cfg.lost_buffer_scale),
+            &distances(
+                &refs,
+                &high,
+                cfg.fuse_score,
+                cfg.lost_buffer_scale,
+                (cfg.appearance_weight > 0.0).then_some((
+                    cfg.appearance_weight,
+                    cfg.first_gate,
+                    cfg.reid_distance,
+                )),
+            ),
             cfg.first_gate,
         );
         let mut pool_matched = vec![false; pool.len()];
@@ -201,7 +248,7 @@ impl ByteTracker {
             .filter(|&i| !pool_matched[i] && pool[i].state == State::Tracked)
             .collect();
         let refs: Vec<&Track> = remaining.iter().map(|&i| &pool[i]).collect();
-        for (ri, di) in assign(&distances(&refs, &low, false, 0.0), cfg.second_gate) {
+        for (ri, di) in assign(&distances(&refs, &low, false, 0.0, None), cfg.second_gate) {
             let (index, det) = low[di];
             pool[remaining[ri]].update(det, index, frame);
             pool_matched[remaining[ri]] = true;
@@ -221,7 +268,7 @@ impl ByteTracker {
             .collect();
         let refs: Vec<&Track> = unconfirmed.iter().collect();
         let matches = assign(
-            &distances(&refs, &left, cfg.fuse_score, 0.0),
+            &distances(&refs, &left, cfg.fuse_score, 0.0, None),
             cfg.unconfirmed_gate,
         );
         let mut left_matched = vec![false; left.len()];
@@ -253,6 +300,7 @@ impl ByteTracker {
                 last_frame: frame,
                 start_frame: frame,
                 detection: Some(index),
+                appearance: det.appearance,
             });
         }
 
@@ -319,6 +367,7 @@ mod tests {
         Detection {
             bbox: [x, 10.0, x + 20.0, 60.0],
             score,
+            appearance: None,
         }
     }
 
