@@ -12,7 +12,7 @@ use crate::models::movenet::{MoveNet, MoveNetConfig};
 use crate::pose::{FramePoses, Person, nms};
 use crate::runtime::Runtime;
 use crate::score::{MotionScore, MotionScorer};
-use crate::track::appearance::torso_histogram;
+use crate::track::appearance::{Appearance, torso_histogram};
 use crate::track::{ByteTrackConfig, ByteTracker, Detection};
 
 /// MoveNet MultiPose returns at most this many people per call.
@@ -84,20 +84,21 @@ impl Tracking {
     }
 
     /// Sets each person's `track_id` (None when unmatched) and returns their motion scores.
-    /// With the frame, torso colours help tell apart people who crossed (see
-    /// `ByteTrackConfig::appearance_weight`); stored poses are tracked by motion alone.
+    /// `looks` are the people's torso colours (see `ByteTrackConfig::appearance_weight`), in the
+    /// same order; missing entries mean motion alone for that person.
     pub fn update(
         &mut self,
         timestamp: f64,
         persons: &mut [Person],
-        image: Option<&RgbImage>,
+        looks: &[Option<Appearance>],
     ) -> Vec<Option<MotionScore>> {
         let detections: Vec<Detection> = persons
             .iter()
-            .map(|p| Detection {
+            .enumerate()
+            .map(|(i, p)| Detection {
                 bbox: p.bbox,
                 score: p.confidence,
-                appearance: image.and_then(|i| torso_histogram(i, p)),
+                appearance: looks.get(i).copied().flatten(),
             })
             .collect();
         for p in persons.iter_mut() {
@@ -165,9 +166,8 @@ impl PosePipeline {
 
     pub fn process(&mut self, frame: &Frame) -> Result<PoseOutput, ModelError> {
         let mut persons = self.detect(&frame.image)?;
-        let motion = self
-            .tracking
-            .update(frame.timestamp, &mut persons, Some(&frame.image));
+        let looks = looks(&frame.image, &persons);
+        let motion = self.tracking.update(frame.timestamp, &mut persons, &looks);
         let (w, h) = frame.image.dimensions();
         Ok(PoseOutput {
             poses: FramePoses {
@@ -179,4 +179,9 @@ impl PosePipeline {
             motion,
         })
     }
+}
+
+/// Each person's torso colours in `image`, for the tracker.
+pub fn looks(image: &RgbImage, persons: &[Person]) -> Vec<Option<Appearance>> {
+    persons.iter().map(|p| torso_histogram(image, p)).collect()
 }

@@ -1,7 +1,7 @@
 //! Annotation: footage → ST-GCN training data in three stages, each with its own artifact so any
 //! stage can run again alone from the previous one's output.
 //!
-//! 1. **poses** (`poses.jsonl`): people and keypoints per frame.
+//! 1. **poses** (`poses.jsonl`): people, keypoints and torso colours per frame.
 //! 2. **tracks** (`tracks.jsonl`, plus MOTChallenge and COCO exports): identities and motion
 //!    scores, computed from Stage 1's file.
 //! 3. **tensors** (`dataset.pkl`): windows of T frames, up to M people each, as the MMAction2 /

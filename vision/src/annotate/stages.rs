@@ -16,6 +16,17 @@ use crate::pipeline::{PoseConfig, PosePipeline, Tracking};
 use crate::pose::{FramePoses, Person};
 use crate::runtime::Runtime;
 use crate::score::MotionScore;
+use crate::track::appearance::Appearance;
+
+/// One frame of Stage 1: the people, and their torso colours for Stage 2's tracker (64 RGB-bin
+/// fractions each, null where no torso was visible). Files without them still load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoseFrame {
+    #[serde(flatten)]
+    pub poses: FramePoses,
+    #[serde(default)]
+    pub looks: Vec<Option<Vec<f32>>>,
+}
 
 /// One frame of Stage 2: every person with their identity and motion score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,11 +78,15 @@ pub fn detect_poses(
     while let Some(frame) = reader.next_frame()? {
         let persons = pipeline.detect(&frame.image)?;
         let (w, h) = frame.image.dimensions();
-        let poses = FramePoses {
-            frame_number: frame.number,
-            timestamp: frame.timestamp,
-            persons,
-            frame_shape: (h, w, 3),
+        let looks = crate::pipeline::looks(&frame.image, &persons);
+        let poses = PoseFrame {
+            poses: FramePoses {
+                frame_number: frame.number,
+                timestamp: frame.timestamp,
+                persons,
+                frame_shape: (h, w, 3),
+            },
+            looks: looks.into_iter().map(|l| l.map(|a| a.to_vec())).collect(),
         };
         write_line(&mut file, &poses, out)?;
         done += 1;
@@ -95,12 +110,20 @@ pub fn track_poses(
     out: &Path,
 ) -> Result<Vec<TrackFrame>, AnnotateError> {
     let mut tracking = Tracking::new(&pose_config(config));
-    let frames: Vec<FramePoses> = read_lines(poses)?;
+    let frames: Vec<PoseFrame> = read_lines(poses)?;
     let mut file = BufWriter::new(std::fs::File::create(out).map_err(|e| io_error(out, e))?);
     let mut tracked = Vec::with_capacity(frames.len());
-    for frame in frames {
+    for PoseFrame {
+        poses: frame,
+        looks,
+    } in frames
+    {
         let mut persons = frame.persons;
-        let motion = tracking.update(frame.timestamp, &mut persons, None);
+        let looks: Vec<Option<Appearance>> = looks
+            .iter()
+            .map(|l| l.as_deref().and_then(|v| v.try_into().ok()))
+            .collect();
+        let motion = tracking.update(frame.timestamp, &mut persons, &looks);
         let t = TrackFrame {
             frame_number: frame.frame_number,
             timestamp: frame.timestamp,
