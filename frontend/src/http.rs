@@ -85,7 +85,7 @@ pub async fn send<T: DeserializeOwned>(
         .method(method)
         .header(api::CSRF_HEADER, &session::csrf_token())
         .json(body)
-        .map_err(|e| Failure::network(e))?;
+        .map_err(Failure::network)?;
     let response = request.send().await.map_err(Failure::network)?;
     answer(response).await
 }
@@ -124,4 +124,12 @@ pub async fn text(url: &str) -> Result<String> {
             .map(|_| String::new());
     }
     response.text().await.map_err(Failure::network)
+}
+
+/// The videos of `project` (none when no project is chosen).
+pub async fn project_videos(project: Option<uuid::Uuid>) -> Result<Vec<api::Video>> {
+    match project {
+        Some(p) => get(format!("/api/videos?project={p}")).await,
+        None => Ok(Vec::new()),
+    }
 }

@@ -18,12 +18,7 @@ pub fn NewJob() -> impl IntoView {
     let kinds = LocalResource::new(|| http::get::<Vec<JobKindInfo>>("/api/job-kinds"));
     let videos = LocalResource::new(move || {
         let project = session.project.get();
-        async move {
-            match project {
-                Some(p) => http::get::<Vec<Video>>(&format!("/api/videos?project={p}")).await,
-                None => Ok(Vec::new()),
-            }
-        }
+        http::project_videos(project)
     });
     let preselected: Option<Uuid> = query
         .get_untracked()

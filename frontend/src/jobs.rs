@@ -45,7 +45,7 @@ pub fn JobsPage() -> impl IntoView {
                 && (k.is_empty() || j.kind.as_str() == k)
                 && (p.is_empty() || j.project_id.to_string() == p)
         });
-        jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
         jobs
     };
     view! {

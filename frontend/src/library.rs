@@ -15,12 +15,7 @@ pub fn Library() -> impl IntoView {
     let videos = LocalResource::new(move || {
         let project = session.project.get();
         live.videos_changed.track();
-        async move {
-            match project {
-                Some(p) => http::get::<Vec<Video>>(&format!("/api/videos?project={p}")).await,
-                None => Ok(Vec::new()),
-            }
-        }
+        http::project_videos(project)
     });
     let can_upload = move || session.project.get().is_some_and(|p| session.can_write(p));
     view! {

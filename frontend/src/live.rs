@@ -55,7 +55,7 @@ impl Live {
     /// Jobs newest first.
     pub fn job_list(self) -> Vec<Job> {
         let mut jobs: Vec<Job> = self.jobs.get().into_values().collect();
-        jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
         jobs
     }
 

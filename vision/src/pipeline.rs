@@ -166,7 +166,11 @@ impl PosePipeline {
 
     pub fn process(&mut self, frame: &Frame) -> Result<PoseOutput, ModelError> {
         let mut persons = self.detect(&frame.image)?;
-        let looks = looks(&frame.image, &persons);
+        let looks = if self.config.tracker.appearance_weight > 0.0 {
+            looks(&frame.image, &persons)
+        } else {
+            Vec::new()
+        };
         let motion = self.tracking.update(frame.timestamp, &mut persons, &looks);
         let (w, h) = frame.image.dimensions();
         Ok(PoseOutput {

@@ -280,18 +280,21 @@ fn annotate(config: &Config, args: AnnotateArgs) -> anyhow::Result<()> {
         )
         .expect("valid template"),
     );
+    let models = if settings.runs(1) {
+        Some((services::runtime(config)?, services::catalog(config)?))
+    } else {
+        None
+    };
     let mut tracks = Vec::new();
     for (n, (input, name)) in args.inputs.iter().zip(&names).enumerate() {
         let dir = args.output.join(name);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let (poses, tracked) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
-        if settings.runs(1) {
-            let runtime = services::runtime(config)?;
-            let catalog = services::catalog(config)?;
+        if let Some((runtime, catalog)) = &models {
             bar.set_message(format!("poses {name} ({}/{})", n + 1, names.len()));
             bar.reset();
-            annotate::stages::detect_poses(runtime, &catalog, input, &settings, &poses, |p| {
+            annotate::stages::detect_poses(runtime, catalog, input, &settings, &poses, |p| {
                 bar.set_length(p.frames_total);
                 bar.set_position(p.frames_done);
                 true

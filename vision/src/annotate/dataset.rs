@@ -6,16 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::stages::TrackFrame;
+use super::stages::{TrackFrame, io_error};
 use super::tensors::{self, Sample, Split, VideoTracks};
 use super::{AnnotateConfig, AnnotateError, export, pickle};
-
-fn write_error(path: &Path, e: impl std::fmt::Display) -> AnnotateError {
-    AnnotateError::Artifact {
-        file: path.display().to_string(),
-        reason: e.to_string(),
-    }
-}
 
 /// `tracks.mot.txt` and `coco.json` in `dir`.
 pub fn write_exports(
@@ -25,11 +18,11 @@ pub fn write_exports(
     dir: &Path,
 ) -> Result<Vec<PathBuf>, AnnotateError> {
     let mot = dir.join("tracks.mot.txt");
-    std::fs::write(&mot, export::mot(frames)).map_err(|e| write_error(&mot, e))?;
+    std::fs::write(&mot, export::mot(frames)).map_err(|e| io_error(&mot, e))?;
     let coco = dir.join("coco.json");
     let text =
         serde_json::to_vec(&export::coco(video, frames, config.min_keypoint_score)).expect("json");
-    std::fs::write(&coco, text).map_err(|e| write_error(&coco, e))?;
+    std::fs::write(&coco, text).map_err(|e| io_error(&coco, e))?;
     Ok(vec![mot, coco])
 }
 
@@ -52,16 +45,15 @@ pub fn write_dataset(
     let labels = config.rules().map_err(AnnotateError::Labels)?;
     let (samples, split) = tensors::build(videos, &labels, config)?;
     let pkl = dir.join("dataset.pkl");
-    let mut file = BufWriter::new(std::fs::File::create(&pkl).map_err(|e| write_error(&pkl, e))?);
-    pickle::write(&pickle::dataset(&samples, &split), &mut file)
-        .map_err(|e| write_error(&pkl, e))?;
+    let mut file = BufWriter::new(std::fs::File::create(&pkl).map_err(|e| io_error(&pkl, e))?);
+    pickle::write(&pickle::dataset(&samples, &split), &mut file).map_err(|e| io_error(&pkl, e))?;
     drop(file);
     let classes = dir.join("classes.json");
     std::fs::write(
         &classes,
         serde_json::to_vec_pretty(&labels.classes()).expect("json"),
     )
-    .map_err(|e| write_error(&classes, e))?;
+    .map_err(|e| io_error(&classes, e))?;
     let index = dir.join("windows.csv");
     let mut csv = String::from(
         "frame_dir,video,label,label_name,split,start_frame,frames,persons,track_ids\n",
@@ -87,7 +79,7 @@ pub fn write_dataset(
             ids.join(" ")
         ));
     }
-    std::fs::write(&index, csv).map_err(|e| write_error(&index, e))?;
+    std::fs::write(&index, csv).map_err(|e| io_error(&index, e))?;
     let summary = DatasetSummary {
         samples: samples.len(),
         classes: labels.classes(),

@@ -52,7 +52,8 @@ fn pose_config(config: &AnnotateConfig) -> PoseConfig {
     }
 }
 
-fn io_error(path: &Path, e: impl std::fmt::Display) -> AnnotateError {
+/// A stage file that cannot be read or written, named.
+pub(super) fn io_error(path: &Path, e: impl std::fmt::Display) -> AnnotateError {
     AnnotateError::Artifact {
         file: path.display().to_string(),
         reason: e.to_string(),

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use vision::annotate::{self, AnnotateConfig, AnnotateError, TrackFrame, VideoTracks};
 
-use super::anonymize::{download, scratch, upload};
-use super::{Artifact, JobContext, JobError, JobProgress};
+use super::{Artifact, JobContext, JobError, JobProgress, download, scratch, upload};
 
 /// One video of the dataset.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

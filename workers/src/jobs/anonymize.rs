@@ -1,14 +1,9 @@
 //! The anonymize job: one stored video in, an anonymized MP4 (audio kept) and the mask log out.
 
-use std::path::Path;
-
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use vision::anonymize::{AnonymizeConfig, AnonymizeError, Anonymizer};
 
-use super::{Artifact, Job, JobContext, JobError, JobProgress};
+use super::{Artifact, Job, JobContext, JobError, JobProgress, download, scratch, upload};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -88,57 +83,4 @@ impl Job for AnonymizeJob {
         }
         Ok(artifacts)
     }
-}
-
-pub(crate) fn scratch(path: &Path, e: impl ToString) -> JobError {
-    JobError::Scratch {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    }
-}
-
-/// Streams an object to a local file (never whole in memory).
-pub(crate) async fn download(ctx: &JobContext, key: &str, to: &Path) -> Result<(), JobError> {
-    let (_, mut stream) = ctx.storage.get_stream(key).await.map_err(|e| match e {
-        store::StorageError::NotFound { .. } => JobError::Input {
-            key: key.into(),
-            reason: "no such object in storage".into(),
-        },
-        other => other.into(),
-    })?;
-    let mut file = tokio::fs::File::create(to)
-        .await
-        .map_err(|e| scratch(to, e))?;
-    while let Some(chunk) = stream.next().await {
-        file.write_all(&chunk?).await.map_err(|e| scratch(to, e))?;
-    }
-    file.flush().await.map_err(|e| scratch(to, e))?;
-    Ok(())
-}
-
-/// Streams a local file into storage and records its size and sha256.
-pub(crate) async fn upload(
-    ctx: &JobContext,
-    kind: &str,
-    path: &Path,
-    key: &str,
-) -> Result<Artifact, JobError> {
-    let mut hasher = Sha256::new();
-    let data = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| scratch(path, e))?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(data, 1 << 20).map(|chunk| {
-        if let Ok(c) = &chunk {
-            hasher.update(c);
-        }
-        chunk
-    });
-    let bytes = ctx.storage.put_stream(key, Box::pin(stream)).await?;
-    Ok(Artifact {
-        video: None,
-        kind: kind.into(),
-        key: key.into(),
-        bytes,
-        sha256: hex::encode(hasher.finalize()),
-    })
 }

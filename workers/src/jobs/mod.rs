@@ -5,8 +5,12 @@
 pub mod annotate;
 pub mod anonymize;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -75,4 +79,57 @@ impl JobContext {
     pub fn artifact_key(&self, name: &str) -> String {
         format!("{}/{name}", self.output_prefix.trim_end_matches('/'))
     }
+}
+
+pub(crate) fn scratch(path: &Path, e: impl ToString) -> JobError {
+    JobError::Scratch {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Streams an object to a local file (never whole in memory).
+pub(crate) async fn download(ctx: &JobContext, key: &str, to: &Path) -> Result<(), JobError> {
+    let (_, mut stream) = ctx.storage.get_stream(key).await.map_err(|e| match e {
+        store::StorageError::NotFound { .. } => JobError::Input {
+            key: key.into(),
+            reason: "no such object in storage".into(),
+        },
+        other => other.into(),
+    })?;
+    let mut file = tokio::fs::File::create(to)
+        .await
+        .map_err(|e| scratch(to, e))?;
+    while let Some(chunk) = stream.next().await {
+        file.write_all(&chunk?).await.map_err(|e| scratch(to, e))?;
+    }
+    file.flush().await.map_err(|e| scratch(to, e))?;
+    Ok(())
+}
+
+/// Streams a local file into storage and records its size and sha256.
+pub(crate) async fn upload(
+    ctx: &JobContext,
+    kind: &str,
+    path: &Path,
+    key: &str,
+) -> Result<Artifact, JobError> {
+    let mut hasher = Sha256::new();
+    let data = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| scratch(path, e))?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(data, 1 << 20).map(|chunk| {
+        if let Ok(c) = &chunk {
+            hasher.update(c);
+        }
+        chunk
+    });
+    let bytes = ctx.storage.put_stream(key, Box::pin(stream)).await?;
+    Ok(Artifact {
+        video: None,
+        kind: kind.into(),
+        key: key.into(),
+        bytes,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
