@@ -31,6 +31,42 @@ pub enum Shape {
     Box,
 }
 
+/// A Gaussian-like blur of standard deviation `sigma`, computed small: the image is shrunk by
+/// `sigma / 4` (antialiased), blurred there with sigma 4, and enlarged bilinearly (the two
+/// resizes add ~2 % to sigma). Same look as blurring at full size, ~10× cheaper for a face,
+/// and the cost no longer grows with the mask.
+fn smooth(image: &RgbImage, sigma: f32) -> RgbImage {
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    const SMALL_SIGMA: f32 = 4.0;
+    let factor = sigma / SMALL_SIGMA;
+    if factor < 2.0 {
+        return image::imageops::fast_blur(image, sigma);
+    }
+    let (w, h) = image.dimensions();
+    let (sw, sh) = (
+        ((w as f32 / factor).round() as u32).max(1),
+        ((h as f32 / factor).round() as u32).max(1),
+    );
+    let bilinear = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    let src = ImageRef::new(w, h, image.as_raw(), PixelType::U8x3)
+        .expect("an RgbImage is a valid U8x3 buffer");
+    let mut small = Image::new(sw, sh, PixelType::U8x3);
+    let mut resizer = Resizer::new();
+    resizer
+        .resize(&src, &mut small, &bilinear)
+        .expect("same pixel type");
+    let small = RgbImage::from_raw(sw, sh, small.into_vec()).expect("sw × sh × 3 bytes");
+    let small = image::imageops::fast_blur(&small, SMALL_SIGMA);
+    let small = ImageRef::new(sw, sh, small.as_raw(), PixelType::U8x3)
+        .expect("an RgbImage is a valid U8x3 buffer");
+    let mut large = Image::new(w, h, PixelType::U8x3);
+    resizer
+        .resize(&small, &mut large, &bilinear)
+        .expect("same pixel type");
+    RgbImage::from_raw(w, h, large.into_vec()).expect("w × h × 3 bytes")
+}
+
 /// Integer pixel rectangle clipped to the image, or None when nothing of it is inside.
 fn clip(b: &BBox, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
     let x1 = b[0].floor().max(0.0) as u32;
@@ -44,7 +80,6 @@ pub fn apply(image: &mut RgbImage, bbox: &BBox, filter: Filter, shape: Shape) {
     let Some((x, y, w, h)) = clip(bbox, image.width(), image.height()) else {
         return;
     };
-    let crop = image::imageops::crop_imm(image, x, y, w, h).to_image();
     let size = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]).max(1.0);
     let filtered: RgbImage = match filter {
         Filter::Blur { strength } => {
@@ -58,11 +93,12 @@ pub fn apply(image: &mut RgbImage, bbox: &BBox, filter: Filter, shape: Shape) {
                 (y + h + pad).min(image.height()) - py,
             );
             let around = image::imageops::crop_imm(image, px, py, pw, ph).to_image();
-            let blurred = image::imageops::fast_blur(&around, sigma);
+            let blurred = smooth(&around, sigma);
             image::imageops::crop_imm(&blurred, x - px, y - py, w, h).to_image()
         }
         Filter::Mosaic { block } => {
             let block = block.max(1).min((w.min(h) / 4).max(1));
+            let crop = image::imageops::crop_imm(image, x, y, w, h).to_image();
             let small = image::imageops::resize(
                 &crop,
                 w.div_ceil(block),
