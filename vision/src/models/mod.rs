@@ -47,30 +47,7 @@ pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
     let scale = (width as f32 / image.width() as f32).min(height as f32 / image.height() as f32);
     let rw = ((image.width() as f32 * scale).round() as u32).clamp(1, width);
     let rh = ((image.height() as f32 * scale).round() as u32).clamp(1, height);
-    let resized_buf;
-    let resized: &[u8] = if (rw, rh) == image.dimensions() {
-        image.as_raw()
-    } else {
-        let src = ImageRef::new(
-            image.width(),
-            image.height(),
-            image.as_raw(),
-            PixelType::U8x3,
-        )
-        .expect("an RgbImage is a valid U8x3 buffer");
-        let mut dst = Image::new(rw, rh, PixelType::U8x3);
-        Resizer::new()
-            .resize(
-                &src,
-                &mut dst,
-                &ResizeOptions::new().resize_alg(fast_image_resize::ResizeAlg::Convolution(
-                    fast_image_resize::FilterType::Bilinear,
-                )),
-            )
-            .expect("same pixel type");
-        resized_buf = dst.into_vec();
-        &resized_buf
-    };
+    let resized = resized(image, rw, rh);
     let mut rgb = vec![0u8; (width * height * 3) as usize];
     let row = (rw * 3) as usize;
     for y in 0..rh as usize {
@@ -83,6 +60,32 @@ pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
         height,
         scale: rw as f32 / image.width() as f32,
     }
+}
+
+/// The image resized to exactly `width`×`height` (bilinear, antialiased when shrinking) as
+/// interleaved RGB bytes; borrowed when it already has that size.
+pub fn resized(image: &RgbImage, width: u32, height: u32) -> std::borrow::Cow<'_, [u8]> {
+    if (width, height) == image.dimensions() {
+        return std::borrow::Cow::Borrowed(image.as_raw());
+    }
+    let src = ImageRef::new(
+        image.width(),
+        image.height(),
+        image.as_raw(),
+        PixelType::U8x3,
+    )
+    .expect("an RgbImage is a valid U8x3 buffer");
+    let mut dst = Image::new(width, height, PixelType::U8x3);
+    Resizer::new()
+        .resize(
+            &src,
+            &mut dst,
+            &ResizeOptions::new().resize_alg(fast_image_resize::ResizeAlg::Convolution(
+                fast_image_resize::FilterType::Bilinear,
+            )),
+        )
+        .expect("same pixel type");
+    std::borrow::Cow::Owned(dst.into_vec())
 }
 
 /// Interleaved RGB bytes → planar (NCHW) f32 values for batch item `b`, times `scale`.

@@ -1,0 +1,229 @@
+//! Reading frames and writing the masked result, each on its own thread, so that decoding,
+//! detection and encoding overlap (with 2 cores the detector alone does not keep both busy).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::{JoinHandle, spawn};
+
+use super::filter::{self, Filter, Shape};
+use super::masks;
+use super::temporal::Mask;
+use super::AnonymizeError;
+use crate::media::{EncodeOptions, Frame, MediaError, VideoInfo, VideoReader, VideoWriter};
+
+/// Frames decoded ahead of the detector.
+const DECODE_AHEAD: usize = 8;
+/// Masked frames waiting for the encoder.
+const ENCODE_AHEAD: usize = 8;
+
+/// Decoded frames from a thread of their own.
+pub struct FrameSource {
+    pub info: VideoInfo,
+    frames: Receiver<Result<Frame, MediaError>>,
+}
+
+impl FrameSource {
+    pub fn open(input: &str) -> Result<Self, AnonymizeError> {
+        let (info_tx, info_rx) = sync_channel(1);
+        let (tx, frames) = sync_channel(DECODE_AHEAD);
+        let input = input.to_string();
+        spawn(move || {
+            let mut reader = match VideoReader::open(&input) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = info_tx.send(Err(e));
+                    return;
+                }
+            };
+            if info_tx.send(Ok(reader.info().clone())).is_err() {
+                return;
+            }
+            loop {
+                let next = reader.next_frame().transpose();
+                let stop = !matches!(next, Some(Ok(_)));
+                // a closed channel means the consumer stopped (cancel, error): so do we
+                if let Some(item) = next
+                    && tx.send(item).is_err()
+                {
+                    return;
+                }
+                if stop {
+                    return;
+                }
+            }
+        });
+        let info = info_rx
+            .recv()
+            .expect("the decoding thread answers before it ends")?;
+        Ok(Self { info, frames })
+    }
+
+    /// The next frame, None at the end of the video.
+    pub fn next_frame(&mut self) -> Result<Option<Frame>, AnonymizeError> {
+        match self.frames.recv() {
+            Ok(frame) => Ok(Some(frame?)),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// How masks are drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct Drawing {
+    pub filter: Filter,
+    pub shape: Shape,
+    pub mask_scale: f32,
+}
+
+enum Job {
+    Frame(Frame, Vec<Mask>),
+    /// Everything was sent: flush and move the file into place. Without it (the sender was
+    /// dropped: cancel or an error upstream) the partial output is deleted.
+    Finish,
+}
+
+/// Applies masks, logs them and encodes, on a thread of its own.
+pub struct MaskedOutput {
+    jobs: Option<SyncSender<Job>>,
+    worker: Option<JoinHandle<Result<(), AnonymizeError>>>,
+    written: Arc<AtomicU64>,
+}
+
+impl MaskedOutput {
+    pub fn create(
+        output: &Path,
+        log: Option<&Path>,
+        info: &VideoInfo,
+        audio_from: &str,
+        drawing: Drawing,
+    ) -> Result<Self, AnonymizeError> {
+        let log_file = match log {
+            Some(path) => Some((
+                path.to_path_buf(),
+                std::io::BufWriter::new(std::fs::File::create(path).map_err(|source| {
+                    AnonymizeError::Log {
+                        path: path.display().to_string(),
+                        source,
+                    }
+                })?),
+            )),
+            None => None,
+        };
+        let (jobs, rx) = sync_channel(ENCODE_AHEAD);
+        let written = Arc::new(AtomicU64::new(0));
+        let counter = written.clone();
+        let (output, info, audio_from) = (
+            output.to_path_buf(),
+            info.clone(),
+            audio_from.to_string(),
+        );
+        let worker = spawn(move || {
+            encode(
+                rx, &output, log_file, &info, &audio_from, drawing, &counter,
+            )
+        });
+        Ok(Self {
+            jobs: Some(jobs),
+            worker: Some(worker),
+            written,
+        })
+    }
+
+    /// Queues a frame; waits while the encoder is behind.
+    pub fn push(&mut self, frame: Frame, masks: Vec<Mask>) -> Result<(), AnonymizeError> {
+        let sent = self
+            .jobs
+            .as_ref()
+            .expect("not finished")
+            .send(Job::Frame(frame, masks));
+        if sent.is_err() {
+            // the encoder stopped: its error says why
+            return Err(self.join().err().unwrap_or(AnonymizeError::Canceled));
+        }
+        Ok(())
+    }
+
+    /// Frames encoded so far.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Flushes everything and moves the output into place.
+    pub fn finish(mut self) -> Result<(), AnonymizeError> {
+        if let Some(jobs) = self.jobs.take() {
+            let _ = jobs.send(Job::Finish);
+        }
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<(), AnonymizeError> {
+        self.jobs = None;
+        match self.worker.take() {
+            Some(worker) => worker.join().expect("the encoding thread does not panic"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for MaskedOutput {
+    /// Without `finish`, the output is abandoned: the thread deletes what it wrote.
+    fn drop(&mut self) {
+        let _ = self.join();
+    }
+}
+
+fn encode(
+    jobs: Receiver<Job>,
+    output: &PathBuf,
+    mut log: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    info: &VideoInfo,
+    audio_from: &str,
+    drawing: Drawing,
+    written: &AtomicU64,
+) -> Result<(), AnonymizeError> {
+    let mut writer = VideoWriter::create(
+        output,
+        info.width,
+        info.height,
+        info.fps,
+        EncodeOptions {
+            audio_from: Some(audio_from.to_string()),
+            ..Default::default()
+        },
+    )?;
+    let log_error = |path: &Path, source| AnonymizeError::Log {
+        path: path.display().to_string(),
+        source,
+    };
+    while let Ok(job) = jobs.recv() {
+        let (mut frame, masks) = match job {
+            Job::Frame(frame, masks) => (frame, masks),
+            Job::Finish => {
+                writer.finish()?;
+                if let Some((path, mut f)) = log {
+                    f.flush().map_err(|e| log_error(&path, e))?;
+                }
+                return Ok(());
+            }
+        };
+        for m in &masks {
+            filter::apply(
+                &mut frame.image,
+                &masks::scaled(&m.bbox, drawing.mask_scale),
+                drawing.filter,
+                drawing.shape,
+            );
+        }
+        if let Some((path, f)) = log.as_mut() {
+            let line = serde_json::json!({ "frame": frame.number, "timestamp": frame.timestamp, "masks": masks });
+            writeln!(f, "{line}").map_err(|e| log_error(path, e))?;
+        }
+        writer.write(&frame.image, Some(frame.timestamp))?;
+        written.fetch_add(1, Ordering::Relaxed);
+    }
+    // the sender went away without Finish: dropping the writer deletes the partial video
+    Err(AnonymizeError::Canceled)
+}
