@@ -112,9 +112,12 @@ pub struct AnonymizeArgs {
     /// Frames a mask is kept around detections.
     #[arg(long, default_value_t = AnonymizeConfig::default().hold_frames)]
     pub hold: u32,
-    /// Detect on every k-th frame, interpolate in between.
+    /// Detect on every k-th frame, interpolate in between...
     #[arg(long, default_value_t = AnonymizeConfig::default().detect_every)]
     pub detect_every: u32,
+    /// ...but on every frame while a face smaller than this many pixels is in view (0 = never).
+    #[arg(long, default_value_t = AnonymizeConfig::default().small_face)]
+    pub small_face: u32,
     /// Run the pose model on every k-th detection.
     #[arg(long, default_value_t = AnonymizeConfig::default().pose_every)]
     pub pose_every: u32,
@@ -170,6 +173,7 @@ impl AnonymizeArgs {
             use_pose: !self.no_pose,
             hold_frames: self.hold,
             detect_every: self.detect_every,
+            small_face: self.small_face,
             pose_every: self.pose_every,
             ..AnonymizeConfig::default()
         })

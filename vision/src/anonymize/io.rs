@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{JoinHandle, spawn};
 
+use super::AnonymizeError;
 use super::filter::{self, Filter, Shape};
 use super::masks;
 use super::temporal::Mask;
-use super::AnonymizeError;
 use crate::media::{EncodeOptions, Frame, MediaError, VideoInfo, VideoReader, VideoWriter};
 
 /// Frames decoded ahead of the detector.
@@ -115,16 +115,10 @@ impl MaskedOutput {
         let (jobs, rx) = sync_channel(ENCODE_AHEAD);
         let written = Arc::new(AtomicU64::new(0));
         let counter = written.clone();
-        let (output, info, audio_from) = (
-            output.to_path_buf(),
-            info.clone(),
-            audio_from.to_string(),
-        );
-        let worker = spawn(move || {
-            encode(
-                rx, &output, log_file, &info, &audio_from, drawing, &counter,
-            )
-        });
+        let (output, info, audio_from) =
+            (output.to_path_buf(), info.clone(), audio_from.to_string());
+        let worker =
+            spawn(move || encode(rx, &output, log_file, &info, &audio_from, drawing, &counter));
         Ok(Self {
             jobs: Some(jobs),
             worker: Some(worker),

