@@ -36,8 +36,7 @@ pub enum Shape {
 /// resizes add ~2 % to sigma). Same look as blurring at full size, ~10× cheaper for a face,
 /// and the cost no longer grows with the mask.
 fn smooth(image: &RgbImage, sigma: f32) -> RgbImage {
-    use fast_image_resize::images::{Image, ImageRef};
-    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    use crate::models::resized;
     const SMALL_SIGMA: f32 = 4.0;
     let factor = sigma / SMALL_SIGMA;
     if factor < 2.0 {
@@ -48,23 +47,10 @@ fn smooth(image: &RgbImage, sigma: f32) -> RgbImage {
         ((w as f32 / factor).round() as u32).max(1),
         ((h as f32 / factor).round() as u32).max(1),
     );
-    let bilinear = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-    let src = ImageRef::new(w, h, image.as_raw(), PixelType::U8x3)
-        .expect("an RgbImage is a valid U8x3 buffer");
-    let mut small = Image::new(sw, sh, PixelType::U8x3);
-    let mut resizer = Resizer::new();
-    resizer
-        .resize(&src, &mut small, &bilinear)
-        .expect("same pixel type");
-    let small = RgbImage::from_raw(sw, sh, small.into_vec()).expect("sw × sh × 3 bytes");
+    let small =
+        RgbImage::from_raw(sw, sh, resized(image, sw, sh).into_owned()).expect("sw × sh × 3 bytes");
     let small = image::imageops::fast_blur(&small, SMALL_SIGMA);
-    let small = ImageRef::new(sw, sh, small.as_raw(), PixelType::U8x3)
-        .expect("an RgbImage is a valid U8x3 buffer");
-    let mut large = Image::new(w, h, PixelType::U8x3);
-    resizer
-        .resize(&small, &mut large, &bilinear)
-        .expect("same pixel type");
-    RgbImage::from_raw(w, h, large.into_vec()).expect("w × h × 3 bytes")
+    RgbImage::from_raw(w, h, resized(&small, w, h).into_owned()).expect("w × h × 3 bytes")
 }
 
 /// Integer pixel rectangle clipped to the image, or None when nothing of it is inside.

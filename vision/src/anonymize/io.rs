@@ -171,7 +171,7 @@ impl Drop for MaskedOutput {
 
 fn encode(
     jobs: Receiver<Job>,
-    output: &PathBuf,
+    output: &Path,
     mut log: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
     info: &VideoInfo,
     audio_from: &str,
