@@ -112,10 +112,10 @@ pub struct AnonymizeArgs {
     /// Frames a mask is kept around detections.
     #[arg(long, default_value_t = AnonymizeConfig::default().hold_frames)]
     pub hold: u32,
-    /// Detect on every k-th frame, interpolate in between...
+    /// Detect on every k-th frame; interpolate in between unless the faces changed (then detect those frames too).
     #[arg(long, default_value_t = AnonymizeConfig::default().detect_every)]
     pub detect_every: u32,
-    /// ...but on every frame while a face smaller than this many pixels is in view (0 = never).
+    /// Also detect the frames in between while a face smaller than this many pixels is in view (0 = no such rule).
     #[arg(long, default_value_t = AnonymizeConfig::default().small_face)]
     pub small_face: u32,
     /// Run the pose model on every k-th detection.
@@ -209,8 +209,9 @@ fn anonymize(config: &Config, args: AnonymizeArgs) -> anyhow::Result<()> {
     })?;
     bar.finish_and_clear();
     println!(
-        "{} frames in {:.1} s ({:.1} fps), {} masks on {} tracks → {} (log: {})",
+        "{} frames ({} detected) in {:.1} s ({:.1} fps), {} masks on {} tracks → {} (log: {})",
         summary.frames,
+        summary.detected_frames,
         summary.seconds,
         summary.fps,
         summary.masks,

