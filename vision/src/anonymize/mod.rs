@@ -25,7 +25,7 @@ pub use temporal::{Mask, TemporalMasks};
 use crate::catalog::Catalog;
 use crate::media::{Frame, MediaError};
 use crate::models::ModelError;
-use crate::models::centerface::{CenterFace, CenterFaceConfig};
+use crate::models::centerface::{CenterFace, CenterFaceConfig, Face};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
 use crate::runtime::Runtime;
 use io::{Drawing, FrameSource, MaskedOutput};
@@ -80,7 +80,7 @@ impl Default for AnonymizeConfig {
             hold_frames: 5,
             // Measured against deface (bench/anonymize.sh, bench/RESULTS.md): every 3rd frame
             // leaves uncovered no face that detection on every frame covers, on all five clips,
-            // at 2.3-4.8x deface's speed; 4 and 6 are slower on cap12 (the keyframes disagree
+            // at 2.0-4.6x deface's speed; 4 and 6 are slower on cap12 (the keyframes disagree
             // more often, so more frames between get detected) and cover less of it.
             detect_every: 3,
             small_face: 32,
@@ -257,22 +257,19 @@ impl Anonymizer {
         Ok(self.detect_watching(frame)?.0)
     }
 
-    /// Regions to hide, and the boxes of faces scoring at least `WATCH` × the threshold (the
-    /// detection schedule compares those: a face just under the threshold may pass it in the
-    /// frames between).
+    /// Regions to hide, and the faces scoring at least `WATCH` × the threshold (the detection
+    /// schedule compares those: a face just under the threshold may pass it in the frames
+    /// between).
     fn detect_watching(
         &mut self,
         frame: &image::RgbImage,
-    ) -> Result<(Vec<Region>, Vec<schedule::Seen>), AnonymizeError> {
-        let mut faces = self.faces.detect(frame)?;
-        let watched = faces
+    ) -> Result<(Vec<Region>, Vec<Face>), AnonymizeError> {
+        let watched = self.faces.detect(frame)?;
+        let faces: Vec<Face> = watched
             .iter()
-            .map(|f| schedule::Seen {
-                bbox: f.bbox,
-                score: f.score,
-            })
+            .filter(|f| f.score > self.config.threshold)
+            .cloned()
             .collect();
-        faces.retain(|f| f.score > self.config.threshold);
         let run_pose = self
             .detections
             .is_multiple_of(u64::from(self.config.pose_every.max(1)));
@@ -335,7 +332,7 @@ impl Anonymizer {
         // Frames after the latest keyframe, waiting for the next one (schedule.rs).
         let every = u64::from(self.config.detect_every.max(1));
         let mut waiting: Vec<Frame> = Vec::new();
-        let mut keyframe: Option<Vec<schedule::Seen>> = None;
+        let mut keyframe: Option<Vec<Face>> = None;
         let mut index = 0u64;
         let mut next = source.next_frame()?;
         while let Some(frame) = next {

@@ -6,6 +6,7 @@
 //! detected too, so no face is left to a straight line it did not follow.
 
 use crate::assignment::assign;
+use crate::models::centerface::Face;
 use crate::pose::{BBox, iou};
 
 /// Faces scoring at least this share of the detection threshold are compared: one just under
@@ -26,31 +27,25 @@ fn size(b: &BBox) -> f32 {
     (b[2] - b[0]).max(b[3] - b[1]).max(1.0)
 }
 
-/// A face the detector saw on a keyframe, scoring at least `WATCH` × the threshold.
-#[derive(Debug, Clone, Copy)]
-pub struct Seen {
-    pub bbox: BBox,
-    pub score: f32,
-}
-
 fn moved_little(x: &BBox, y: &BBox) -> bool {
     let ((xc, yc), (xc2, yc2)) = (centre(x), centre(y));
     let s = size(x).min(size(y));
     (xc2 - xc).hypot(yc2 - yc) / s <= MAX_SHIFT && size(x).max(size(y)) / s <= MAX_RESIZE
 }
 
-/// Whether the frames between keyframes `a` and `b` must be detected rather than interpolated:
+/// Whether the frames between keyframes `a` and `b` (the faces found on each, scoring at least
+/// `WATCH` × the threshold) must be detected rather than interpolated:
 /// a face above the threshold is small (`small_face`, pixels of its longer side: small faces
 /// move by much of their size from frame to frame and their boxes jitter), the keyframes saw a
 /// different number of faces (one came, went, or hovers around the threshold), or a face moved
 /// or changed size too much to trust a straight line (a cut moves all of them).
 pub fn frames_between_need_detection(
-    a: &[Seen],
-    b: &[Seen],
+    a: &[Face],
+    b: &[Face],
     threshold: f32,
     small_face: f32,
 ) -> bool {
-    let small = |f: &Seen| f.score > threshold && size(&f.bbox) < small_face;
+    let small = |f: &Face| f.score > threshold && size(&f.bbox) < small_face;
     if a.len() != b.len() || a.iter().chain(b).any(small) {
         return true;
     }
@@ -69,14 +64,15 @@ pub fn frames_between_need_detection(
 mod tests {
     use super::*;
 
-    fn face(x: f32, y: f32, s: f32) -> Seen {
-        Seen {
+    fn face(x: f32, y: f32, s: f32) -> Face {
+        Face {
             bbox: [x, y, x + s, y + s],
             score: 0.9,
+            landmarks: [[0.0; 2]; 5],
         }
     }
 
-    fn detect(a: &[Seen], b: &[Seen]) -> bool {
+    fn detect(a: &[Face], b: &[Face]) -> bool {
         frames_between_need_detection(a, b, 0.2, 32.0)
     }
 
@@ -110,9 +106,9 @@ mod tests {
         assert!(detect(&small, &small));
         assert!(!frames_between_need_detection(&small, &small, 0.2, 0.0));
         // a small face just under the threshold (a wall map scoring 0.15) that stays put
-        let weak = [Seen {
+        let weak = [Face {
             score: 0.15,
-            ..small[0]
+            ..small[0].clone()
         }];
         assert!(!detect(&weak, &weak));
         assert!(detect(&weak, &[]), "but one that flickers counts");
