@@ -46,13 +46,19 @@ fn smooth(image: &RgbImage, sigma: f32) -> RgbImage {
         ((h as f32 / factor).round() as u32).max(1),
     );
     let small = resized(image, sw, sh);
-    let floats = image::Rgb32FImage::from_raw(sw, sh, small.iter().map(|&v| v as f32).collect())
-        .expect("sw × sh × 3 values");
+    // image's float pixels run from 0 to 1: its blur clamps to that (with 0-255 values every
+    // blurred oval came out black)
+    let floats = image::Rgb32FImage::from_raw(
+        sw,
+        sh,
+        small.iter().map(|&v| f32::from(v) / 255.0).collect(),
+    )
+    .expect("sw × sh × 3 values");
     let blurred = image::imageops::fast_blur(&floats, sigma / factor);
     let bytes = blurred
         .as_raw()
         .iter()
-        .map(|v| v.round().clamp(0.0, 255.0) as u8)
+        .map(|v| (v * 255.0).round().clamp(0.0, 255.0) as u8)
         .collect();
     let small = RgbImage::from_raw(sw, sh, bytes).expect("sw × sh × 3 bytes");
     RgbImage::from_raw(w, h, resized(&small, w, h).into_owned()).expect("w × h × 3 bytes")
@@ -173,6 +179,38 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_blur_keeps_the_colours_it_mixes() {
+        // the checker's mean is mid-grey: a blur gives grey, not black or white
+        let mut img = checker();
+        apply(
+            &mut img,
+            &[20.0, 20.0, 60.0, 60.0],
+            Filter::Blur { strength: 0.5 },
+            Shape::Box,
+        );
+        for (x, y) in [(40, 40), (25, 30), (55, 50)] {
+            let p = img.get_pixel(x, y);
+            assert!(
+                p.0.iter().all(|&v| (96..=160).contains(&v)),
+                "({x}, {y}): {p:?}"
+            );
+        }
+        // a flat colour stays that colour
+        let mut flat = RgbImage::from_pixel(80, 80, Rgb([200, 120, 40]));
+        apply(
+            &mut flat,
+            &[10.0, 10.0, 70.0, 70.0],
+            Filter::Blur { strength: 0.5 },
+            Shape::Ellipse,
+        );
+        let p = flat.get_pixel(40, 40).0;
+        assert!(
+            p.iter().zip([200, 120, 40]).all(|(&v, w)| v.abs_diff(w) <= 2),
+            "{p:?}"
+        );
     }
 
     #[test]
