@@ -68,7 +68,7 @@ fn no_face_survives_in_franck_and_cap12() {
         let input = data(clip);
         let output = dir.path().join(clip);
         let summary = anonymize(&input, &output, AnonymizeConfig::default()).unwrap();
-        // detection on keyframes (every 3rd) and on the frames between where they disagree
+        // detection on keyframes (every 6th) and on crops of the frames between where they disagree
         assert!(
             summary.detected_frames < summary.frames,
             "{clip}: detected {} of {} frames",

@@ -112,13 +112,13 @@ pub struct AnonymizeArgs {
     /// Frames a mask is kept around detections.
     #[arg(long, default_value_t = AnonymizeConfig::default().hold_frames)]
     pub hold: u32,
-    /// Detect on every k-th frame; interpolate in between unless the faces changed (then detect those frames too).
+    /// Detect on every k-th frame; interpolate in between unless the faces changed (then look for faces around them in those frames too).
     #[arg(long, default_value_t = AnonymizeConfig::default().detect_every)]
     pub detect_every: u32,
-    /// Also detect the frames in between while a face smaller than this many pixels is in view (0 = no such rule).
+    /// Also detect faces in the frames in between while one smaller than this many pixels is in view (0 = no such rule).
     #[arg(long, default_value_t = AnonymizeConfig::default().small_face)]
     pub small_face: u32,
-    /// Run the pose model on every k-th detection.
+    /// Run the pose model at least every this many frames; on every keyframe while it sees heads without faces.
     #[arg(long, default_value_t = AnonymizeConfig::default().pose_every)]
     pub pose_every: u32,
 }

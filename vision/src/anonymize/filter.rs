@@ -208,7 +208,9 @@ mod tests {
         );
         let p = flat.get_pixel(40, 40).0;
         assert!(
-            p.iter().zip([200, 120, 40]).all(|(&v, w)| v.abs_diff(w) <= 2),
+            p.iter()
+                .zip([200, 120, 40])
+                .all(|(&v, w)| v.abs_diff(w) <= 2),
             "{p:?}"
         );
     }

@@ -1,11 +1,13 @@
 //! Anonymization: hide faces (or eyes, or whole people) in a video, consistently through time.
 //!
 //! Masks come from the union of CenterFace faces and head regions from MoveNet keypoints (so faces
-//! turned away or too small for the face detector are covered), detected on every 3rd frame and
-//! on the frames between wherever those keyframes disagree (`schedule`), follow tracks through a
-//! short frame buffer (interpolated between detections, held around them), and are applied as blur,
-//! mosaic or a solid colour. Output: H.264 MP4 with the input's audio, plus a JSON-lines log of
-//! every mask applied, for audits.
+//! turned away or too small for the face detector are covered). Both run on every 6th frame (a
+//! keyframe; the pose model only as often as `schedule::PoseSchedule` needs it); where two
+//! keyframes disagree, faces are also searched in the frames between, on crops around where the
+//! keyframes saw them (`schedule`). Masks follow tracks through a short frame buffer
+//! (interpolated between detections, held around them) and are applied as blur, mosaic or a
+//! solid colour. Output: H.264 MP4 with the input's audio, plus a JSON-lines log of every mask
+//! applied, for audits.
 
 pub mod filter;
 mod io;
@@ -25,10 +27,16 @@ pub use temporal::{Mask, TemporalMasks};
 use crate::catalog::Catalog;
 use crate::media::{Frame, MediaError};
 use crate::models::ModelError;
-use crate::models::centerface::{CenterFace, CenterFaceConfig, Face};
+use crate::models::centerface::{CROP_SCORE_KEPT, CenterFace, CenterFaceConfig, Face};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
+use crate::pose::BBox;
 use crate::runtime::Runtime;
 use io::{Drawing, FrameSource, MaskedOutput};
+
+/// Pixels added around each side of a face found on a crop between keyframes: crop boxes jitter
+/// by a pixel or two, as interpolated ones do (`temporal`'s margin). Without it 9 of vtest.avi's
+/// 1,562 deface faces were only 77-94 % inside our masks; with it none.
+const CROP_MARGIN: f32 = 2.0;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -56,8 +64,8 @@ pub struct AnonymizeConfig {
     /// (pixels, longer side) is in view: small faces move by much of their size from one frame
     /// to the next. 0 = no such rule.
     pub small_face: u32,
-    /// Run the pose model on every k-th detection frame (heads move slowly relative to their
-    /// size; the pose model costs as much as the face detector).
+    /// Run the pose model at least every this many frames (on the next keyframe), and on every
+    /// keyframe while it finds heads no face covers or a face went (`schedule::PoseSchedule`).
     pub pose_every: u32,
 }
 
@@ -78,15 +86,15 @@ impl Default for AnonymizeConfig {
             use_pose: true,
             pose_input_size: 320,
             hold_frames: 5,
-            // Measured against deface (bench/anonymize.sh, bench/RESULTS.md): every 3rd frame
-            // leaves uncovered no face that detection on every frame covers, on all five clips,
-            // at 2.0-4.6x deface's speed; 4 and 6 are slower on cap12 (the keyframes disagree
-            // more often, so more frames between get detected) and cover less of it.
-            detect_every: 3,
+            // Measured against deface (bench/anonymize.sh, bench/RESULTS.md, fourth round):
+            // with faces searched on crops between keyframes, every 6th frame leaves no more of
+            // deface's faces uncovered than every 3rd or 4th on the five clips, at 1.2-1.5x
+            // their speed on franck (cap12's and cap13's keyframes disagree more often)
+            detect_every: 6,
             small_face: 32,
-            // MoveNet costs 3-4x CenterFace per call; heads between its runs are interpolated
-            // along their tracks like faces.
-            pose_every: 5,
+            // MoveNet costs 2-3x CenterFace on a small frame; where every head has a face, it
+            // only looks for people who never show one, about once a second
+            pose_every: 24,
         }
     }
 }
@@ -107,10 +115,13 @@ impl AnonymizeConfig {
                 format!("threshold {} must be between 0.01 and 0.99", self.threshold),
             ));
         }
-        if self.pose_every == 0 || self.pose_every > 30 {
+        if self.pose_every == 0 || self.pose_every > 250 {
             e.push((
                 "pose_every",
-                format!("pose_every {} must be between 1 and 30", self.pose_every),
+                format!(
+                    "pose_every {} must be between 1 and 250 (frames)",
+                    self.pose_every
+                ),
             ));
         }
         if self.detect_every == 0 || self.detect_every > 10 {
@@ -212,8 +223,9 @@ pub struct Anonymizer {
     faces: CenterFace,
     pose: Option<MoveNet>,
     config: AnonymizeConfig,
-    /// Frames detected so far (the pose model runs on every `pose_every`-th of them).
+    /// Frames detected so far.
     detections: u64,
+    pose_schedule: schedule::PoseSchedule,
 }
 
 impl Anonymizer {
@@ -228,7 +240,7 @@ impl Anonymizer {
             catalog,
             CenterFaceConfig {
                 input_size: config.face_input_size,
-                threshold: config.threshold * schedule::WATCH,
+                threshold: config.threshold * schedule::GLIMPSE,
                 ..Default::default()
             },
         )?;
@@ -247,39 +259,62 @@ impl Anonymizer {
         Ok(Self {
             faces,
             pose,
+            pose_schedule: schedule::PoseSchedule::new(config.pose_every),
             config,
             detections: 0,
         })
     }
 
-    /// Regions to hide in one frame (before temporal smoothing).
-    pub fn detect(&mut self, frame: &image::RgbImage) -> Result<Vec<Region>, AnonymizeError> {
-        Ok(self.detect_watching(frame)?.0)
-    }
-
-    /// Regions to hide, and the faces scoring at least `WATCH` × the threshold (the detection
-    /// schedule compares those: a face just under the threshold may pass it in the frames
-    /// between).
-    fn detect_watching(
+    /// Regions to hide on keyframe `index`, and the faces scoring at least `GLIMPSE` × the
+    /// threshold (the detection schedule looks at those: a face just under the threshold may
+    /// pass it in the frames between). `before`: the previous keyframe's faces.
+    fn detect_keyframe(
         &mut self,
         frame: &image::RgbImage,
+        index: u64,
+        before: Option<&[Face]>,
     ) -> Result<(Vec<Region>, Vec<Face>), AnonymizeError> {
-        let watched = self.faces.detect(frame)?;
-        let faces: Vec<Face> = watched
+        self.detections += 1;
+        let glimpsed = self.faces.detect(frame)?;
+        let faces: Vec<Face> = glimpsed
             .iter()
             .filter(|f| f.score > self.config.threshold)
             .cloned()
             .collect();
-        let run_pose = self
-            .detections
-            .is_multiple_of(u64::from(self.config.pose_every.max(1)));
-        self.detections += 1;
+        let went = before.is_some_and(|b| schedule::face_went(b, &glimpsed, self.config.threshold));
+        let run_pose = self.pose.is_some() && self.pose_schedule.due(index, went);
         let people = match self.pose.as_mut() {
             Some(p) if run_pose => p.detect(frame)?,
             _ => Vec::new(),
         };
         let regions = masks::regions(&faces, &people, self.config.mode, 0.3);
-        Ok((regions, watched))
+        if run_pose {
+            let pose_only = regions.iter().any(|r| r.source == Source::Pose);
+            self.pose_schedule.ran(index, pose_only);
+        }
+        Ok((regions, glimpsed))
+    }
+
+    /// Regions from faces inside `areas` only (the frames between keyframes: the pose model's
+    /// heads there come from its runs on keyframes, along their tracks).
+    fn detect_faces_within(
+        &mut self,
+        frame: &image::RgbImage,
+        areas: &[BBox],
+    ) -> Result<Vec<Region>, AnonymizeError> {
+        self.detections += 1;
+        let faces: Vec<Face> = self
+            .faces
+            .detect_within(frame, areas)?
+            .into_iter()
+            .filter(|f| f.score > self.config.threshold * CROP_SCORE_KEPT)
+            .map(|mut f| {
+                let m = CROP_MARGIN;
+                f.bbox = [f.bbox[0] - m, f.bbox[1] - m, f.bbox[2] + m, f.bbox[3] + m];
+                f
+            })
+            .collect();
+        Ok(masks::regions(&faces, &[], self.config.mode, 0.3))
     }
 
     /// Anonymizes `input` into `output` (MP4, audio kept) and writes the mask log to `log`.
@@ -294,6 +329,7 @@ impl Anonymizer {
     ) -> Result<Summary, AnonymizeError> {
         let started = Instant::now();
         let detections_before = self.detections;
+        self.pose_schedule = schedule::PoseSchedule::new(self.config.pose_every);
         let mut source = FrameSource::open(input)?;
         let frames_total = source.info.frames;
         let mut out = MaskedOutput::create(
@@ -308,7 +344,10 @@ impl Anonymizer {
             },
         )?;
         let mut temporal: TemporalMasks<Frame> =
-            TemporalMasks::new(self.config.hold_frames, self.config.detect_every);
+            TemporalMasks::new(self.config.hold_frames, self.config.detect_every)
+                // the pose model runs on keyframes only: a head it misses on one of them is
+                // still held until the next
+                .holding_pose_heads(2 * self.config.detect_every);
         let (mut sent, mut mask_count, mut max_track) = (0u64, 0u64, 0u64);
         let mut emit = |ready: Vec<(Frame, Vec<Mask>)>,
                         out: &mut MaskedOutput|
@@ -343,7 +382,8 @@ impl Anonymizer {
                 waiting.push(frame);
                 continue;
             }
-            let (regions, watched) = self.detect_watching(&frame.image)?;
+            let (regions, watched) =
+                self.detect_keyframe(&frame.image, index - 1, keyframe.as_deref())?;
             let detect_between = keyframe.as_ref().is_some_and(|before| {
                 schedule::frames_between_need_detection(
                     before,
@@ -352,9 +392,13 @@ impl Anonymizer {
                     self.config.small_face as f32,
                 )
             });
+            let areas = match (&keyframe, detect_between) {
+                (Some(before), true) => schedule::areas_between(before, &watched),
+                _ => Vec::new(),
+            };
             for f in waiting.drain(..) {
                 let r = if detect_between {
-                    Some(self.detect(&f.image)?)
+                    Some(self.detect_faces_within(&f.image, &areas)?)
                 } else {
                     None
                 };

@@ -2,8 +2,10 @@
 //! (a keyframe) and the frames between two keyframes wait, undetected, until the later one has
 //! been seen. If the faces of the two keyframes tell the same story (the same number of faces,
 //! each moved and resized by little), the frames between get masks interpolated along the
-//! tracks. Otherwise (a face came or went, a cut, fast or small faces) the frames between are
-//! detected too, so no face is left to a straight line it did not follow.
+//! tracks. Otherwise (a face came or went, a cut, fast or small faces) faces are searched in the
+//! frames between too, on crops around where either keyframe saw one (`areas_between`), so no
+//! face is left to a straight line it did not follow. The pose model runs on keyframes only
+//! (`PoseSchedule`).
 
 use crate::assignment::assign;
 use crate::models::centerface::Face;
@@ -12,6 +14,11 @@ use crate::pose::{BBox, iou};
 /// Faces scoring at least this share of the detection threshold are compared: one just under
 /// the threshold on both keyframes may pass it in a frame between (vtest.avi's small faces).
 pub const WATCH: f32 = 0.6;
+
+/// Faces scoring at least this share of the threshold on a keyframe mark where the frames
+/// between are searched (`areas_between`): a face that flickers at the threshold (vtest.avi's
+/// ~10 px faces) may pass it in a frame between while scoring only this much on the keyframes.
+pub const GLIMPSE: f32 = 0.3;
 
 /// A face may move this share of its size from one keyframe to the next and still be
 /// interpolated (bikes.mp4, every 2nd frame, looser limits left faces partly uncovered).
@@ -45,6 +52,14 @@ pub fn frames_between_need_detection(
     threshold: f32,
     small_face: f32,
 ) -> bool {
+    let watched = |faces: &[Face]| -> Vec<Face> {
+        faces
+            .iter()
+            .filter(|f| f.score >= WATCH * threshold)
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (&watched(a)[..], &watched(b)[..]);
     let small = |f: &Face| f.score > threshold && size(&f.bbox) < small_face;
     if a.len() != b.len() || a.iter().chain(b).any(small) {
         return true;
@@ -58,6 +73,83 @@ pub fn frames_between_need_detection(
         || pairs
             .iter()
             .any(|&(i, j)| !moved_little(&a[i].bbox, &b[j].bbox))
+}
+
+/// Around a face, this share of its size is searched in the frames between keyframes (the
+/// detector adds its own context: `models::crops`). 1 × was no safer on the five benchmark
+/// clips and made the crops of cap12/cap13's large faces cover the whole frame.
+const AROUND: f32 = 0.5;
+
+/// Where faces can be in the frames between keyframes `a` and `b` when they must be detected:
+/// around every face of either (a face that came or went is near where it was seen), and along
+/// the way of a face from `a` to one near it in `b`. A face glimpsed in neither keyframe is left
+/// to the next ones, as when interpolating.
+pub fn areas_between(a: &[Face], b: &[Face]) -> Vec<BBox> {
+    let around = |f: &Face| {
+        let s = size(&f.bbox) * AROUND;
+        [f.bbox[0] - s, f.bbox[1] - s, f.bbox[2] + s, f.bbox[3] + s]
+    };
+    let mut areas: Vec<BBox> = a.iter().chain(b).map(around).collect();
+    for x in a {
+        for y in b {
+            let ((xc, yc), (xc2, yc2)) = (centre(&x.bbox), centre(&y.bbox));
+            let reach = 4.0 * size(&x.bbox).max(size(&y.bbox));
+            if (xc2 - xc).hypot(yc2 - yc) <= reach {
+                let (p, q) = (around(x), around(y));
+                areas.push([
+                    p[0].min(q[0]),
+                    p[1].min(q[1]),
+                    p[2].max(q[2]),
+                    p[3].max(q[3]),
+                ]);
+            }
+        }
+    }
+    areas
+}
+
+/// Whether a face above the threshold on keyframe `a` is gone on keyframe `b` (nothing scoring
+/// at least `WATCH` × the threshold near it): the person may have turned away.
+pub fn face_went(a: &[Face], b: &[Face], threshold: f32) -> bool {
+    a.iter().filter(|f| f.score > threshold).any(|x| {
+        let (xc, yc) = centre(&x.bbox);
+        !b.iter().any(|y| {
+            let (yc2, yc2y) = centre(&y.bbox);
+            y.score >= WATCH * threshold
+                && (yc2 - xc).hypot(yc2y - yc) <= size(&x.bbox).max(size(&y.bbox))
+        })
+    })
+}
+
+/// When the pose model runs: on keyframes only (the frames between get faces on crops, and
+/// heads along their tracks), and there on every one while it finds heads that no face covers
+/// (turned away, too small) or bodies (person mode), and when a face went since the previous
+/// keyframe. Otherwise at least every `every` frames, to find people who never showed a face.
+pub struct PoseSchedule {
+    every: u64,
+    last: Option<u64>,
+    heads_in_view: bool,
+}
+
+impl PoseSchedule {
+    pub fn new(every: u32) -> Self {
+        Self {
+            every: u64::from(every.max(1)),
+            last: None,
+            heads_in_view: false,
+        }
+    }
+
+    /// Whether to run on keyframe `index`.
+    pub fn due(&self, index: u64, face_went: bool) -> bool {
+        face_went || self.heads_in_view || self.last.is_none_or(|l| index >= l + self.every)
+    }
+
+    /// The model ran on keyframe `index`; `heads_in_view`: it found what only it can see.
+    pub fn ran(&mut self, index: u64, heads_in_view: bool) {
+        self.last = Some(index);
+        self.heads_in_view = heads_in_view;
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +190,63 @@ mod tests {
             detect(&one, &[face(500.0, 0.0, 100.0)]),
             "a cut: no overlap"
         );
+    }
+
+    #[test]
+    fn areas_cover_each_face_with_its_size_around_and_the_way_between() {
+        let a = [face(100.0, 100.0, 20.0)];
+        let b = [face(150.0, 100.0, 20.0), face(400.0, 300.0, 10.0)];
+        let areas = areas_between(&a, &b);
+        let inside = |x: f32, y: f32| {
+            areas
+                .iter()
+                .any(|r| r[0] <= x && x <= r[2] && r[1] <= y && y <= r[3])
+        };
+        assert!(
+            inside(92.0, 92.0) && inside(128.0, 128.0),
+            "around the face"
+        );
+        assert!(
+            inside(125.0, 110.0),
+            "between where it was and where it went"
+        );
+        assert!(inside(397.0, 313.0), "the face that came");
+        assert!(!inside(300.0, 200.0) && !inside(10.0, 10.0) && !inside(85.0, 85.0));
+        assert!(areas_between(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_face_went_when_nothing_is_left_near_it() {
+        let one = [face(100.0, 100.0, 40.0)];
+        assert!(face_went(&one, &[], 0.2));
+        assert!(
+            face_went(&one, &[face(300.0, 100.0, 40.0)], 0.2),
+            "another face elsewhere"
+        );
+        assert!(
+            !face_went(&one, &[face(110.0, 104.0, 40.0)], 0.2),
+            "moved a little"
+        );
+        let weaker = [Face {
+            score: 0.13,
+            ..one[0].clone()
+        }];
+        assert!(!face_went(&one, &weaker, 0.2), "still glimpsed");
+        assert!(!face_went(&weaker, &[], 0.2), "was under the threshold");
+    }
+
+    #[test]
+    fn pose_runs_on_every_keyframe_only_while_it_sees_what_faces_do_not() {
+        let mut pose = PoseSchedule::new(24);
+        assert!(pose.due(0, false), "the first keyframe");
+        pose.ran(0, false);
+        assert!(!pose.due(6, false) && !pose.due(18, false));
+        assert!(pose.due(6, true), "a face went");
+        assert!(pose.due(24, false), "every 24 frames");
+        pose.ran(24, true);
+        assert!(pose.due(30, false), "heads without faces in view");
+        pose.ran(30, false);
+        assert!(!pose.due(36, false));
     }
 
     #[test]

@@ -25,6 +25,8 @@ struct Track {
     last_frame: u64,
     last_box: BBox,
     score: f32,
+    /// frames its mask is held after its last detection
+    hold: u64,
 }
 
 struct Pending<T> {
@@ -36,6 +38,7 @@ struct Pending<T> {
 /// Generic over what travels with each frame (the frame itself in the pipeline).
 pub struct TemporalMasks<T> {
     hold: u64,
+    pose_hold: u64,
     delay: usize,
     next_index: u64,
     next_track: u64,
@@ -78,11 +81,29 @@ impl<T> TemporalMasks<T> {
         let delay = hold.max(detect_every).max(1) as usize;
         Self {
             hold: u64::from(hold),
+            pose_hold: u64::from(hold),
             delay,
             next_index: 0,
             next_track: 1,
             tracks: Vec::new(),
             buffer: VecDeque::new(),
+        }
+    }
+
+    /// Heads found only by the pose model are held this many frames instead (at least `hold`):
+    /// the pose model runs less often than the face detector, and a head it sees in one run may
+    /// escape it in the next.
+    pub fn holding_pose_heads(mut self, frames: u32) -> Self {
+        self.pose_hold = u64::from(frames).max(self.hold);
+        self.delay = self.delay.max(self.pose_hold as usize);
+        self
+    }
+
+    fn hold_for(&self, source: Source) -> u64 {
+        if source == Source::Pose {
+            self.pose_hold
+        } else {
+            self.hold
         }
     }
 
@@ -115,7 +136,10 @@ impl<T> TemporalMasks<T> {
     fn associate(&mut self, index: u64, regions: &[Region]) -> Vec<Mask> {
         // live tracks: seen within the hold window
         let live: Vec<usize> = (0..self.tracks.len())
-            .filter(|&i| index - self.tracks[i].last_frame <= self.hold.max(1) + self.delay as u64)
+            .filter(|&i| {
+                let t = &self.tracks[i];
+                index - t.last_frame <= t.hold.max(1) + self.delay as u64
+            })
             .collect();
         let cost: Vec<Vec<f32>> = live
             .iter()
@@ -154,12 +178,9 @@ impl<T> TemporalMasks<T> {
                 None => {
                     let id = self.next_track;
                     self.next_track += 1;
+                    let hold = self.hold_for(region.source);
                     // a new face was probably there a little before it was detected
-                    for p in self
-                        .buffer
-                        .iter_mut()
-                        .filter(|p| index - p.index <= self.hold)
-                    {
+                    for p in self.buffer.iter_mut().filter(|p| index - p.index <= hold) {
                         p.masks.push(Mask {
                             track: id,
                             bbox: held(&region.bbox, index - p.index),
@@ -172,11 +193,14 @@ impl<T> TemporalMasks<T> {
                         last_frame: index,
                         last_box: region.bbox,
                         score: region.score,
+                        hold,
                     });
                     id
                 }
             };
+            let hold = self.hold_for(region.source);
             if let Some(t) = self.tracks.iter_mut().find(|t| t.id == track) {
+                t.hold = hold;
                 t.last_frame = index;
                 t.last_box = region.bbox;
                 t.score = region.score;
@@ -199,7 +223,7 @@ impl<T> TemporalMasks<T> {
         // tracks last seen shortly before this frame keep their mask (hold after the last detection)
         for t in &self.tracks {
             if t.last_frame < p.index
-                && p.index - t.last_frame <= self.hold
+                && p.index - t.last_frame <= t.hold
                 && !p.masks.iter().any(|m| m.track == t.id)
             {
                 p.masks.push(Mask {
@@ -212,7 +236,7 @@ impl<T> TemporalMasks<T> {
         }
         let oldest = p.index;
         self.tracks
-            .retain(|t| oldest <= t.last_frame + self.hold + self.delay as u64);
+            .retain(|t| oldest <= t.last_frame + t.hold + self.delay as u64);
         (p.item, p.masks)
     }
 }
@@ -241,6 +265,30 @@ mod tests {
             "frames come out in order, none lost"
         );
         out.into_iter().map(|(_, m)| m).collect()
+    }
+
+    #[test]
+    fn heads_from_the_pose_model_are_held_longer_than_faces() {
+        let head = Region {
+            source: Source::Pose,
+            ..region(100.0)
+        };
+        let mut d: Vec<Option<Vec<Region>>> = vec![Some(vec![region(0.0), head])];
+        d.extend((1..20).map(|_| Some(vec![])));
+        let mut t = TemporalMasks::new(2, 6).holding_pose_heads(12);
+        let mut out = Vec::new();
+        for (i, r) in d.into_iter().enumerate() {
+            out.extend(t.push(i, r));
+        }
+        out.extend(t.finish());
+        let has = |frame: usize, x: f32| {
+            out[frame]
+                .1
+                .iter()
+                .any(|m| m.bbox[0] <= x && m.bbox[2] >= x + 20.0)
+        };
+        assert!(has(2, 0.0) && !has(3, 0.0), "a face: 2 frames");
+        assert!(has(12, 100.0) && !has(13, 100.0), "a head: 12 frames");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and returns results in the frame's pixel coordinates.
 
 pub mod centerface;
+pub mod crops;
 pub mod movenet;
 pub mod nanodet;
 
