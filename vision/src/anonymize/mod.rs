@@ -382,29 +382,26 @@ impl Anonymizer {
                 waiting.push(frame);
                 continue;
             }
-            let (regions, watched) =
+            let (regions, glimpsed) =
                 self.detect_keyframe(&frame.image, index - 1, keyframe.as_deref())?;
-            let detect_between = keyframe.as_ref().is_some_and(|before| {
+            // the faces of the frames between: interpolated (None), or searched on crops
+            let areas = keyframe.as_ref().and_then(|before| {
                 schedule::frames_between_need_detection(
                     before,
-                    &watched,
+                    &glimpsed,
                     self.config.threshold,
                     self.config.small_face as f32,
                 )
+                .then(|| schedule::areas_between(before, &glimpsed))
             });
-            let areas = match (&keyframe, detect_between) {
-                (Some(before), true) => schedule::areas_between(before, &watched),
-                _ => Vec::new(),
-            };
             for f in waiting.drain(..) {
-                let r = if detect_between {
-                    Some(self.detect_faces_within(&f.image, &areas)?)
-                } else {
-                    None
+                let r = match &areas {
+                    Some(areas) => Some(self.detect_faces_within(&f.image, areas)?),
+                    None => None,
                 };
                 emit(temporal.push(f, r), &mut out)?;
             }
-            keyframe = Some(watched);
+            keyframe = Some(glimpsed);
             emit(temporal.push(frame, Some(regions)), &mut out)?;
         }
         emit(temporal.finish(), &mut out)?;

@@ -40,8 +40,8 @@ fn moved_little(x: &BBox, y: &BBox) -> bool {
     (xc2 - xc).hypot(yc2 - yc) / s <= MAX_SHIFT && size(x).max(size(y)) / s <= MAX_RESIZE
 }
 
-/// Whether the frames between keyframes `a` and `b` (the faces found on each, scoring at least
-/// `WATCH` × the threshold) must be detected rather than interpolated:
+/// Whether the frames between keyframes `a` and `b` (the faces found on each; those scoring at
+/// least `WATCH` × the threshold are compared) must be detected rather than interpolated:
 /// a face above the threshold is small (`small_face`, pixels of its longer side: small faces
 /// move by much of their size from frame to frame and their boxes jitter), the keyframes saw a
 /// different number of faces (one came, went, or hovers around the threshold), or a face moved
