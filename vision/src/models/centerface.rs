@@ -9,7 +9,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::crops::{covered, grid_crops};
+use super::crops::{covered, grid_crops, planar_crop};
 use super::{ModelError, inference, multiple_of_32, resized, write_planar};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
@@ -139,18 +139,7 @@ impl CenterFace {
         let whole = resized(frame, w, h);
         let mut found = Vec::new();
         for c in crops {
-            let (cw, ch) = ((c[2] - c[0]) as usize, (c[3] - c[1]) as usize);
-            let mut input = Array4::<f32>::zeros((1, 3, ch, cw));
-            let row = w as usize * 3;
-            for y in 0..ch {
-                let start = (c[1] as usize + y) * row + c[0] as usize * 3;
-                let line = &whole[start..start + cw * 3];
-                for (x, px) in line.chunks_exact(3).enumerate() {
-                    for (ch_i, &v) in px.iter().enumerate() {
-                        input[[0, ch_i, y, x]] = f32::from(v);
-                    }
-                }
-            }
+            let input = planar_crop(&whole, w, &c);
             let heads = self.run(input)?;
             found.extend(heads.candidates(0, [c[0], c[1]], (w, h), self.config.threshold));
         }

@@ -2,6 +2,8 @@
 //! given areas, aligned to the model's 32-pixel grid (so that an object well inside a crop gets
 //! the same features as on the whole input), overlapping crops merged.
 
+use ndarray::Array4;
+
 use crate::pose::BBox;
 
 /// Pixels of context kept around each area, in model-input pixels, before snapping to the grid.
@@ -62,6 +64,22 @@ fn pixels(c: &Crop) -> u64 {
     u64::from(c[2] - c[0]) * u64::from(c[3] - c[1])
 }
 
+/// The `crop` of an interleaved RGB image `width` pixels wide, as a planar (NCHW) batch of one.
+pub fn planar_crop(rgb: &[u8], width: u32, crop: &Crop) -> Array4<f32> {
+    let (w, h) = ((crop[2] - crop[0]) as usize, (crop[3] - crop[1]) as usize);
+    let mut input = Array4::<f32>::zeros((1, 3, h, w));
+    let row = width as usize * 3;
+    for y in 0..h {
+        let start = (crop[1] as usize + y) * row + crop[0] as usize * 3;
+        for (x, px) in rgb[start..start + w * 3].chunks_exact(3).enumerate() {
+            for (c, &v) in px.iter().enumerate() {
+                input[[0, c, y, x]] = f32::from(v);
+            }
+        }
+    }
+    input
+}
+
 /// Pixels the model runs on for these crops (overlaps counted twice).
 pub fn covered(crops: &[Crop]) -> u64 {
     crops.iter().map(pixels).sum()
@@ -98,5 +116,19 @@ mod tests {
         assert_eq!(crops.len(), 2, "{crops:?}");
         assert!(covered(&crops) < 768 * 576 / 4);
         assert!(grid_crops(&[[5.0, 5.0, 5.0, 9.0]], 1.0, 1.0, 64, 64).is_empty());
+    }
+
+    #[test]
+    fn a_planar_crop_holds_the_crops_pixels_channel_by_channel() {
+        // 4×2 image, pixel (x, y) = [x, y, 10 + x]
+        let rgb: Vec<u8> = (0..2u8)
+            .flat_map(|y| (0..4u8).flat_map(move |x| [x, y, 10 + x]))
+            .collect();
+        let p = planar_crop(&rgb, 4, &[1, 1, 3, 2]);
+        assert_eq!(p.shape(), &[1, 3, 1, 2]);
+        assert_eq!(
+            (p[[0, 0, 0, 0]], p[[0, 1, 0, 1]], p[[0, 2, 0, 1]]),
+            (1.0, 1.0, 12.0)
+        );
     }
 }
