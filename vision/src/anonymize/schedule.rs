@@ -112,11 +112,11 @@ pub fn areas_between(a: &[Face], b: &[Face]) -> Vec<BBox> {
 /// at least `WATCH` × the threshold near it): the person may have turned away.
 pub fn face_went(a: &[Face], b: &[Face], threshold: f32) -> bool {
     a.iter().filter(|f| f.score > threshold).any(|x| {
-        let (xc, yc) = centre(&x.bbox);
+        let (xx, xy) = centre(&x.bbox);
         !b.iter().any(|y| {
-            let (yc2, yc2y) = centre(&y.bbox);
+            let (yx, yy) = centre(&y.bbox);
             y.score >= WATCH * threshold
-                && (yc2 - xc).hypot(yc2y - yc) <= size(&x.bbox).max(size(&y.bbox))
+                && (yx - xx).hypot(yy - xy) <= size(&x.bbox).max(size(&y.bbox))
         })
     })
 }

@@ -4,6 +4,7 @@
 
 use ndarray::Array4;
 
+use super::write_planar;
 use crate::pose::BBox;
 
 /// Pixels of context kept around each area, in model-input pixels, before snapping to the grid.
@@ -67,16 +68,14 @@ fn pixels(c: &Crop) -> u64 {
 /// The `crop` of an interleaved RGB image `width` pixels wide, as a planar (NCHW) batch of one.
 pub fn planar_crop(rgb: &[u8], width: u32, crop: &Crop) -> Array4<f32> {
     let (w, h) = ((crop[2] - crop[0]) as usize, (crop[3] - crop[1]) as usize);
-    let mut input = Array4::<f32>::zeros((1, 3, h, w));
     let row = width as usize * 3;
-    for y in 0..h {
-        let start = (crop[1] as usize + y) * row + crop[0] as usize * 3;
-        for (x, px) in rgb[start..start + w * 3].chunks_exact(3).enumerate() {
-            for (c, &v) in px.iter().enumerate() {
-                input[[0, c, y, x]] = f32::from(v);
-            }
-        }
+    let mut bytes = Vec::with_capacity(w * h * 3);
+    for y in crop[1] as usize..crop[3] as usize {
+        let start = y * row + crop[0] as usize * 3;
+        bytes.extend_from_slice(&rgb[start..start + w * 3]);
     }
+    let mut input = Array4::<f32>::zeros((1, 3, h, w));
+    write_planar(&bytes, &mut input, 0, 1.0);
     input
 }
 
