@@ -124,7 +124,7 @@ fn centerface_on_crops_finds_the_faces_of_the_whole_frame() {
                 [f.bbox[0] - s, f.bbox[1] - s, f.bbox[2] + s, f.bbox[3] + s]
             })
             .collect();
-        let cropped = centerface.detect_within(&frame, &areas).unwrap();
+        let cropped = centerface.detect_within(&frame, &areas, 1.0).unwrap();
         for f in &clear {
             compared += 1;
             let best = cropped
@@ -147,10 +147,15 @@ fn centerface_on_crops_finds_the_faces_of_the_whole_frame() {
                 "frame {n}: {c:?} far from every area"
             );
         }
-        assert!(centerface.detect_within(&frame, &[]).unwrap().is_empty());
+        assert!(
+            centerface
+                .detect_within(&frame, &[], 1.0)
+                .unwrap()
+                .is_empty()
+        );
         let everywhere = [[0.0, 0.0, frame.width() as f32, frame.height() as f32]];
         assert_eq!(
-            centerface.detect_within(&frame, &everywhere).unwrap(),
+            centerface.detect_within(&frame, &everywhere, 1.0).unwrap(),
             whole
         );
     }

@@ -29,7 +29,7 @@ use crate::media::{Frame, MediaError};
 use crate::models::ModelError;
 use crate::models::centerface::{CROP_SCORE_KEPT, CenterFace, CenterFaceConfig, Face};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
-use crate::pose::BBox;
+use crate::pose::{BBox, nms};
 use crate::runtime::Runtime;
 use io::{Drawing, FrameSource, MaskedOutput};
 
@@ -299,17 +299,30 @@ impl Anonymizer {
     }
 
     /// Regions from faces inside `areas` only (the frames between keyframes: the pose model's
-    /// heads there come from its runs on keyframes, along their tracks).
+    /// heads there come from its runs on keyframes, along their tracks). Areas of each scale are
+    /// searched together; a face found at two scales counts once.
     fn detect_faces_within(
         &mut self,
         frame: &image::RgbImage,
-        areas: &[BBox],
+        areas: &[schedule::Area],
     ) -> Result<Vec<Region>, AnonymizeError> {
         self.detections += 1;
-        let faces: Vec<Face> = self
-            .faces
-            .detect_within(frame, areas)?
+        let mut found: Vec<Face> = Vec::new();
+        for scale in [1.0, 0.5, 0.25] {
+            let boxes: Vec<BBox> = areas
+                .iter()
+                .filter(|a| a.scale == scale)
+                .map(|a| a.bbox)
+                .collect();
+            if !boxes.is_empty() {
+                found.extend(self.faces.detect_within(frame, &boxes, scale)?);
+            }
+        }
+        let boxes: Vec<BBox> = found.iter().map(|f| f.bbox).collect();
+        let scores: Vec<f32> = found.iter().map(|f| f.score).collect();
+        let faces: Vec<Face> = nms(&boxes, &scores, 0.3)
             .into_iter()
+            .map(|k| found[k].clone())
             .filter(|f| f.score > self.config.threshold * CROP_SCORE_KEPT)
             .map(|mut f| {
                 let m = CROP_MARGIN;

@@ -80,28 +80,62 @@ pub fn frames_between_need_detection(
 /// clips and made the crops of cap12/cap13's large faces cover the whole frame.
 const AROUND: f32 = 0.5;
 
+/// Faces are searched at this many pixels (longer side) or more: a larger face's area is
+/// searched on the frame shrunk by 2 or 4 (CenterFace finds faces down to ~20 px; cap12's and
+/// cap13's ~100 px faces made their crops cover the whole frame at full size).
+const SEARCH_FACE_PX: f32 = 48.0;
+
+/// Part of a frame between keyframes to search for faces, and at what scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Area {
+    pub bbox: BBox,
+    /// 1, 1/2 or 1/4: the smaller face it was made from stays at least `SEARCH_FACE_PX`.
+    pub scale: f32,
+}
+
+fn scale_for(face: f32) -> f32 {
+    [0.25, 0.5]
+        .into_iter()
+        .find(|s| face * s >= SEARCH_FACE_PX)
+        .unwrap_or(1.0)
+}
+
 /// Where faces can be in the frames between keyframes `a` and `b` when they must be detected:
 /// around every face of either (a face that came or went is near where it was seen), and along
 /// the way of a face from `a` to one near it in `b`. A face glimpsed in neither keyframe is left
 /// to the next ones, as when interpolating.
-pub fn areas_between(a: &[Face], b: &[Face]) -> Vec<BBox> {
+pub fn areas_between(a: &[Face], b: &[Face]) -> Vec<Area> {
     let around = |f: &Face| {
         let s = size(&f.bbox) * AROUND;
         [f.bbox[0] - s, f.bbox[1] - s, f.bbox[2] + s, f.bbox[3] + s]
     };
-    let mut areas: Vec<BBox> = a.iter().chain(b).map(around).collect();
+    let mut areas: Vec<Area> = a
+        .iter()
+        .chain(b)
+        .map(|f| Area {
+            bbox: around(f),
+            scale: scale_for(size(&f.bbox)),
+        })
+        .collect();
     for x in a {
         for y in b {
             let ((xc, yc), (xc2, yc2)) = (centre(&x.bbox), centre(&y.bbox));
-            let reach = 4.0 * size(&x.bbox).max(size(&y.bbox));
-            if (xc2 - xc).hypot(yc2 - yc) <= reach {
+            let (small, large) = (
+                size(&x.bbox).min(size(&y.bbox)),
+                size(&x.bbox).max(size(&y.bbox)),
+            );
+            // the same face moved: not too far, and about the same size
+            if (xc2 - xc).hypot(yc2 - yc) <= 4.0 * large && large <= 2.0 * small {
                 let (p, q) = (around(x), around(y));
-                areas.push([
-                    p[0].min(q[0]),
-                    p[1].min(q[1]),
-                    p[2].max(q[2]),
-                    p[3].max(q[3]),
-                ]);
+                areas.push(Area {
+                    bbox: [
+                        p[0].min(q[0]),
+                        p[1].min(q[1]),
+                        p[2].max(q[2]),
+                        p[3].max(q[3]),
+                    ],
+                    scale: scale_for(size(&x.bbox).min(size(&y.bbox))),
+                });
             }
         }
     }
@@ -200,8 +234,13 @@ mod tests {
         let inside = |x: f32, y: f32| {
             areas
                 .iter()
+                .map(|r| r.bbox)
                 .any(|r| r[0] <= x && x <= r[2] && r[1] <= y && y <= r[3])
         };
+        assert!(
+            areas.iter().all(|r| r.scale == 1.0),
+            "small faces: full size"
+        );
         assert!(
             inside(92.0, 92.0) && inside(128.0, 128.0),
             "around the face"
@@ -213,6 +252,23 @@ mod tests {
         assert!(inside(397.0, 313.0), "the face that came");
         assert!(!inside(300.0, 200.0) && !inside(10.0, 10.0) && !inside(85.0, 85.0));
         assert!(areas_between(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn large_faces_are_searched_on_a_smaller_frame() {
+        let scales = |s: f32| areas_between(&[face(0.0, 0.0, s)], &[])[0].scale;
+        assert_eq!(
+            (scales(40.0), scales(100.0), scales(250.0)),
+            (1.0, 0.5, 0.25)
+        );
+        // the way between a face and itself moved: the smaller of the two decides
+        let pair = areas_between(&[face(0.0, 0.0, 100.0)], &[face(20.0, 0.0, 60.0)]);
+        assert_eq!((pair.len(), pair[2].scale), (3, 1.0));
+        // a large face and a small one are two faces: no way between them
+        assert_eq!(
+            areas_between(&[face(0.0, 0.0, 100.0)], &[face(20.0, 0.0, 30.0)]).len(),
+            2
+        );
     }
 
     #[test]

