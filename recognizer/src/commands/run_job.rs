@@ -97,7 +97,7 @@ pub struct AnonymizeArgs {
     pub colour: String,
     #[arg(long, value_enum, default_value = "ellipse")]
     pub shape: ShapeArg,
-    /// Masks are this much larger than the detection.
+    /// Masks are this much larger than the region they hide (the head around a face, an eye band, a body)
     #[arg(long, default_value_t = AnonymizeConfig::default().mask_scale)]
     pub mask_scale: f32,
     /// Face detection threshold.

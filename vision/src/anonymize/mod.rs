@@ -44,7 +44,8 @@ pub struct AnonymizeConfig {
     pub mode: Mode,
     pub filter: Filter,
     pub shape: Shape,
-    /// Masks are this much larger than what was detected (deface's --mask-scale).
+    /// Masks are this much larger than the region: the head around a detected face (1.33 × the
+    /// face detector's box), the head from pose keypoints, an eye band, a body.
     pub mask_scale: f32,
     /// Face detection threshold (deface's --thresh).
     pub threshold: f32,
@@ -75,12 +76,10 @@ impl Default for AnonymizeConfig {
             mode: Mode::Face,
             filter: Filter::default(),
             shape: Shape::Ellipse,
-            // The whole head, not just the face: a blurred oval the size of a face, on a neck
-            // and under hair, still reads as a face. deface uses 1.3 (at 1.3 our blurred franck
-            // faces scored 0.24-0.29); at 1.5 the highest score of a blurred face on our output
-            // (deface's detector) was 0.197 on cap12, 0.153 on franck, at 2.0 0.105 and 0.044 —
-            // at 1.5 which frames crossed 0.2 moved with any change of the masks
-            mask_scale: 2.0,
+            // deface uses 1.3; our face regions are already the head around the face
+            // (masks::HEAD_PER_FACE), so this is 2 x the face detector's box: with less, a
+            // blurred face-sized oval still reads as a face
+            mask_scale: 1.5,
             // deface's. 0.17 masks every face deface masks (our resizing differs from OpenCV's
             // a little, moving borderline scores by ~0.02) but then the blurred ovals of franck
             // and cap12 score 0.20-0.21 as faces in a few frames; see bench/RESULTS.md
