@@ -69,6 +69,22 @@ pub fn resized(image: &RgbImage, width: u32, height: u32) -> std::borrow::Cow<'_
     if (width, height) == image.dimensions() {
         return std::borrow::Cow::Borrowed(image.as_raw());
     }
+    let (w, h) = image.dimensions();
+    std::borrow::Cow::Owned(resized_part(
+        image,
+        [0.0, 0.0, w.into(), h.into()],
+        width,
+        height,
+    ))
+}
+
+/// The part `[left, top, width, height]` (source pixels, fractions allowed) of the image,
+/// resized to exactly `width`×`height` as `resized` does, as interleaved RGB bytes.
+/// The part is clipped to the image (rounding may take it a hair outside).
+pub fn resized_part(image: &RgbImage, part: [f64; 4], width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (f64::from(image.width()), f64::from(image.height()));
+    let (left, top) = (part[0].clamp(0.0, w), part[1].clamp(0.0, h));
+    let part = [left, top, part[2].min(w - left), part[3].min(h - top)];
     let src = ImageRef::new(
         image.width(),
         image.height(),
@@ -81,12 +97,14 @@ pub fn resized(image: &RgbImage, width: u32, height: u32) -> std::borrow::Cow<'_
         .resize(
             &src,
             &mut dst,
-            &ResizeOptions::new().resize_alg(fast_image_resize::ResizeAlg::Convolution(
-                fast_image_resize::FilterType::Bilinear,
-            )),
+            &ResizeOptions::new()
+                .resize_alg(fast_image_resize::ResizeAlg::Convolution(
+                    fast_image_resize::FilterType::Bilinear,
+                ))
+                .crop(part[0], part[1], part[2], part[3]),
         )
         .expect("same pixel type");
-    std::borrow::Cow::Owned(dst.into_vec())
+    dst.into_vec()
 }
 
 /// Interleaved RGB bytes → planar (NCHW) f32 values for batch item `b`, times `scale`.
@@ -122,5 +140,16 @@ mod tests {
         assert!(lb.rgb[(40 * 64 * 3)..].iter().all(|&v| v == 0));
         assert_eq!(multiple_of_32(33), 64);
         assert_eq!(multiple_of_32(576), 576);
+    }
+
+    #[test]
+    fn a_part_resized_to_its_own_size_is_a_copy_of_it() {
+        let img = RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 5, y as u8 * 7, 9]));
+        let part = resized_part(&img, [10.0, 4.0, 20.0, 12.0], 20, 12);
+        let copy = image::imageops::crop_imm(&img, 10, 4, 20, 12).to_image();
+        assert_eq!(part, copy.into_raw());
+        // a part a hair outside the image (rounding) is clipped, not refused
+        let edge = resized_part(&img, [30.0, 0.0, 10.000001, 30.0], 5, 15);
+        assert_eq!(edge.len(), 5 * 15 * 3);
     }
 }
