@@ -79,7 +79,7 @@ fn smooth(image: &RgbImage, region: Rect, window: Rect, sigma: f32) -> RgbImage 
 type Rect = (u32, u32, u32, u32);
 
 /// Integer pixel rectangle clipped to the image, or None when nothing of it is inside.
-fn clip(b: &BBox, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
+fn clip(b: &BBox, w: u32, h: u32) -> Option<Rect> {
     let x1 = b[0].floor().max(0.0) as u32;
     let y1 = b[1].floor().max(0.0) as u32;
     let x2 = (b[2].ceil().max(0.0) as u32).min(w);
