@@ -23,6 +23,20 @@ const ENCODE_AHEAD: usize = 8;
 pub struct FrameSource {
     pub info: VideoInfo,
     frames: Receiver<Result<Frame, MediaError>>,
+    decoder: Option<JoinHandle<()>>,
+}
+
+/// The thread's result; a panic becomes an error instead of ending the caller too (or, on the
+/// decoding side, passing for the end of the video).
+fn joined<T>(thread: JoinHandle<T>, name: &'static str) -> Result<T, AnonymizeError> {
+    thread.join().map_err(|panic| AnonymizeError::Thread {
+        thread: name,
+        reason: panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into()),
+    })
 }
 
 impl FrameSource {
@@ -30,7 +44,7 @@ impl FrameSource {
         let (info_tx, info_rx) = sync_channel(1);
         let (tx, frames) = sync_channel(DECODE_AHEAD);
         let input = input.to_string();
-        spawn(move || {
+        let decoder = spawn(move || {
             let mut reader = match VideoReader::open(&input) {
                 Ok(r) => r,
                 Err(e) => {
@@ -55,17 +69,33 @@ impl FrameSource {
                 }
             }
         });
-        let info = info_rx
-            .recv()
-            .expect("the decoding thread answers before it ends")?;
-        Ok(Self { info, frames })
+        let info = match info_rx.recv() {
+            Ok(info) => info?,
+            // it ended without a word: it panicked
+            Err(_) => {
+                joined(decoder, "decoding")?;
+                return Err(AnonymizeError::Thread {
+                    thread: "decoding",
+                    reason: "ended before reading the video".into(),
+                });
+            }
+        };
+        Ok(Self {
+            info,
+            frames,
+            decoder: Some(decoder),
+        })
     }
 
     /// The next frame, None at the end of the video.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, AnonymizeError> {
         match self.frames.recv() {
             Ok(frame) => Ok(Some(frame?)),
-            Err(_) => Ok(None),
+            // the thread is done: at the end of the video, or because it panicked
+            Err(_) => match self.decoder.take() {
+                Some(decoder) => joined(decoder, "decoding").map(|()| None),
+                None => Ok(None),
+            },
         }
     }
 }
@@ -156,7 +186,7 @@ impl MaskedOutput {
     fn join(&mut self) -> Result<(), AnonymizeError> {
         self.jobs = None;
         match self.worker.take() {
-            Some(worker) => worker.join().expect("the encoding thread does not panic"),
+            Some(worker) => joined(worker, "encoding")?,
             None => Ok(()),
         }
     }
@@ -220,4 +250,21 @@ fn encode(
     }
     // the sender went away without Finish: dropping the writer deletes the partial video
     Err(AnonymizeError::Canceled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_that_panicked_is_an_error_that_says_so() {
+        // (the panic's message is printed by the default hook; that is expected)
+        let err = joined(spawn(|| panic!("index out of bounds")), "decoding").unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("decoding thread failed") && message.contains("index out of bounds"),
+            "{message}"
+        );
+        assert_eq!(joined(spawn(|| 7), "encoding").unwrap(), 7);
+    }
 }

@@ -199,6 +199,12 @@ pub enum AnonymizeError {
     },
     #[error("canceled")]
     Canceled,
+    /// A bug: the thread panicked. Nothing is written (a partial output is deleted).
+    #[error("the {thread} thread failed ({reason}); no output was written — please report this")]
+    Thread {
+        thread: &'static str,
+        reason: String,
+    },
 }
 
 /// Reported after every frame.
