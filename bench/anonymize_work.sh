@@ -8,11 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 anonymize_prepare "$@"
-venv="$RECOGNIZER_CACHE/bench-deface-venv"
-if [ ! -x "$venv/bin/deface" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check deface==1.5.0 onnxruntime==1.31.1
-fi
+deface_prepare
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # Runs a command; its CPU seconds (with its children's) go to the file named first.

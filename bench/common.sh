@@ -21,6 +21,14 @@ anonymize_prepare() {
   bench_prepare "centerface movenet-multipose" "${clips[@]}"
   export RUST_LOG=warn
 }
+# deface, the reference tool, in a venv of its own: sets $venv.
+deface_prepare() {
+  venv="$RECOGNIZER_CACHE/bench-deface-venv"
+  if [ ! -x "$venv/bin/deface" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check deface==1.5.0 onnxruntime==1.31.1
+  fi
+}
 machine() {
   echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB"
 }

@@ -313,7 +313,7 @@ impl Anonymizer {
     ) -> Result<Vec<Region>, AnonymizeError> {
         self.detections += 1;
         let mut found: Vec<Face> = Vec::new();
-        for scale in [1.0, 0.5, 0.25] {
+        for scale in schedule::SEARCH_SCALES {
             let boxes: Vec<BBox> = areas
                 .iter()
                 .filter(|a| a.scale == scale)

@@ -93,9 +93,14 @@ pub struct Area {
     pub scale: f32,
 }
 
+/// The scales an `Area` can have, largest first.
+pub const SEARCH_SCALES: [f32; 3] = [1.0, 0.5, 0.25];
+
+/// The smallest of `SEARCH_SCALES` at which the face stays at least `SEARCH_FACE_PX`.
 fn scale_for(face: f32) -> f32 {
-    [0.25, 0.5]
+    SEARCH_SCALES
         .into_iter()
+        .rev()
         .find(|s| face * s >= SEARCH_FACE_PX)
         .unwrap_or(1.0)
 }
