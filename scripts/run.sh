@@ -23,7 +23,7 @@ secret="$data_root/postgres-password"
 password=$(cat "$secret")
 # The first administrator's password: generated once, kept next to the data.
 admin_secret="$data_root/admin-password"
-[ -f "$admin_secret" ] || (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(12))' > "$admin_secret")
+[ -f "$admin_secret" ] || (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(18))' > "$admin_secret")
 
 export RECOGNIZER_DATABASE__URL="postgres://postgres:$password@127.0.0.1:$port/recognizer"
 export RECOGNIZER_STORAGE__KIND=${RECOGNIZER_STORAGE__KIND:-local}
@@ -33,7 +33,8 @@ export RECOGNIZER_SERVER__BIND=${RECOGNIZER_SERVER__BIND:-127.0.0.1:8080}
 export RECOGNIZER_SERVER__WEB_DIR=${RECOGNIZER_SERVER__WEB_DIR:-$PWD/frontend/dist}
 export RECOGNIZER_SERVER__UPLOAD_DIR=${RECOGNIZER_SERVER__UPLOAD_DIR:-$data_root/uploads}
 export RECOGNIZER_SERVER__INITIAL_ADMIN_EMAIL=${RECOGNIZER_SERVER__INITIAL_ADMIN_EMAIL:-admin@localhost.localdomain}
-export RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD=${RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD:-$(cat "$admin_secret")}
+# the file's path, not the password: a process's environment is readable in /proc for its lifetime
+export RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD_FILE=${RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD_FILE:-$admin_secret}
 
 pg_init "$pg_dir" "$password"
 server=

@@ -61,6 +61,7 @@ pg_createdb "$work/pg" "$pg_port" "$pg_password" e2e
 # the browser tests sign in as this administrator and set up everything else through the pages
 export RECOGNIZER_ADMIN_EMAIL=admin@example.org RECOGNIZER_ADMIN_PASSWORD="e2e-admin-$RANDOM-$RANDOM"
 http_port=$(free_port)
+(umask 077 && printf '%s\n' "$RECOGNIZER_ADMIN_PASSWORD" > "$work/admin-password")
 RECOGNIZER_DATABASE__URL="postgres://postgres:$pg_password@127.0.0.1:$pg_port/e2e" \
 RECOGNIZER_STORAGE__KIND=s3 \
 RECOGNIZER_STORAGE__S3__ENDPOINT="$RECOGNIZER_TEST_S3_ENDPOINT" \
@@ -71,7 +72,7 @@ RECOGNIZER_SERVER__BIND="127.0.0.1:$http_port" \
 RECOGNIZER_SERVER__WEB_DIR="$PWD/frontend/dist" \
 RECOGNIZER_SERVER__UPLOAD_DIR="$work/uploads" \
 RECOGNIZER_SERVER__INITIAL_ADMIN_EMAIL="$RECOGNIZER_ADMIN_EMAIL" \
-RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD="$RECOGNIZER_ADMIN_PASSWORD" \
+RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD_FILE="$work/admin-password" \
 RECOGNIZER_MODELS__DIR="$RECOGNIZER_MODELS_DIR" \
   "$bin" up >"$work/server.log" 2>&1 &
 pids+=($!)

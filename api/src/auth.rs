@@ -93,6 +93,21 @@ pub struct UpdateUser {
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     pub name: String,
+    /// Only GET and HEAD requests (downloads, listings, dashboards).
+    #[serde(default)]
+    pub read_only: bool,
+    /// The token stops working this many days from now (1–3650); none: until revoked.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+/// A signed-in user changes their own password; the current one proves it is them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
 }
 
 /// The token itself is shown once, here; the server keeps only its hash.
@@ -111,4 +126,8 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub read_only: bool,
 }

@@ -51,3 +51,12 @@ pub struct Health {
     pub workers: Check,
     pub live_workers: Vec<String>,
 }
+
+/// What `GET /api/health` tells anyone who is not an administrator: the server answers. The
+/// details (`Health`) need an administrator's session or token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Liveness {
+    /// Always "ok": the process is up and serving requests.
+    pub status: String,
+}

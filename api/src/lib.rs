@@ -10,10 +10,10 @@ pub mod projects;
 pub mod videos;
 
 pub use auth::{
-    ApiToken, CreateToken, CreateUser, LoginRequest, Me, Role, TokenCreated, UpdateUser, User,
+    ApiToken, ChangePassword, CreateToken, CreateUser, LoginRequest, Me, Role, TokenCreated, UpdateUser, User,
 };
 pub use events::ServerEvent;
-pub use health::{Check, Health, ModelCheck};
+pub use health::{Check, Health, Liveness, ModelCheck};
 pub use jobs::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, Queue, WorkerInfo};
 pub use projects::{AddMember, CreateProject, Member, Project};
 pub use videos::{CreateUpload, Upload, Video};

@@ -28,7 +28,8 @@ pub fn parse_range(header: &str, size: u64) -> Option<Result<std::ops::Range<u64
             if b < a {
                 return Some(Err(()));
             }
-            a..(b + 1).min(size)
+            // RFC 9110 §14.1.2: a last position at or past the end means "to the end"
+            a..b.saturating_add(1).min(size)
         }
     };
     Some(if range.start >= size || range.is_empty() {
@@ -122,5 +123,14 @@ mod tests {
         assert_eq!(parse_range("bytes=5-1", 1000), Some(Err(())));
         assert_eq!(parse_range("bytes=0-1,5-6", 1000), None);
         assert_eq!(parse_range("items=0-1", 1000), None);
+        // the largest last position a client can send: clamped to the object, not an overflow
+        assert_eq!(
+            parse_range("bytes=0-18446744073709551615", 1000),
+            Some(Ok(0..1000))
+        );
+        assert_eq!(
+            parse_range("bytes=-18446744073709551615", 1000),
+            Some(Ok(0..1000))
+        );
     }
 }

@@ -1,15 +1,37 @@
-//! `GET /api/health`: database, storage (write/read/delete probe), ONNX Runtime, models, workers.
-//! Answers 200 when everything is healthy and 503 otherwise, with the details either way.
+//! `GET /api/health`. Anyone: `{"status":"ok"}` (the process serves requests; nothing else is
+//! touched, so it is cheap to poll). Administrators: database, storage (a write/read/delete
+//! probe, its answer cached for `STORAGE_CHECK_TTL`), ONNX Runtime, models, workers: 200 when
+//! everything is healthy and 503 otherwise, with the details either way.
 
 use api::{Check, Health, ModelCheck};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::auth::Caller;
 
-#[utoipa::path(get, path = "/api/health", tag = "admin", responses((status = 200, body = api::Health), (status = 503, body = api::Health)))]
-pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+/// How long a storage probe's answer is reused.
+pub const STORAGE_CHECK_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+#[utoipa::path(get, path = "/api/health", tag = "admin", responses((status = 200, description = "`Liveness` for anyone, `Health` for administrators", body = api::Health), (status = 503, body = api::Health)))]
+pub async fn get_health(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let admin = Caller::from_request_parts(&mut parts, &state)
+        .await
+        .is_ok_and(|c| c.is_admin());
+    if !admin {
+        return Json(api::Liveness {
+            status: "ok".into(),
+        })
+        .into_response();
+    }
+    details(&state).await.into_response()
+}
+
+async fn details(state: &AppState) -> (StatusCode, Json<Health>) {
+    let state = state.clone();
     let (database, storage) = tokio::join!(check_database(&state), check_storage(&state));
     let onnx_runtime = match &state.onnx_runtime {
         Ok(version) => Check::ok(format!("ONNX Runtime {version}")),
@@ -85,11 +107,20 @@ async fn check_database(state: &AppState) -> Check {
 }
 
 async fn check_storage(state: &AppState) -> Check {
-    match state.storage.probe().await {
+    // one probe at a time; the others wait for its answer
+    let mut cached = state.storage_check.lock().await;
+    if let Some((at, check)) = cached.as_ref()
+        && at.elapsed() < STORAGE_CHECK_TTL
+    {
+        return check.clone();
+    }
+    let check = match state.storage.probe().await {
         Ok(()) => Check::ok(format!(
             "{}: write, read and delete work",
             state.storage.describe()
         )),
         Err(e) => Check::failed(e.to_string()),
-    }
+    };
+    *cached = Some((std::time::Instant::now(), check.clone()));
+    check
 }

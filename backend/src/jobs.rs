@@ -76,6 +76,29 @@ fn checked<T: serde::de::DeserializeOwned + serde::Serialize>(
     Ok(serde_json::to_value(&config).expect("settings serialise"))
 }
 
+/// Most videos one job may take: a larger batch is better split (progress, retries, results).
+pub const MAX_VIDEOS_PER_JOB: usize = 200;
+
+/// The job's videos, each once, in the order given (a video named twice would be processed
+/// twice); at least one and at most [`MAX_VIDEOS_PER_JOB`].
+pub fn distinct_videos(ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    let mut seen = std::collections::HashSet::new();
+    let distinct: Vec<Uuid> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    if distinct.is_empty() {
+        return Err(Error::field("video_ids", "choose at least one video"));
+    }
+    if distinct.len() > MAX_VIDEOS_PER_JOB {
+        return Err(Error::field(
+            "video_ids",
+            format!(
+                "{} videos in one job; at most {MAX_VIDEOS_PER_JOB}: split them into several jobs",
+                distinct.len()
+            ),
+        ));
+    }
+    Ok(distinct)
+}
+
 /// The words the anonymize enums accept, in their serde spelling.
 fn anonymize_choices() -> std::collections::BTreeMap<String, Vec<String>> {
     use vision::anonymize::{Mode, Shape};
@@ -131,16 +154,14 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Job>)> {
     caller.require_writer(&state, req.project_id).await?;
     let params = validate_params(req.kind, &req.params)?;
-    if req.video_ids.is_empty() {
-        return Err(Error::field("video_ids", "choose at least one video"));
-    }
+    let video_ids = distinct_videos(&req.video_ids)?;
     if !(-100..=100).contains(&req.priority) {
         return Err(Error::field(
             "priority",
             format!("priority {} must be between -100 and 100", req.priority),
         ));
     }
-    for id in &req.video_ids {
+    for id in &video_ids {
         match state.db.video(*id).await? {
             Some(v) if v.project_id == req.project_id => {}
             _ => {
@@ -173,7 +194,7 @@ pub async fn create(
             project_id: req.project_id,
             kind: req.kind,
             params,
-            video_ids: req.video_ids,
+            video_ids,
             priority: req.priority + 100,
             requested_by: Some(caller.user.id),
         })
@@ -331,6 +352,37 @@ pub async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn videos_are_taken_once_each_in_order_and_capped() {
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let many = vec![a; 2000];
+        assert_eq!(distinct_videos(&many).unwrap(), vec![a]);
+        assert_eq!(distinct_videos(&[b, a, b, a]).unwrap(), vec![b, a]);
+        assert_eq!(
+            distinct_videos(&[]).unwrap_err().field.as_deref(),
+            Some("video_ids")
+        );
+        let too_many: Vec<Uuid> = (0..=MAX_VIDEOS_PER_JOB).map(|_| Uuid::new_v4()).collect();
+        let err = distinct_videos(&too_many).unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(err.message.contains("split them"), "{}", err.message);
+    }
+
+    #[test]
+    fn model_input_sizes_have_a_range() {
+        for (kind, params) in [
+            (JobKind::Anonymize, serde_json::json!({"pose_input_size": 4294967295u32})),
+            (JobKind::Anonymize, serde_json::json!({"face_input_size": 4294967295u32})),
+            (JobKind::Annotate, serde_json::json!({"label": "walk", "pose_input_size": 4097})),
+        ] {
+            let err = validate_params(kind, &params).unwrap_err();
+            let field = params.as_object().unwrap().keys().find(|k| *k != "label").unwrap().clone();
+            assert_eq!(err.field, Some(format!("params.{field}")), "{}", err.message);
+            assert!(err.message.contains("4096"), "{}", err.message);
+        }
+        assert!(validate_params(JobKind::Anonymize, &serde_json::json!({"face_input_size": 4096})).is_ok());
+    }
 
     #[test]
     fn parameter_errors_name_the_field() {

@@ -13,7 +13,9 @@ pub mod metrics;
 pub mod openapi;
 mod poster;
 pub mod projects;
+mod security;
 mod state;
+pub mod throttle;
 pub mod users;
 pub mod videos;
 
@@ -37,6 +39,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/auth/password", post(auth::change_password))
         .route(
             "/auth/tokens",
             get(auth::list_tokens).post(auth::create_token),
@@ -59,7 +62,9 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
             "/uploads/{id}",
             get(videos::get_upload)
                 .head(videos::get_upload)
-                .patch(videos::patch_upload),
+                // uploads stream to the spool file chunk by chunk; never held whole
+                .patch(videos::patch_upload)
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/videos", get(videos::list))
         .route("/videos/{id}", get(videos::get).delete(videos::delete))
@@ -75,8 +80,10 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/admin/queue", get(admin::queue))
         .route("/ws", get(events::websocket))
         .fallback(api_not_found)
-        // uploads stream to disk chunk by chunk; no request body is ever held whole
-        .layer(DefaultBodyLimit::disable());
+        // JSON bodies are small: a larger one is refused (413) after MAX_JSON_BYTES, unread
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(axum::middleware::from_fn(security::json_errors));
+    tokio::spawn(videos::expire_abandoned_uploads(state.clone()));
     let mut app = Router::new()
         .nest("/api", api)
         .route("/metrics", get(metrics::metrics))
@@ -86,8 +93,11 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         let index = ServeFile::new(dir.join("index.html"));
         app = app.fallback_service(ServeDir::new(dir).fallback(index));
     }
-    app.layer(TraceLayer::new_for_http())
+    security::headers(app).layer(TraceLayer::new_for_http())
 }
+
+/// The largest JSON request body accepted; only upload `PATCH`es stream more.
+pub const MAX_JSON_BYTES: usize = 1 << 20;
 
 /// Unknown API paths are a JSON 404, never the web UI's index.html.
 async fn api_not_found(
@@ -105,7 +115,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    // the peer's address reaches handlers (the sign-in throttle counts per address)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
         .await
 }

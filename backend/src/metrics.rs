@@ -96,7 +96,38 @@ impl Metrics {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Who may scrape: a Prometheus holding `server.metrics_token`, or an administrator.
+async fn allowed(state: &AppState, parts: &mut axum::http::request::Parts) -> Result<(), crate::error::Error> {
+    let token = &state.settings.metrics_token;
+    let bearer = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if let Some(b) = bearer
+        && !token.is_empty()
+        && constant_time_eq(b.as_bytes(), token.as_bytes())
+    {
+        return Ok(());
+    }
+    use axum::extract::FromRequestParts;
+    let caller = crate::auth::Caller::from_request_parts(parts, state).await?;
+    caller.require_admin()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub async fn metrics(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (mut parts, _) = request.into_parts();
+    if let Err(e) = allowed(&state, &mut parts).await {
+        return e.into_response();
+    }
     match state.db.job_counts().await {
         Ok(counts) => {
             state.metrics.jobs.clear();

@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "Recognizer API", description = "Video analytics: uploads, jobs (annotate, analyze, visualize, anonymize), artifacts, live events."),
     paths(
-        crate::auth::login, crate::auth::logout, crate::auth::me, crate::auth::create_token, crate::auth::list_tokens, crate::auth::delete_token,
+        crate::auth::login, crate::auth::logout, crate::auth::me, crate::auth::change_password, crate::auth::create_token, crate::auth::list_tokens, crate::auth::delete_token,
         crate::users::list, crate::users::create, crate::users::update,
         crate::projects::list, crate::projects::create, crate::projects::get, crate::projects::members, crate::projects::add_member, crate::projects::remove_member,
         crate::videos::create_upload, crate::videos::get_upload, crate::videos::patch_upload, crate::videos::list, crate::videos::get,

@@ -1,7 +1,8 @@
 //! What every handler can reach.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use store::{Database, ObjectStorage};
@@ -10,6 +11,7 @@ use vision::Catalog;
 
 use crate::events::ProjectEvent;
 use crate::metrics::Metrics;
+use crate::throttle::LoginThrottle;
 use crate::videos::UploadLocks;
 
 #[derive(Clone)]
@@ -25,6 +27,10 @@ pub struct AppState {
     pub events: broadcast::Sender<ProjectEvent>,
     pub metrics: Metrics,
     pub uploads_in_flight: UploadLocks,
+    pub login_throttle: LoginThrottle,
+    /// The storage probe's last answer: a write, read and delete per health request would let
+    /// anyone make the server hammer its object storage.
+    pub storage_check: Arc<tokio::sync::Mutex<Option<(Instant, api::Check)>>>,
 }
 
 impl AppState {
@@ -47,6 +53,8 @@ impl AppState {
             events,
             metrics: Metrics::default(),
             uploads_in_flight: UploadLocks::default(),
+            login_throttle: LoginThrottle::default(),
+            storage_check: Arc::default(),
         }
     }
 }
@@ -60,6 +68,17 @@ pub struct Settings {
     pub session_ttl_secs: i64,
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: believe its `X-Forwarded-For` (the client's address, for the
+    /// sign-in throttle) and `X-Forwarded-Proto` (HTTPS → `Secure` cookies). Leave off when
+    /// clients reach the server directly: they could claim any address.
+    pub trust_proxy_headers: bool,
+    /// Bytes all unfinished uploads of one project may announce together.
+    pub max_pending_upload_bytes: u64,
+    /// An unfinished upload that received nothing for this long expires; its spool file goes.
+    pub upload_expiry_secs: u64,
+    /// `/metrics` answers `Authorization: Bearer <this>` (and administrators). Empty: only
+    /// administrators' sessions and API tokens.
+    pub metrics_token: String,
 }
 
 impl Default for Settings {
@@ -69,6 +88,10 @@ impl Default for Settings {
             max_upload_bytes: 20 << 30,
             session_ttl_secs: 7 * 24 * 3600,
             secure_cookies: false,
+            trust_proxy_headers: false,
+            max_pending_upload_bytes: 100 << 30,
+            upload_expiry_secs: 24 * 3600,
+            metrics_token: String::new(),
         }
     }
 }

@@ -23,18 +23,33 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{Error, JsonBody, Result};
 
-/// A plain file name: no directories, no control characters.
+/// A plain file name: no directories, not blank, no control or invisible format characters (a
+/// right-to-left override makes `clip\u{202e}4pm.exe` read as `clipexe.mp4`).
 pub fn check_filename(name: &str) -> Result<()> {
-    let bad = name.is_empty()
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let bad = name.trim().is_empty()
         || name.len() > 255
         || name.contains(['/', '\\', '\0'])
         || name == "."
         || name == ".."
-        || name.chars().any(char::is_control);
+        || name.chars().any(|c| {
+            c.is_control()
+                || matches!(
+                    c.general_category(),
+                    GeneralCategory::Format
+                        | GeneralCategory::LineSeparator
+                        | GeneralCategory::ParagraphSeparator
+                        | GeneralCategory::PrivateUse
+                        | GeneralCategory::Unassigned
+                        | GeneralCategory::Surrogate
+                )
+        });
     if bad {
         return Err(Error::field(
             "filename",
-            format!("{name:?} is not a plain file name (no folders, no control characters)"),
+            format!(
+                "{name:?} is not a plain file name (not blank; no folders, control or invisible formatting characters)"
+            ),
         ));
     }
     Ok(())
@@ -67,6 +82,20 @@ pub async fn create_upload(
             format!(
                 "{} is {} bytes; the limit is {limit} bytes (server.max_upload_bytes)",
                 req.filename, req.size
+            ),
+        ));
+    }
+    let quota = state.settings.max_pending_upload_bytes;
+    let pending = state.db.pending_upload_bytes(project).await?;
+    if pending.saturating_add(req.size) as u64 > quota {
+        return Err(Error::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            format!(
+                "this project's unfinished uploads already announce {pending} bytes; with {} more it \
+                 would pass the limit of {quota} bytes (server.max_pending_upload_bytes): finish \
+                 or abandon those uploads first (abandoned ones expire after \
+                 server.upload_expiry_secs)",
+                req.size
             ),
         ));
     }
@@ -456,6 +485,32 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Abandoned uploads (no bytes for `server.upload_expiry_secs`) are marked expired and their
+/// spool files removed, every few minutes for as long as the server runs.
+pub async fn expire_abandoned_uploads(state: AppState) {
+    let expiry = state.settings.upload_expiry_secs.max(1);
+    let every = std::time::Duration::from_secs((expiry / 4).clamp(1, 300));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let reason = format!(
+            "expired: no bytes arrived for {expiry} s (server.upload_expiry_secs); start the upload again"
+        );
+        match state.db.expire_uploads(expiry as i64, &reason).await {
+            Ok(ids) => {
+                for id in ids {
+                    if state.uploads_in_flight.is_locked(id) {
+                        continue; // a request is writing right now: its file stays until it ends
+                    }
+                    let _ = tokio::fs::remove_file(spool_path(&state, id)).await;
+                    tracing::info!(upload = %id, "abandoned upload expired; spool file removed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not expire abandoned uploads"),
+        }
+    }
+}
+
 /// Upload ids with a request writing to them: one writer at a time.
 #[derive(Default, Clone)]
 pub struct UploadLocks(std::sync::Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>>);
@@ -469,6 +524,10 @@ impl UploadLocks {
             .unwrap()
             .insert(id)
             .then(|| UploadGuard(self.clone(), id))
+    }
+
+    pub fn is_locked(&self, id: Uuid) -> bool {
+        self.0.lock().unwrap().contains(&id)
     }
 }
 
@@ -485,6 +544,7 @@ mod tests {
     #[test]
     fn only_plain_file_names() {
         assert!(check_filename("street cam 03.mp4").is_ok());
+        assert!(check_filename("Überwachung 東京 مرحبا.mp4").is_ok());
         for bad in [
             "",
             "../../etc/passwd",
@@ -493,6 +553,10 @@ mod tests {
             "..",
             "x\u{0}.mp4",
             "line\nbreak.mp4",
+            "   ",
+            "clip\u{202e}4pm.exe",
+            "zero\u{200b}width.mp4",
+            "bom\u{feff}.mp4",
         ] {
             assert!(check_filename(bad).is_err(), "{bad:?}");
         }

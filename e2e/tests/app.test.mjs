@@ -11,9 +11,9 @@ import { ADMIN, BASE_URL, DATA, apiAs, collectErrors, launch, sha256, shot, sign
 const run = Date.now().toString(36);
 const ALPHA = `Alpha ${run}`;
 const BETA = `Beta ${run}`;
-const alice = { email: `alice-${run}@example.org`, password: "alice-password-1" };
-const rita = { email: `rita-${run}@example.org`, password: "rita-password-1" };
-const bob = { email: `bob-${run}@example.org`, password: "bob-password-1" };
+const alice = { email: `alice-${run}@example.org`, password: "alice-lantern-orbit-42" };
+const rita = { email: `rita-${run}@example.org`, password: "rita-copper-meadow-17" };
+const bob = { email: `bob-${run}@example.org`, password: "bob-violet-canyon-93" };
 const state = {};
 
 async function withPage(viewport, fn, allow = []) {
@@ -52,7 +52,7 @@ test("an administrator creates projects, users and memberships on the admin page
     // a bad entry is refused with the reason next to the form
     const form = page.getByRole("form", { name: "New user" });
     await form.getByLabel("Email").fill(alice.email);
-    await form.getByLabel("Password").fill("another-password-1");
+    await form.getByLabel("Password").fill("another-cobalt-fjord-58");
     await form.getByRole("button", { name: "Create user" }).click();
     await form.getByRole("alert").waitFor();
 

@@ -1,7 +1,7 @@
 // The status page is rendered by the WASM app (not the HTML shell) from live /api/health data.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, BASE_URL, collectErrors, launch, shot, signIn } from "./browser.mjs";
+import { ADMIN, BASE_URL, apiAs, collectErrors, launch, shot, signIn } from "./browser.mjs";
 
 for (const [name, viewport] of [["desktop", { width: 1280, height: 800 }], ["narrow", { width: 390, height: 800 }]]) {
   test(`status page renders from WASM with live health data (${name})`, async () => {
@@ -20,8 +20,8 @@ for (const [name, viewport] of [["desktop", { width: 1280, height: 800 }], ["nar
       for (const title of ["Database", "Object storage", "ONNX Runtime", "Models", "Workers"]) {
         assert.ok(cards.some((c) => c.startsWith(title)), `card ${title} missing in ${cards}`);
       }
-      // The page shows what the API says, not a canned text.
-      const health = await (await fetch(BASE_URL + "/api/health")).json();
+      // The page shows what the API says (to an administrator), not a canned text.
+      const { body: health } = await (await apiAs(ADMIN)).get("/api/health");
       const storageCard = page.locator("article.check", { hasText: "Object storage" });
       assert.ok((await storageCard.innerText()).includes(health.storage.detail.split(":")[0]));
       assert.equal(await page.locator("tbody tr").count(), health.model_files.length);

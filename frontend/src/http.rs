@@ -98,6 +98,22 @@ pub async fn patch<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Res
     send(Method::PATCH, url, body).await
 }
 
+/// A JSON request whose answer has no body (204).
+pub async fn post_no_content(url: &str, body: &impl Serialize) -> Result<()> {
+    let response = RequestBuilder::new(url)
+        .method(Method::POST)
+        .header(api::CSRF_HEADER, &session::csrf_token())
+        .json(body)
+        .map_err(Failure::network)?
+        .send()
+        .await
+        .map_err(Failure::network)?;
+    if response.ok() {
+        return Ok(());
+    }
+    answer::<serde_json::Value>(response).await.map(|_| ())
+}
+
 /// A request whose answer has no body (204): DELETE, logout.
 pub async fn call(method: Method, url: &str) -> Result<()> {
     let response = RequestBuilder::new(url)

@@ -2,6 +2,7 @@
 //! Pages talk to the JSON API (`http`), live job progress arrives over the websocket (`live`),
 //! uploads run in the background of the tab (`upload`).
 
+mod account;
 mod admin;
 mod format;
 mod http;
@@ -74,6 +75,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/jobs/:id") view=job_page::JobPage/>
                 <Route path=path!("/admin") view=admin::AdminPage/>
                 <Route path=path!("/status") view=status::StatusPage/>
+                <Route path=path!("/account") view=account::AccountPage/>
             </Routes>
         </shell::Shell>
     }

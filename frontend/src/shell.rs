@@ -36,12 +36,14 @@ pub fn Shell(children: Children) -> impl IntoView {
                 <A href="/jobs">"Jobs"</A>
                 <Show when=move || session.is_admin()>
                     <A href="/admin">"Admin"</A>
+                    // the health details are for administrators (GET /api/health)
+                    <A href="/status">"Status"</A>
                 </Show>
-                <A href="/status">"Status"</A>
             </nav>
             <ProjectSwitcher/>
             <div class="account">
                 <span class="who" title=role>{email}" · "{role}</span>
+                <A href="/account">"Account"</A>
                 <span class=move || if live.connected.get() { "dot on" } else { "dot off" }
                     title=move || if live.connected.get() { "live updates on" } else { "live updates reconnecting" }></span>
                 <button on:click=sign_out>"Sign out"</button>

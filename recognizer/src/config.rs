@@ -53,10 +53,24 @@ pub struct ServerConfig {
     pub session_ttl_secs: i64,
     /// Mark the session cookie Secure (serve over HTTPS, e.g. behind a proxy).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: believe its X-Forwarded-For and X-Forwarded-Proto headers (the
+    /// client's address for the sign-in throttle; HTTPS → Secure cookies). Off when clients
+    /// reach the server directly.
+    pub trust_proxy_headers: bool,
+    /// Bytes all unfinished uploads of one project may announce together.
+    pub max_pending_upload_bytes: u64,
+    /// Unfinished uploads that received nothing for this long expire and their spool files go.
+    pub upload_expiry_secs: u64,
+    /// Prometheus scrapes /metrics with `Authorization: Bearer <this>`; empty: administrators only.
+    pub metrics_token: String,
     /// The first administrator, created at start-up when no user exists yet. Without a password a
     /// random one is generated and printed once.
     pub initial_admin_email: String,
+    /// Prefer `initial_admin_password_file`: a password given here in the environment stays
+    /// readable in /proc/<pid>/environ for as long as the process runs.
     pub initial_admin_password: String,
+    /// A file holding the first administrator's password (read once at start-up).
+    pub initial_admin_password_file: PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -69,8 +83,13 @@ impl Default for ServerConfig {
             max_upload_bytes: settings.max_upload_bytes,
             session_ttl_secs: settings.session_ttl_secs,
             secure_cookies: false,
+            trust_proxy_headers: settings.trust_proxy_headers,
+            max_pending_upload_bytes: settings.max_pending_upload_bytes,
+            upload_expiry_secs: settings.upload_expiry_secs,
+            metrics_token: String::new(),
             initial_admin_email: "admin@localhost.localdomain".into(),
             initial_admin_password: String::new(),
+            initial_admin_password_file: PathBuf::new(),
         }
     }
 }
@@ -82,6 +101,10 @@ impl ServerConfig {
             max_upload_bytes: self.max_upload_bytes,
             session_ttl_secs: self.session_ttl_secs,
             secure_cookies: self.secure_cookies,
+            trust_proxy_headers: self.trust_proxy_headers,
+            max_pending_upload_bytes: self.max_pending_upload_bytes,
+            upload_expiry_secs: self.upload_expiry_secs,
+            metrics_token: self.metrics_token.clone(),
         }
     }
 }
@@ -172,6 +195,9 @@ impl Config {
         }
         if self.server.max_upload_bytes == 0 {
             errors.push("server.max_upload_bytes must be at least 1".into());
+        }
+        if self.server.upload_expiry_secs < 1 {
+            errors.push("server.upload_expiry_secs must be at least 1".into());
         }
         if self.server.session_ttl_secs < 60 {
             errors.push("server.session_ttl_secs must be at least 60".into());

@@ -100,6 +100,12 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     commands::init_logging();
+    if matches!(cli.command, Command::Serve | Command::Up | Command::Worker) {
+        // Footage, spooled uploads and job scratch files are people's private recordings: files
+        // this process creates are 0600 and its directories 0700, as PostgreSQL's own are.
+        // SAFETY: umask only sets the process's file mode mask; it cannot fail.
+        unsafe { libc::umask(0o077) };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

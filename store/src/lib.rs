@@ -13,5 +13,5 @@ pub mod videos;
 pub use db::{Database, DatabaseConfig, DbError};
 pub use jobs::{Claim, JobFilter, NewArtifact, NewJob, ProgressUpdate, QUEUE, QueuedJob};
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};
-pub use users::SessionUser;
+pub use users::{NewApiToken, SessionUser, TokenUser};
 pub use videos::{NewVideo, VideoObjects};

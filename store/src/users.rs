@@ -34,11 +34,10 @@ fn user_columns(p: &str) -> String {
     format!("{p}id, {p}email, {p}display_name, {p}role::text AS role, {p}disabled, {p}created_at")
 }
 
-/// A user as a session or token resolves it.
+/// A user as a session resolves it.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
     pub user: User,
-    /// `None` for API tokens (no CSRF check: they are not sent by browsers on their own).
     pub csrf_token: Option<String>,
 }
 
@@ -151,12 +150,50 @@ impl Database {
             .fetch_optional(&self.pool)
             .await?;
         if disabled == Some(true) || password_hash.is_some() {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
+            self.revoke_credentials(id, None).await?;
         }
         Ok(row.map(Into::into))
+    }
+
+    /// Ends every session and API token of a user, but the session `keep` (its token hash): a
+    /// new password or a disabled account leaves nothing signed in with the old trust.
+    pub async fn revoke_credentials(&self, user: Uuid, keep: Option<&str>) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
+            .bind(user)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user's own password change: a new hash, and every other session and all API tokens
+    /// revoked (the session `keep` stays signed in).
+    pub async fn change_password(
+        &self,
+        user: Uuid,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user)
+            .bind(password_hash)
+            .execute(&self.pool)
+            .await?;
+        self.revoke_credentials(user, keep).await
+    }
+
+    /// The password hash of a user, for checking the current password before a change.
+    pub async fn password_hash(&self, user: Uuid) -> Result<Option<String>, DbError> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub async fn create_session(
@@ -210,40 +247,49 @@ impl Database {
     pub async fn create_api_token(
         &self,
         user_id: Uuid,
-        name: &str,
-        token_hash: &str,
+        new: &NewApiToken<'_>,
     ) -> Result<ApiToken, DbError> {
-        let (id, created_at): (Uuid, DateTime<Utc>) = sqlx::query_as(
-            "INSERT INTO api_tokens (id, user_id, name, token_hash) VALUES ($1, $2, $3, $4) RETURNING id, created_at",
+        let (id, created_at, expires_at): (Uuid, DateTime<Utc>, Option<DateTime<Utc>>) = sqlx::query_as(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, read_only, expires_at)
+             VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6))
+             RETURNING id, created_at, expires_at",
         )
         .bind(Uuid::new_v4())
         .bind(user_id)
-        .bind(name)
-        .bind(token_hash)
+        .bind(new.name)
+        .bind(new.token_hash)
+        .bind(new.read_only)
+        .bind(new.expires_in_days.map(|d| d as i32))
         .fetch_one(&self.pool)
         .await?;
         Ok(ApiToken {
             id,
-            name: name.into(),
+            name: new.name.into(),
             created_at,
             last_used_at: None,
+            expires_at,
+            read_only: new.read_only,
         })
     }
 
     pub async fn list_api_tokens(&self, user_id: Uuid) -> Result<Vec<ApiToken>, DbError> {
-        let rows: Vec<(Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
-            "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at",
+        type Row = (Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, bool);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at, expires_at, read_only FROM api_tokens
+             WHERE user_id = $1 ORDER BY created_at",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, created_at, last_used_at)| ApiToken {
+            .map(|(id, name, created_at, last_used_at, expires_at, read_only)| ApiToken {
                 id,
                 name,
                 created_at,
                 last_used_at,
+                expires_at,
+                read_only,
             })
             .collect())
     }
@@ -257,20 +303,40 @@ impl Database {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn token_user(&self, token_hash: &str) -> Result<Option<SessionUser>, DbError> {
+    /// The token's user, unless the token expired or the user is disabled.
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<TokenUser>, DbError> {
         let sql = format!(
             "UPDATE api_tokens t SET last_used_at = now() FROM users u
              WHERE t.token_hash = $1 AND u.id = t.user_id AND NOT u.disabled
-             RETURNING {cols}",
+               AND (t.expires_at IS NULL OR t.expires_at > now())
+             RETURNING {cols}, t.read_only",
             cols = user_columns("u.")
         );
-        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| SessionUser {
-            user: r.into(),
-            csrf_token: None,
+        let Some(row) = row else { return Ok(None) };
+        use sqlx::{FromRow, Row};
+        Ok(Some(TokenUser {
+            user: UserRow::from_row(&row)?.into(),
+            read_only: row.try_get("read_only")?,
         }))
     }
+}
+
+/// A token about to be stored (only its sha256).
+pub struct NewApiToken<'a> {
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub read_only: bool,
+    pub expires_in_days: Option<u32>,
+}
+
+/// A user as an API token resolves it.
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    pub user: User,
+    /// The token may only read (GET, HEAD).
+    pub read_only: bool,
 }

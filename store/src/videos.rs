@@ -233,6 +233,33 @@ impl Database {
         Ok(())
     }
 
+    /// Bytes announced by a project's uploads that are neither stored nor rejected yet: what
+    /// their spool files may still grow to.
+    pub async fn pending_upload_bytes(&self, project: Uuid) -> Result<i64, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COALESCE(sum(size), 0)::bigint FROM uploads
+             WHERE project_id = $1 AND video_id IS NULL AND error IS NULL",
+        )
+        .bind(project)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Unfinished uploads that received nothing for `idle_secs`: marked expired (with `reason`)
+    /// and returned, so their spool files can be removed.
+    pub async fn expire_uploads(&self, idle_secs: i64, reason: &str) -> Result<Vec<Uuid>, DbError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE uploads SET error = $2, updated_at = now()
+             WHERE video_id IS NULL AND error IS NULL
+               AND updated_at < now() - make_interval(secs => $1)
+             RETURNING id",
+        )
+        .bind(idle_secs as f64)
+        .bind(reason)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Sum of the sizes of the videos stored, for the metrics.
     pub async fn video_bytes(&self) -> Result<i64, DbError> {
         Ok(

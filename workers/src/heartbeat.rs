@@ -19,6 +19,9 @@ pub struct WorkerConfig {
     pub lease_secs: u64,
     /// Jobs' temporary files (downloaded inputs, outputs before upload).
     pub scratch_dir: std::path::PathBuf,
+    /// A job that reports no progress for this long is failed and its slot freed (a stuck
+    /// decoder, a hung storage request): heartbeats alone only say the process lives.
+    pub stall_secs: u64,
 }
 
 impl Default for WorkerConfig {
@@ -28,6 +31,7 @@ impl Default for WorkerConfig {
             heartbeat_secs: 5,
             lease_secs: 30,
             scratch_dir: std::env::temp_dir().join("recognizer-work"),
+            stall_secs: 900,
         }
     }
 }

@@ -14,6 +14,7 @@ use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
 use api::{Job as JobRow, JobKind, JobStatus};
 use store::{Claim, Database, NewArtifact, ObjectStorage, ProgressUpdate, QUEUE, QueuedJob};
+use futures::FutureExt;
 use tokio::sync::watch;
 use vision::{Catalog, Runtime};
 
@@ -92,7 +93,22 @@ pub async fn run_job(services: &WorkerServices, job_id: uuid::Uuid) -> anyhow::R
     tracing::info!(%job_id, kind = job.kind.as_str(), attempt = job.attempts, "job started");
     let reporter = Reporter::start(services.db.clone(), job_id, worker_id.clone());
     let scratch = services.scratch_root.join(job_id.to_string());
-    let outcome = execute(services, &job, &reporter, &scratch).await;
+    // A panic in the handler fails this job (with its message) instead of unwinding into the
+    // queue; a handler that stops making progress is given up after worker.stall_secs.
+    let work = std::panic::AssertUnwindSafe(execute(services, &job, &reporter, &scratch))
+        .catch_unwind();
+    let stall = Duration::from_secs(services.config.stall_secs.max(1));
+    let outcome = tokio::select! {
+        done = work => done.unwrap_or_else(|panic| Err(JobError::Panicked {
+            during: format!("running the {} job", job.kind.as_str()),
+            message: crate::jobs::panic_message(&*panic),
+        })),
+        (secs, stage) = stalled(reporter.last_progress.clone(), stall) => {
+            // a blocking thread cannot be killed: ask it to stop at its next progress report
+            reporter.cancel.store(true, Ordering::SeqCst);
+            Err(JobError::Stalled { secs, stage })
+        }
+    };
     let _ = std::fs::remove_dir_all(&scratch);
     reporter.stop().await;
     match outcome {
@@ -245,10 +261,26 @@ fn content_type(key: &str) -> &'static str {
     }
 }
 
+type LastProgress = Arc<Mutex<(Instant, String)>>;
+
+/// Resolves once `last` is older than `limit`, with the seconds without progress and the stage.
+async fn stalled(last: LastProgress, limit: Duration) -> (u64, String) {
+    let every = (limit / 4).clamp(Duration::from_millis(10), Duration::from_secs(5));
+    loop {
+        tokio::time::sleep(every).await;
+        let (at, stage) = last.lock().unwrap().clone();
+        if at.elapsed() >= limit {
+            return (at.elapsed().as_secs(), stage);
+        }
+    }
+}
+
 /// Carries progress from the (blocking) pipeline to the database twice a second, and the cancel
 /// flag back.
 struct Reporter {
     latest: Arc<Mutex<Option<ProgressUpdate>>>,
+    /// When the job last advanced (a frame done, a new stage), and its stage then.
+    last_progress: LastProgress,
     cancel: Arc<AtomicBool>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -288,6 +320,7 @@ impl Reporter {
         });
         Self {
             latest,
+            last_progress: Arc::new(Mutex::new((Instant::now(), "starting".into()))),
             cancel,
             stop,
             task,
@@ -297,8 +330,16 @@ impl Reporter {
     /// The handler's progress callback: `offset` frames of earlier videos are already done.
     fn callback(&self, offset: u64, total: u64) -> Arc<dyn Fn(JobProgress) -> bool + Send + Sync> {
         let (latest, cancel) = (self.latest.clone(), self.cancel.clone());
+        let last_progress = self.last_progress.clone();
         let started = Instant::now();
+        let seen = Mutex::new((String::new(), u64::MAX));
         Arc::new(move |p: JobProgress| {
+            let mut s = seen.lock().unwrap();
+            if s.0 != p.stage || s.1 != p.frames_done {
+                *s = (p.stage.clone(), p.frames_done);
+                *last_progress.lock().unwrap() = (Instant::now(), p.stage.clone());
+            }
+            drop(s);
             let done = offset + p.frames_done;
             let fps = if p.fps > 0.0 {
                 p.fps
@@ -320,5 +361,35 @@ impl Reporter {
     async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_job_without_progress_is_found_stalled_and_one_with_progress_is_not() {
+        let last: LastProgress = Arc::new(Mutex::new((Instant::now(), "anonymize".into())));
+        // progress every 20 ms: not stalled within 300 ms
+        let ticking = last.clone();
+        let ticker = tokio::spawn(async move {
+            for _ in 0..15 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                ticking.lock().unwrap().0 = Instant::now();
+            }
+        });
+        let early = tokio::time::timeout(
+            Duration::from_millis(300),
+            stalled(last.clone(), Duration::from_millis(100)),
+        )
+        .await;
+        assert!(early.is_err(), "stalled while progressing: {early:?}");
+        ticker.await.unwrap();
+        // then silence: stalled after about the limit, naming the stage
+        let started = Instant::now();
+        let (_, stage) = stalled(last, Duration::from_millis(100)).await;
+        assert_eq!(stage, "anonymize");
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

@@ -23,6 +23,13 @@ pub async fn run(config: Config, with_worker: bool) -> anyhow::Result<()> {
         }
     };
     super::users::ensure_first_admin(&db, &config).await?;
+    std::fs::create_dir_all(&config.server.upload_dir).with_context(|| {
+        format!(
+            "cannot create server.upload_dir = {}",
+            config.server.upload_dir.display()
+        )
+    })?;
+    services::private_dir(&config.server.upload_dir);
     let state = AppState::new(
         db.clone(),
         storage.clone(),

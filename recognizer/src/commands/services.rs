@@ -27,7 +27,21 @@ pub async fn storage(config: &Config) -> anyhow::Result<ObjectStorage> {
     };
     let storage = ObjectStorage::from_config(&config.storage).context(hint)?;
     storage.probe().await.context(hint)?;
+    if config.storage.kind == StorageKind::Local {
+        // made before the process umask (or by an older version): only this user may enter
+        private_dir(&config.storage.local_dir);
+    }
     Ok(storage)
+}
+
+/// `chmod 0700` on a directory that holds people's footage; a warning if that is not possible.
+pub fn private_dir(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if dir.is_dir()
+        && let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot make the directory private (0700)");
+    }
 }
 
 pub fn runtime(config: &Config) -> anyhow::Result<&'static Runtime> {

@@ -91,9 +91,22 @@ pub async fn ensure_first_admin(db: &Database, config: &Config) -> anyhow::Resul
         return Ok(());
     }
     let email = &config.server.initial_admin_email;
-    let (password, generated) = match config.server.initial_admin_password.as_str() {
-        "" => (backend::auth::random_token()[..20].to_string(), true),
-        p => (p.to_string(), false),
+    let file = &config.server.initial_admin_password_file;
+    let from_file = if file.as_os_str().is_empty() {
+        None
+    } else {
+        let text = std::fs::read_to_string(file).with_context(|| {
+            format!(
+                "cannot read server.initial_admin_password_file = {}",
+                file.display()
+            )
+        })?;
+        Some(text.trim_end_matches(['\n', '\r']).to_string())
+    };
+    let (password, generated) = match (from_file, config.server.initial_admin_password.as_str()) {
+        (Some(p), _) if !p.is_empty() => (p, false),
+        (_, "") => (backend::auth::random_token()[..20].to_string(), true),
+        (_, p) => (p.to_string(), false),
     };
     let user = db
         .create_user(
@@ -108,7 +121,7 @@ pub async fn ensure_first_admin(db: &Database, config: &Config) -> anyhow::Resul
         println!("First administrator created: {email} / {password}  (change it after signing in)");
     } else {
         println!(
-            "First administrator created: {email} (password from server.initial_admin_password)"
+            "First administrator created: {email} (password from the configuration)"
         );
     }
     Ok(())

@@ -21,6 +21,8 @@ pub struct Platform {
     pub storage: store::ObjectStorage,
     pub dir: tempfile::TempDir,
     pub max_upload: u64,
+    /// More configuration for the server and its workers (`RECOGNIZER_…` variables).
+    pub extra_env: Vec<(String, String)>,
 }
 
 impl Platform {
@@ -29,6 +31,15 @@ impl Platform {
     }
 
     pub async fn start_with(max_upload: u64) -> Self {
+        Self::start_configured(max_upload, &[]).await
+    }
+
+    /// A platform with more configuration, e.g. `("RECOGNIZER_SERVER__METRICS_TOKEN", "…")`.
+    pub async fn start_env(extra: &[(&str, &str)]) -> Self {
+        Self::start_configured(50 << 30, extra).await
+    }
+
+    async fn start_configured(max_upload: u64, extra: &[(&str, &str)]) -> Self {
         let (_db, db_url) = store::testing::fresh_database().await;
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -39,6 +50,10 @@ impl Platform {
             storage: store::ObjectStorage::s3(&store::testing::s3_config()).unwrap(),
             dir,
             max_upload,
+            extra_env: extra
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         let mut serve = recognizer(&["serve"]);
         p.configure(&mut serve);
@@ -104,6 +119,19 @@ impl Platform {
         if let Ok(models) = std::env::var("RECOGNIZER_MODELS_DIR") {
             cmd.env("RECOGNIZER_MODELS__DIR", models);
         }
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+    }
+
+    /// The platform's database, for what the API does not offer (set a clock back, bypass a check).
+    pub async fn database(&self) -> store::Database {
+        store::Database::connect(&store::DatabaseConfig {
+            url: self.db_url.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("connect to the platform's database")
     }
 
     pub fn spawn_worker(&self) -> Running {
@@ -152,7 +180,7 @@ impl Platform {
         role: &str,
         project: Option<Uuid>,
     ) -> (Client, Uuid) {
-        let password = "member-password-1";
+        let password = "member-amber-glacier-64";
         let (s, body) = admin
             .post(
                 "/api/users",

@@ -122,13 +122,10 @@ impl AnnotateConfig {
                 ),
             ));
         }
-        if self.pose_input_size != 0 && self.pose_input_size < 64 {
+        if let Err(why) = crate::models::check_input_size(self.pose_input_size) {
             e.push((
                 "pose_input_size",
-                format!(
-                    "pose_input_size {} must be 0 (native) or at least 64",
-                    self.pose_input_size
-                ),
+                format!("pose_input_size {} {why}", self.pose_input_size),
             ));
         }
         if !(8..=10_000).contains(&self.window) {

@@ -150,14 +150,13 @@ impl AnonymizeConfig {
                 format!("hold_frames {} must be at most 100", self.hold_frames),
             ));
         }
-        if self.face_input_size != 0 && self.face_input_size < 64 {
-            e.push((
-                "face_input_size",
-                format!(
-                    "face_input_size {} must be 0 (native) or at least 64",
-                    self.face_input_size
-                ),
-            ));
+        for (name, size) in [
+            ("face_input_size", self.face_input_size),
+            ("pose_input_size", self.pose_input_size),
+        ] {
+            if let Err(why) = crate::models::check_input_size(size) {
+                e.push((name, format!("{name} {size} {why}")));
+            }
         }
         match self.filter {
             Filter::Blur { strength } if !(0.01..=1.0).contains(&strength) => e.push((

@@ -44,6 +44,21 @@ pub struct Letterbox {
     pub scale: f32,
 }
 
+/// The largest model input side a job may ask for: 4K video's longer side. Larger sizes only cost
+/// memory (a 4294967295-pixel side overflowed the input buffer's size and panicked).
+pub const MAX_INPUT_SIZE: u32 = 4096;
+
+/// A requested model input size: 0 (the video's own size) or 64 to [`MAX_INPUT_SIZE`].
+pub fn check_input_size(size: u32) -> Result<(), String> {
+    if size == 0 || (64..=MAX_INPUT_SIZE).contains(&size) {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be 0 (the video's own size) or between 64 and {MAX_INPUT_SIZE}"
+        ))
+    }
+}
+
 pub fn letterbox(image: &RgbImage, width: u32, height: u32) -> Letterbox {
     let scale = (width as f32 / image.width() as f32).min(height as f32 / image.height() as f32);
     let rw = ((image.width() as f32 * scale).round() as u32).clamp(1, width);

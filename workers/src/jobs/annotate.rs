@@ -98,7 +98,7 @@ impl AnnotateJob {
                         annotate::write_exports(&name, &frames, &settings, &dir_c)
                     })
                     .await
-                    .expect("tracking does not panic")?;
+                    .map_err(|e| JobError::from_join("tracking", e))??;
                 artifacts.push(with_video(
                     upload(ctx, "tracks", &tracked, &key("tracks.jsonl")).await?,
                     input,
@@ -144,7 +144,7 @@ impl AnnotateJob {
                 Ok(annotate::write_dataset(&videos, &settings, &dir_c)?.2)
             })
             .await
-            .expect("tensors do not panic")
+            .map_err(|e| JobError::from_join("building the dataset", e))?
             .map_err(|e| match e {
                 // name the stored object rather than the scratch copy
                 AnnotateError::Artifact { file, reason } => {
@@ -205,7 +205,7 @@ impl AnnotateJob {
             })
         })
         .await
-        .expect("pose estimation does not panic");
+        .map_err(|e| JobError::from_join("pose estimation", e))?;
         match result {
             Ok(_) => Ok(()),
             Err(AnnotateError::Media(e)) => Err(JobError::Input {

@@ -54,7 +54,7 @@ impl Job for AnonymizeJob {
             })
         })
         .await
-        .expect("the anonymizer does not panic");
+        .map_err(|e| JobError::from_join("anonymizing", e))?;
         match result {
             Ok(_) => {}
             Err(AnonymizeError::Canceled) => return Err(JobError::Canceled),

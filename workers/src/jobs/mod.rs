@@ -64,8 +64,45 @@ pub enum JobError {
     Scratch { path: String, reason: String },
     #[error("canceled")]
     Canceled,
+    /// A bug: the same input would hit it again, so the job fails for good instead of being
+    /// retried, and the worker goes on with the next job.
+    #[error(
+        "the worker hit a bug while {during} ({message}); the job was stopped and will not be \
+         retried by itself: please report it with the job's parameters"
+    )]
+    Panicked { during: String, message: String },
+    /// No progress for too long: the job is given up so that its slot serves the queue again.
+    #[error(
+        "no progress for {secs} s (stage: {stage}); the worker gave up on the job \
+         (worker.stall_secs): retry it, and report it if it happens again"
+    )]
+    Stalled { secs: u64, stage: String },
     #[error("{0}")]
     Other(String),
+}
+
+impl JobError {
+    /// A blocking task that did not return: a panic (with its message) or a cancellation.
+    pub fn from_join(during: &str, e: tokio::task::JoinError) -> Self {
+        let message = if e.is_panic() {
+            panic_message(&*e.into_panic())
+        } else {
+            "its thread was cancelled".into()
+        };
+        JobError::Panicked {
+            during: during.into(),
+            message,
+        }
+    }
+}
+
+/// The text a panic was raised with (`panic!("…")`, `expect("…")`, an assertion).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 #[allow(async_fn_in_trait)]
@@ -132,4 +169,24 @@ pub(crate) async fn upload(
         bytes,
         sha256: hex::encode(hasher.finalize()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_on_a_blocking_thread_is_a_job_error_that_says_what_failed() {
+        let joined = tokio::task::spawn_blocking(|| -> u32 {
+            let sizes: Vec<u32> = Vec::new();
+            sizes[3] // index out of bounds
+        })
+        .await;
+        let err = JobError::from_join("anonymizing", joined.unwrap_err());
+        let text = err.to_string();
+        assert!(matches!(err, JobError::Panicked { .. }), "{text}");
+        assert!(text.contains("while anonymizing"), "{text}");
+        assert!(text.contains("index out of bounds"), "{text}");
+        assert!(text.contains("will not be retried"), "{text}");
+    }
 }
