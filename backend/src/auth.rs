@@ -54,13 +54,20 @@ pub fn check_password(password: &str, email: &str) -> Result<()> {
     let local = email.split('@').next().unwrap_or_default();
     let estimate = zxcvbn::zxcvbn(password, &[email, local]);
     if (estimate.score() as u8) < 3 {
+        // "this password is too easy to guess: this is a very common password. Add another
+        // word or two. Uncommon words are better."
         let mut why = String::from("this password is too easy to guess");
         if let Some(feedback) = estimate.feedback() {
-            if let Some(w) = feedback.warning() {
-                why.push_str(&format!(" ({w})"));
+            match feedback.warning().map(|w| w.to_string()) {
+                Some(w) => {
+                    let mut chars = w.chars();
+                    let first = chars.next().map(|c| c.to_lowercase().to_string());
+                    why.push_str(&format!(": {}{}", first.unwrap_or_default(), chars.as_str()));
+                }
+                None => why.push('.'),
             }
-            if let Some(s) = feedback.suggestions().first() {
-                why.push_str(&format!(". {s}"));
+            for s in feedback.suggestions() {
+                why.push_str(&format!(" {s}"));
             }
         }
         return Err(Error::field(FIELD, why));
@@ -507,6 +514,21 @@ mod tests {
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused_with_advice_and_good_ones_pass() {
+        let email = "alice@example.org";
+        for weak in ["12345678", "password1234", "alice@example.org", "aliceexample", "qwertyuiop1", "Summer2026!"] {
+            let err = check_password(weak, email).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("password"), "{weak}");
+        }
+        let err = check_password("password123", email).unwrap_err();
+        assert!(err.message.starts_with("this password is too easy to guess: "), "{}", err.message);
+        for good in ["alice-lantern-orbit-42", "correct horse battery staple", "Kx9#pLm2vQ!z"] {
+            assert!(check_password(good, email).is_ok(), "{good}");
+        }
+        assert!(check_password(&"x".repeat(2000), email).is_err());
     }
 
     #[test]

@@ -35,12 +35,7 @@ pub fn AccountPage() -> impl IntoView {
             }
         });
     };
-    let error_for = move |f: &str| {
-        failure
-            .get()
-            .and_then(|e| e.for_field(f))
-            .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-    };
+    let error_for = move |f: &str| http::field_alert(failure, f);
     view! {
         <section aria-labelledby="account-title">
             <h2 id="account-title">"Your account"</h2>

@@ -155,12 +155,7 @@ fn NewUserForm(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
             }
         });
     };
-    let error_for = move |f: &str| {
-        failure
-            .get()
-            .and_then(|e| e.for_field(f))
-            .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-    };
+    let error_for = move |f: &str| http::field_alert(failure, f);
     view! {
         <form class="inline-form" aria-label="New user" on:submit=submit>
             <h3>"New user"</h3>

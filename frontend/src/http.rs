@@ -32,6 +32,18 @@ impl Failure {
     }
 }
 
+/// The message for form field `name` of the latest failure, as the alert shown under the field.
+pub fn field_alert(
+    failure: leptos::prelude::RwSignal<Option<Failure>>,
+    name: &str,
+) -> Option<impl leptos::IntoView + use<>> {
+    use leptos::prelude::*;
+    failure
+        .get()
+        .and_then(|e| e.for_field(name))
+        .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.error)
@@ -98,30 +110,25 @@ pub async fn patch<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Res
     send(Method::PATCH, url, body).await
 }
 
-/// A JSON request whose answer has no body (204).
+/// A JSON request whose answer has no body (204): a password change.
 pub async fn post_no_content(url: &str, body: &impl Serialize) -> Result<()> {
-    let response = RequestBuilder::new(url)
+    let request = RequestBuilder::new(url)
         .method(Method::POST)
         .header(api::CSRF_HEADER, &session::csrf_token())
         .json(body)
-        .map_err(Failure::network)?
-        .send()
-        .await
         .map_err(Failure::network)?;
-    if response.ok() {
-        return Ok(());
-    }
-    answer::<serde_json::Value>(response).await.map(|_| ())
+    no_content(request.send().await.map_err(Failure::network)?).await
 }
 
 /// A request whose answer has no body (204): DELETE, logout.
 pub async fn call(method: Method, url: &str) -> Result<()> {
-    let response = RequestBuilder::new(url)
+    let request = RequestBuilder::new(url)
         .method(method)
-        .header(api::CSRF_HEADER, &session::csrf_token())
-        .send()
-        .await
-        .map_err(Failure::network)?;
+        .header(api::CSRF_HEADER, &session::csrf_token());
+    no_content(request.send().await.map_err(Failure::network)?).await
+}
+
+async fn no_content(response: gloo_net::http::Response) -> Result<()> {
     if response.ok() {
         return Ok(());
     }

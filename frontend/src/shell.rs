@@ -42,7 +42,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             </nav>
             <ProjectSwitcher/>
             <div class="account">
-                <span class="who" title=role>{email}" · "{role}</span>
+                <span class="who" title=role>{email}{move || (!role().is_empty()).then(|| format!(" · {}", role()))}</span>
                 <A href="/account">"Account"</A>
                 <span class=move || if live.connected.get() { "dot on" } else { "dot off" }
                     title=move || if live.connected.get() { "live updates on" } else { "live updates reconnecting" }></span>

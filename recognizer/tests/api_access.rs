@@ -496,7 +496,10 @@ async fn bad_inputs_get_clear_errors_and_the_server_keeps_serving() {
         doc["paths"]["/api/jobs"]["post"].is_object(),
         "OpenAPI lists job creation"
     );
-    let metrics = reqwest::get(format!("{}/metrics", p.base))
+    // metrics are for administrators (or server.metrics_token)
+    let metrics = admin
+        .request(Method::GET, "/metrics")
+        .send()
         .await
         .unwrap()
         .text()

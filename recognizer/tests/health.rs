@@ -8,8 +8,21 @@ use std::time::{Duration, Instant};
 use api::Health;
 use common::{Running, free_port, recognizer};
 
+const ADMIN_PASSWORD: &str = "health-admin-password-1";
+
+/// The details are for administrators: sign in as the first one, then ask.
 async fn health(base: &str) -> Option<(u16, Health)> {
-    let response = reqwest::get(format!("{base}/api/health")).await.ok()?;
+    let http = reqwest::Client::builder().cookie_store(true).build().ok()?;
+    let login = http
+        .post(format!("{base}/api/auth/login"))
+        .json(&serde_json::json!({"email": "admin@localhost.localdomain", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .ok()?;
+    if !login.status().is_success() {
+        return None;
+    }
+    let response = http.get(format!("{base}/api/health")).send().await.ok()?;
     let status = response.status().as_u16();
     Some((status, response.json().await.ok()?))
 }
@@ -43,7 +56,8 @@ fn configure(cmd: &mut std::process::Command, db_url: &str, port: u16, web_dir: 
         .env("RECOGNIZER_SERVER__BIND", format!("127.0.0.1:{port}"))
         .env("RECOGNIZER_SERVER__WEB_DIR", web_dir)
         .env("RECOGNIZER_WORKER__HEARTBEAT_SECS", "1")
-        .env("RECOGNIZER_WORKER__LEASE_SECS", "3");
+        .env("RECOGNIZER_WORKER__LEASE_SECS", "3")
+        .env("RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD", ADMIN_PASSWORD);
 }
 
 #[tokio::test]
@@ -108,6 +122,10 @@ async fn health_reports_every_component_and_follows_worker_liveness() {
     // Any non-API path gets the web UI's index.html (client-side routing).
     let page = reqwest::get(format!("{base}/jobs/123")).await.unwrap();
     assert_eq!(page.status(), 200);
+    // the app shell carries the security headers too
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     assert!(page.text().await.unwrap().contains("app shell"));
     let missing_api = reqwest::get(format!("{base}/api/nope")).await.unwrap();
     assert_eq!(
