@@ -20,6 +20,32 @@ pub enum RunCommand {
     /// poses → tracks → tensors. Each stage's results stay in OUTPUT/<video>/ so a later run can
     /// start from them (--from 2 or 3).
     Annotate(AnnotateArgs),
+    /// Fall and fight events from tracked poses: per video OUTPUT/<video>/events.json (each event
+    /// with its explanation) and scores.jsonl (each frame's best score per service), and
+    /// OUTPUT/events.csv for all videos. Poses and tracks are kept (--from 2 reuses them).
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(clap::Args)]
+pub struct AnalyzeArgs {
+    /// Input videos (files or URLs).
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Output directory.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Services to run, comma-separated: fall, fight.
+    #[arg(long, value_delimiter = ',', default_value = "fall,fight")]
+    pub services: Vec<String>,
+    /// 2: read OUTPUT/<video>/tracks.jsonl from an earlier run instead of estimating poses.
+    #[arg(long = "from", default_value_t = 1)]
+    pub from_stage: u8,
+    /// Longer side of the pose model's input (0 = the video's own size).
+    #[arg(long, default_value_t = 0)]
+    pub pose_input_size: u32,
+    /// Event settings as JSON (EventsConfig: thresholds, rules, weights, exclusion zones).
+    #[arg(long)]
+    pub settings: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -184,7 +210,126 @@ pub fn run(config: &Config, command: RunCommand) -> anyhow::Result<()> {
     match command {
         RunCommand::Anonymize(args) => anonymize(config, args),
         RunCommand::Annotate(args) => annotate(config, args),
+        RunCommand::Analyze(args) => analyze(config, args),
     }
+}
+
+fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
+    use vision::events::{EventsConfig, Service};
+    let mut events_config = match &args.settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--settings {}: cannot read it", path.display()))?;
+            serde_json::from_str::<EventsConfig>(&text)
+                .with_context(|| format!("--settings {}: not event settings", path.display()))?
+        }
+        None => EventsConfig::default(),
+    };
+    events_config.services = args
+        .services
+        .iter()
+        .map(|s| match s.trim() {
+            "fall" => Ok(Service::Fall),
+            "fight" => Ok(Service::Fight),
+            other => Err(anyhow::anyhow!("--services: unknown service {other:?}; choose fall, fight")),
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let problems = events_config.problems();
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    anyhow::ensure!(
+        (1..=2).contains(&args.from_stage),
+        "--from {}: 1 (poses from the video) or 2 (stored tracks)",
+        args.from_stage
+    );
+    let pose_settings = AnnotateConfig {
+        pose_input_size: args.pose_input_size,
+        ..AnnotateConfig::default()
+    };
+    let models = if args.from_stage == 1 {
+        Some((services::runtime(config)?, services::catalog(config)?))
+    } else {
+        None
+    };
+    let bar = ProgressBar::new(1);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:30} {bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}")
+            .expect("valid template"),
+    );
+    let mut csv = String::from("video,service,start_s,end_s,peak_s,peak_score,tracks,recovered,opened_by,closed_by\n");
+    for (n, input) in args.inputs.iter().enumerate() {
+        let name = input.rsplit(['/', '\\']).next().unwrap_or(input).to_string();
+        let dir = args.output.join(&name);
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let (poses, tracked) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
+        let started = std::time::Instant::now();
+        let frames = if let Some((runtime, catalog)) = &models {
+            bar.set_message(format!("poses {name} ({}/{})", n + 1, args.inputs.len()));
+            bar.reset();
+            annotate::stages::detect_poses(runtime, catalog, input, &pose_settings, &poses, |p| {
+                bar.set_length(p.frames_total);
+                bar.set_position(p.frames_done);
+                true
+            })?;
+            annotate::stages::track_poses(&pose_settings, &poses, &tracked)?
+        } else {
+            annotate::stages::read_tracks(&tracked).with_context(|| {
+                format!("--from 2 reads {}: run without --from first", tracked.display())
+            })?
+        };
+        let pose_secs = started.elapsed().as_secs_f64();
+        let started = std::time::Instant::now();
+        let (events, scores) = vision::events::analyze_tracks(&frames, &events_config);
+        let event_secs = started.elapsed().as_secs_f64();
+        let mut lines = String::new();
+        for s in &scores {
+            lines.push_str(&serde_json::to_string(s)?);
+            lines.push('\n');
+        }
+        std::fs::write(dir.join("scores.jsonl"), lines)?;
+        let listed: Vec<serde_json::Value> = events
+            .iter()
+            .map(|(service, e)| serde_json::json!({"service": service, "event": e}))
+            .collect();
+        std::fs::write(dir.join("events.json"), serde_json::to_string_pretty(&listed)?)?;
+        for (service, e) in &events {
+            let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            csv.push_str(&format!(
+                "{},{},{:.2},{:.2},{:.2},{:.3},{},{},{},{}\n",
+                quote(&name),
+                service.as_str(),
+                e.start_time,
+                e.end_time,
+                e.peak_time,
+                e.peak_score,
+                quote(&e.tracks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")),
+                e.recovered,
+                quote(&e.opened_by),
+                quote(&e.closed_by)
+            ));
+        }
+        bar.suspend(|| {
+            let people: std::collections::BTreeSet<u64> = frames
+                .iter()
+                .flat_map(|f| f.persons.iter().filter_map(|p| p.person.track_id))
+                .collect();
+            let found: Vec<String> = events
+                .iter()
+                .map(|(s, e)| format!("{} {:.1}–{:.1} s ({:.2})", s.as_str(), e.start_time, e.end_time, e.peak_score))
+                .collect();
+            println!(
+                "{name}: {} frames, {} tracks, {} events{}{} (poses+tracks {pose_secs:.1} s, events {:.1} ms)",
+                frames.len(),
+                people.len(),
+                events.len(),
+                if found.is_empty() { "" } else { ": " },
+                found.join(", "),
+                event_secs * 1000.0
+            );
+        });
+    }
+    bar.finish_and_clear();
+    std::fs::write(args.output.join("events.csv"), csv)?;
+    Ok(())
 }
 
 fn anonymize(config: &Config, args: AnonymizeArgs) -> anyhow::Result<()> {

@@ -1,0 +1,341 @@
+//! Events from tracked poses (issue #16, first part): one pipeline, fed frame by frame, so an
+//! uploaded video and a live stream go through the same code.
+//!
+//! tracked people → a scorer per service (`fall`: per person, `fight`: per pair) → an
+//! [`EventManager`] per service → events that explain themselves.
+//!
+//! Time is in seconds everywhere (windows, durations, speeds per second), so 15, 25 and 30 fps
+//! video behave the same. Scorers look back over trailing windows of at most `window_secs`; a clip
+//! shorter than a window is scored over what there is (the window is shorter, never padded: padding
+//! would invent a person standing still, which lowers every speed).
+
+pub mod fall;
+pub mod fight;
+pub mod manager;
+pub mod zones;
+
+use serde::{Deserialize, Serialize};
+
+pub use fall::{FallConfig, FallScore, FallScorer};
+pub use fight::{FightConfig, FightScore, FightScorer};
+pub use manager::{Event, EventManager, EventRules, Observation};
+pub use zones::Zone;
+
+use crate::pose::Person;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Fall,
+    Fight,
+}
+
+impl Service {
+    pub const ALL: [Service; 2] = [Service::Fall, Service::Fight];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Fall => "fall",
+            Service::Fight => "fight",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventsConfig {
+    pub services: Vec<Service>,
+    pub fall: FallConfig,
+    pub fight: FightConfig,
+    pub fall_rules: EventRules,
+    pub fight_rules: EventRules,
+    /// Where falls are not raised (a bed, a sofa), in relative coordinates of the frame.
+    pub exclusion_zones: Vec<Zone>,
+    /// The event managers see each subject's mean score over this trailing span: one noisy
+    /// frame neither opens an event nor breaks a real one.
+    pub smooth_secs: f64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            services: Service::ALL.to_vec(),
+            fall: FallConfig::default(),
+            fight: FightConfig::default(),
+            fall_rules: EventRules::fall(),
+            fight_rules: EventRules::fight(),
+            exclusion_zones: Vec::new(),
+            smooth_secs: 0.4,
+        }
+    }
+}
+
+impl EventsConfig {
+    /// Every out-of-range field, named.
+    pub fn problems(&self) -> Vec<String> {
+        let mut e = Vec::new();
+        if self.services.is_empty() {
+            e.push("services: choose at least one of fall, fight".into());
+        }
+        e.extend(self.fall.problems());
+        e.extend(self.fight.problems());
+        e.extend(self.fall_rules.problems("fall_rules"));
+        e.extend(self.fight_rules.problems("fight_rules"));
+        if !(0.0..=5.0).contains(&self.smooth_secs) {
+            e.push(format!("smooth_secs {} must be between 0 and 5", self.smooth_secs));
+        }
+        for (i, z) in self.exclusion_zones.iter().enumerate() {
+            if let Err(why) = z.check() {
+                e.push(format!("exclusion_zones[{i}]: {why}"));
+            }
+        }
+        e
+    }
+}
+
+/// One service's best subject at one frame (for a score timeline).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreSample {
+    pub service: Service,
+    pub time: f64,
+    pub frame: u64,
+    pub score: f32,
+    pub tracks: Vec<u64>,
+}
+
+/// Trailing means of each subject's score.
+#[derive(Default)]
+struct Smoother {
+    span: f64,
+    recent: std::collections::HashMap<(Service, Vec<u64>), std::collections::VecDeque<(f64, f32)>>,
+}
+
+impl Smoother {
+    fn mean(&mut self, service: Service, subject: &[u64], t: f64, score: f32) -> f32 {
+        let q = self.recent.entry((service, subject.to_vec())).or_default();
+        q.push_back((t, score));
+        while q.front().is_some_and(|(s, _)| t - s > self.span) {
+            q.pop_front();
+        }
+        q.iter().map(|(_, v)| v).sum::<f32>() / q.len() as f32
+    }
+
+    fn forget_before(&mut self, t: f64) {
+        let span = self.span.max(1.0) * 4.0;
+        self.recent
+            .retain(|_, q| q.back().is_some_and(|(s, _)| t - s <= span));
+    }
+}
+
+/// The pipeline over one video or stream.
+pub struct EventPipeline {
+    config: EventsConfig,
+    fall: Option<(FallScorer, EventManager)>,
+    fight: Option<(FightScorer, EventManager)>,
+    smoother: Smoother,
+}
+
+impl EventPipeline {
+    pub fn new(config: EventsConfig) -> Self {
+        let fall = config
+            .services
+            .contains(&Service::Fall)
+            .then(|| (FallScorer::new(config.fall.clone()), EventManager::new(config.fall_rules.clone())));
+        let fight = config
+            .services
+            .contains(&Service::Fight)
+            .then(|| (FightScorer::new(config.fight.clone()), EventManager::new(config.fight_rules.clone())));
+        Self {
+            smoother: Smoother {
+                span: config.smooth_secs,
+                ..Smoother::default()
+            },
+            config,
+            fall,
+            fight,
+        }
+    }
+
+    /// One frame's tracked people; `frame_size` is (width, height) in pixels. Returns the best
+    /// score of each service at this frame.
+    pub fn push(
+        &mut self,
+        frame: u64,
+        time: f64,
+        frame_size: (u32, u32),
+        persons: &[Person],
+    ) -> Vec<ScoreSample> {
+        let mut best = Vec::new();
+        let (w, h) = (frame_size.0.max(1) as f32, frame_size.1.max(1) as f32);
+        if let Some((scorer, manager)) = &mut self.fall {
+            let mut top: Option<ScoreSample> = None;
+            for p in persons {
+                let Some(id) = p.track_id else { continue };
+                let Some(s) = scorer.update(time, p) else { continue };
+                let centre = [(p.bbox[0] + p.bbox[2]) / 2.0 / w, (p.bbox[1] + p.bbox[3]) / 2.0 / h];
+                let excluded = self.config.exclusion_zones.iter().any(|z| z.contains(centre));
+                let score = self.smoother.mean(Service::Fall, &[id], time, s.score);
+                manager.observe(Observation {
+                    time,
+                    frame,
+                    score,
+                    tracks: vec![id],
+                    boxes: vec![p.bbox],
+                    components: s.components(),
+                    was_upright: s.was_upright,
+                    upright_now: s.upright_now,
+                    excluded,
+                });
+                if top.as_ref().is_none_or(|t| score > t.score) {
+                    top = Some(ScoreSample {
+                        service: Service::Fall,
+                        time,
+                        frame,
+                        score,
+                        tracks: vec![id],
+                    });
+                }
+            }
+            scorer.forget_before(time);
+            best.extend(top);
+        }
+        if let Some((scorer, manager)) = &mut self.fight {
+            let mut top: Option<ScoreSample> = None;
+            for ((a, b), s) in scorer.update(time, persons) {
+                let boxes = [a, b]
+                    .iter()
+                    .filter_map(|id| persons.iter().find(|p| p.track_id == Some(*id)).map(|p| p.bbox))
+                    .collect();
+                let score = self.smoother.mean(Service::Fight, &[a, b], time, s.score);
+                manager.observe(Observation {
+                    time,
+                    frame,
+                    score,
+                    tracks: vec![a, b],
+                    boxes,
+                    components: s.components(),
+                    was_upright: true,
+                    upright_now: false,
+                    excluded: false,
+                });
+                if top.as_ref().is_none_or(|t| score > t.score) {
+                    top = Some(ScoreSample {
+                        service: Service::Fight,
+                        time,
+                        frame,
+                        score,
+                        tracks: vec![a, b],
+                    });
+                }
+            }
+            scorer.forget_before(time);
+            best.extend(top);
+        }
+        self.smoother.forget_before(time);
+        best
+    }
+
+    /// Events closed so far, by service (live streams report them as they close).
+    pub fn take_closed(&mut self) -> Vec<(Service, Event)> {
+        let mut out = Vec::new();
+        if let Some((_, m)) = &mut self.fall {
+            out.extend(m.take_closed().into_iter().map(|e| (Service::Fall, e)));
+        }
+        if let Some((_, m)) = &mut self.fight {
+            out.extend(m.take_closed().into_iter().map(|e| (Service::Fight, e)));
+        }
+        out
+    }
+
+    /// The end of the video: every event, by service, in order of start.
+    pub fn finish(self) -> Vec<(Service, Event)> {
+        let mut out = Vec::new();
+        if let Some((_, m)) = self.fall {
+            out.extend(m.finish().into_iter().map(|e| (Service::Fall, e)));
+        }
+        if let Some((_, m)) = self.fight {
+            out.extend(m.finish().into_iter().map(|e| (Service::Fight, e)));
+        }
+        out.sort_by(|a, b| a.1.start_time.total_cmp(&b.1.start_time));
+        out
+    }
+}
+
+/// A whole video's stored tracks (Stage 2) through the pipeline: its events and each frame's
+/// best score per service.
+pub fn analyze_tracks(
+    frames: &[crate::annotate::stages::TrackFrame],
+    config: &EventsConfig,
+) -> (Vec<(Service, Event)>, Vec<ScoreSample>) {
+    let mut pipeline = EventPipeline::new(config.clone());
+    let mut scores = Vec::new();
+    for f in frames {
+        let persons: Vec<Person> = f.persons.iter().map(|p| p.person.clone()).collect();
+        let (h, w, _) = f.frame_shape;
+        scores.extend(pipeline.push(f.frame_number, f.timestamp, (w, h), &persons));
+    }
+    (pipeline.finish(), scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fall_through_the_pipeline_is_one_fall_event_and_not_inside_a_zone() {
+        let standing = || fall::tests::person(7, 300.0, 2.0, 300.0);
+        let run = |zones: Vec<Zone>| {
+            let mut p = EventPipeline::new(EventsConfig {
+                exclusion_zones: zones,
+                ..EventsConfig::default()
+            });
+            let mut t = 0.0;
+            let mut frame = 0;
+            let mut step = |p: &mut EventPipeline, person: Person| {
+                p.push(frame, t, (640, 480), &[person]);
+                t += 1.0 / 15.0;
+                frame += 1;
+            };
+            for _ in 0..30 {
+                step(&mut p, standing());
+            }
+            for i in 1..=8 {
+                let k = i as f32 / 8.0;
+                step(&mut p, fall::tests::person(7, 300.0, 2.0 + 88.0 * k, 300.0 + 150.0 * k));
+            }
+            for _ in 0..45 {
+                step(&mut p, fall::tests::person(7, 300.0, 90.0, 450.0));
+            }
+            p.finish()
+        };
+        let events = run(Vec::new());
+        assert_eq!(events.len(), 1, "{events:?}");
+        let (service, e) = &events[0];
+        assert_eq!(*service, Service::Fall);
+        assert_eq!(e.tracks, vec![7]);
+        assert!(e.start_time > 1.9 && e.start_time < 2.6, "{e:?}");
+        assert!(e.components_at_peak.contains_key("torso_orientation"));
+        // the same fall ending on a "bed" along the bottom of the frame, where the person
+        // lies (box centre at 94 % of the height; standing, it was at 63 %): nothing
+        let bed = Zone {
+            name: "bed".into(),
+            points: vec![[0.0, 0.85], [1.0, 0.85], [1.0, 1.0], [0.0, 1.0]],
+        };
+        assert!(run(vec![bed]).is_empty());
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let c = EventsConfig {
+            services: Vec::new(),
+            fall_rules: EventRules {
+                threshold: 2.0,
+                ..EventRules::fall()
+            },
+            ..EventsConfig::default()
+        };
+        let p = c.problems();
+        assert!(p.iter().any(|m| m.starts_with("services")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("fall_rules.threshold")), "{p:?}");
+    }
+}
