@@ -1,0 +1,77 @@
+//! Fall and fight events on real labelled footage (`../shared/data`, README there): poses and
+//! tracks from the real models, then the event pipeline with its default settings. These clips
+//! are from the tuning part of bench/analyze.sh's split; the benchmark reports every clip.
+
+mod common;
+#[path = "common/models.rs"]
+mod models;
+
+use std::path::PathBuf;
+
+use vision::annotate::AnnotateConfig;
+use vision::annotate::stages::{detect_poses, track_poses};
+use vision::events::{Event, EventsConfig, Service, analyze_tracks};
+
+/// `../shared/data` (or `RECOGNIZER_SHARED_DATA`): not part of the product; tests say so when it
+/// is missing.
+fn shared(name: &str) -> String {
+    let candidates = [
+        std::env::var_os("RECOGNIZER_SHARED_DATA").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")),
+        Some(PathBuf::from("/work/shared/data")),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        let path = dir.join(name);
+        if path.is_file() {
+            return path.to_string_lossy().into_owned();
+        }
+    }
+    panic!(
+        "{name} is missing: these tests need the labelled footage of ../shared/data \
+         (set RECOGNIZER_SHARED_DATA to the folder that holds falls-gmdcsa24 and fights-scf)"
+    );
+}
+
+/// Poses (input 512, as bench/analyze.sh), tracks, events.
+fn events_of(video: &str) -> (Vec<(Service, Event)>, usize) {
+    let settings = AnnotateConfig {
+        pose_input_size: 512,
+        ..AnnotateConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (poses, tracks) = (dir.path().join("poses.jsonl"), dir.path().join("tracks.jsonl"));
+    detect_poses(models::runtime(), &models::catalog(), video, &settings, &poses, |_| true).unwrap();
+    let frames = track_poses(&settings, &poses, &tracks).unwrap();
+    let (events, _) = analyze_tracks(&frames, &EventsConfig::default());
+    (events, frames.len())
+}
+
+#[test]
+fn a_backward_fall_is_one_explained_fall_event_inside_its_labelled_interval() {
+    // GMDCSA24 Subject 1 Fall 13: "Standing position to falling. Backward fall", Falling [0.4 to 4]
+    let (events, frames) = events_of(&shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"));
+    assert!(frames > 100);
+    let falls: Vec<&Event> = events.iter().filter(|(s, _)| *s == Service::Fall).map(|(_, e)| e).collect();
+    assert_eq!(falls.len(), 1, "{events:?}");
+    let e = falls[0];
+    assert!(e.start_time <= 4.0 && e.end_time >= 0.4, "outside the labelled fall: {e:?}");
+    assert!((e.start_time - 0.4).abs() <= 1.5, "raised {:.1} s after the onset", e.start_time - 0.4);
+    assert_eq!(e.tracks.len(), 1);
+    assert_eq!(e.boxes_at_peak.len(), 1);
+    for c in ["height_ratio", "torso_orientation", "downward_velocity"] {
+        assert!(e.components_at_peak.contains_key(c), "{c} missing: {e:?}");
+    }
+    assert!(e.peak_score >= 0.6 && e.opened_by.contains("upright"), "{e:?}");
+    assert!(!e.closed_by.is_empty());
+}
+
+#[test]
+fn sitting_on_a_bed_and_eating_is_no_fall() {
+    // GMDCSA24 Subject 2 ADL 23: "Eating biscuits while sitting on the bed with legs folded"
+    let (events, frames) = events_of(&shared("falls-gmdcsa24/Subject 2/ADL/23.mp4"));
+    assert!(frames > 100);
+    assert!(
+        events.iter().all(|(s, _)| *s != Service::Fall),
+        "{events:?}"
+    );
+}
