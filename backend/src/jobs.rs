@@ -11,6 +11,7 @@ use store::{JobFilter, NewJob};
 use uuid::Uuid;
 use vision::annotate::AnnotateConfig;
 use vision::anonymize::AnonymizeConfig;
+use vision::events::AnalyzeConfig;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -18,7 +19,7 @@ use crate::error::{Error, JsonBody, Result};
 
 /// The kinds whose handlers exist. The others are refused with a clear message, never faked.
 fn implemented(kind: JobKind) -> bool {
-    matches!(kind, JobKind::Anonymize | JobKind::Annotate)
+    matches!(kind, JobKind::Anonymize | JobKind::Annotate | JobKind::Analyze)
 }
 
 /// Checks a kind's parameters: unknown fields and out-of-range values are named.
@@ -27,7 +28,7 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
         return Err(Error::new(
             StatusCode::NOT_IMPLEMENTED,
             format!(
-                "{} jobs are not implemented yet; anonymize and annotate jobs can run",
+                "{} jobs are not implemented yet; anonymize, annotate and analyze jobs can run",
                 kind.as_str()
             ),
         ));
@@ -39,6 +40,7 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
     };
     match kind {
         JobKind::Annotate => checked::<AnnotateConfig>(&params, AnnotateConfig::problems),
+        JobKind::Analyze => checked::<AnalyzeConfig>(&params, AnalyzeConfig::problems),
         _ => checked::<AnonymizeConfig>(&params, AnonymizeConfig::problems),
     }
 }
@@ -129,6 +131,7 @@ pub async fn kinds(_caller: Caller) -> Json<Vec<JobKindInfo>> {
                 defaults: match kind {
                     JobKind::Anonymize => serde_json::to_value(AnonymizeConfig::default()).unwrap(),
                     JobKind::Annotate => serde_json::to_value(AnnotateConfig::default()).unwrap(),
+                    JobKind::Analyze => serde_json::to_value(AnalyzeConfig::default()).unwrap(),
                     _ => serde_json::json!({}),
                 },
                 choices: match kind {
@@ -177,12 +180,17 @@ pub async fn create(
             Ok(id) => state.db.job(id).await?,
             Err(_) => None,
         };
-        if !found.is_some_and(|j| j.project_id == req.project_id && j.kind == req.kind) {
+        // an analyze job reads an annotate job's tracks; an annotate job its own kind's stages
+        let source_kind = match req.kind {
+            JobKind::Analyze => JobKind::Annotate,
+            kind => kind,
+        };
+        if !found.is_some_and(|j| j.project_id == req.project_id && j.kind == source_kind) {
             return Err(Error::field(
                 "params.source_job",
                 format!(
                     "source_job {source} is not an {} job of this project",
-                    req.kind.as_str()
+                    source_kind.as_str()
                 ),
             ));
         }
@@ -418,6 +426,17 @@ mod tests {
             "{}",
             err.message
         );
+        let err = validate_params(
+            JobKind::Analyze,
+            &serde_json::json!({"events": {"fight_rules": {"threshold": 3}}}),
+        )
+        .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("params.events"), "{}", err.message);
+        assert!(err.message.contains("fight_rules.threshold"), "{}", err.message);
+        let err = validate_params(JobKind::Analyze, &serde_json::json!({"events": {"services": ["theft"]}}))
+            .unwrap_err();
+        assert!(err.message.contains("theft"), "{}", err.message);
+        assert!(validate_params(JobKind::Analyze, &serde_json::Value::Null).is_ok());
         assert_eq!(
             validate_params(JobKind::Visualize, &serde_json::Value::Null)
                 .unwrap_err()

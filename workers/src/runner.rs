@@ -226,6 +226,18 @@ async fn execute(
                 artifacts.push(recorded(a, None));
             }
         }
+        JobKind::Analyze => {
+            let settings = serde_json::from_value(job.params.clone()).map_err(invalid)?;
+            let ctx = context(
+                format!("jobs/{}", job.id),
+                scratch.to_path_buf(),
+                reporter.callback(0, total),
+            );
+            let handler = crate::jobs::analyze::AnalyzeJob { inputs, settings };
+            for a in handler.run(&ctx).await? {
+                artifacts.push(recorded(a, None));
+            }
+        }
         other => {
             return Err(JobError::Other(format!(
                 "{} jobs are not implemented yet",

@@ -255,7 +255,7 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template("{spinner} {msg:30} {bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}")
             .expect("valid template"),
     );
-    let mut csv = String::from("video,service,start_s,end_s,peak_s,peak_score,tracks,recovered,opened_by,closed_by\n");
+    let mut csv = String::from(vision::events::CSV_HEADER);
     for (n, input) in args.inputs.iter().enumerate() {
         let name = input.rsplit(['/', '\\']).next().unwrap_or(input).to_string();
         let dir = args.output.join(&name);
@@ -286,26 +286,9 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
             lines.push('\n');
         }
         std::fs::write(dir.join("scores.jsonl"), lines)?;
-        let listed: Vec<serde_json::Value> = events
-            .iter()
-            .map(|(service, e)| serde_json::json!({"service": service, "event": e}))
-            .collect();
-        std::fs::write(dir.join("events.json"), serde_json::to_string_pretty(&listed)?)?;
+        std::fs::write(dir.join("events.json"), vision::events::events_json(&events))?;
         for (service, e) in &events {
-            let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            csv.push_str(&format!(
-                "{},{},{:.2},{:.2},{:.2},{:.3},{},{},{},{}\n",
-                quote(&name),
-                service.as_str(),
-                e.start_time,
-                e.end_time,
-                e.peak_time,
-                e.peak_score,
-                quote(&e.tracks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")),
-                e.recovered,
-                quote(&e.opened_by),
-                quote(&e.closed_by)
-            ));
+            csv.push_str(&vision::events::csv_row(&name, *service, e));
         }
         bar.suspend(|| {
             let people: std::collections::BTreeSet<u64> = frames

@@ -365,3 +365,23 @@ pub fn data(name: &str) -> PathBuf {
     );
     path
 }
+
+/// A clip of the labelled footage in `../shared/data` (or `RECOGNIZER_SHARED_DATA`): not part of
+/// the product; tests that use it say so when it is missing.
+pub fn shared(name: &str) -> PathBuf {
+    let candidates = [
+        std::env::var_os("RECOGNIZER_SHARED_DATA").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")),
+        Some(PathBuf::from("/work/shared/data")),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        let path = dir.join(name);
+        if path.is_file() {
+            return path;
+        }
+    }
+    panic!(
+        "{name} is missing: this test needs the labelled footage of ../shared/data \
+         (set RECOGNIZER_SHARED_DATA to the folder that holds falls-gmdcsa24 and fights-scf)"
+    );
+}

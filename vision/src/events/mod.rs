@@ -47,7 +47,11 @@ pub struct EventsConfig {
     pub services: Vec<Service>,
     pub fall: FallConfig,
     pub fight: FightConfig,
+    /// Fields left out keep the fall defaults (threshold 0.6, 0.5 s, recovery 3 s, upright before).
+    #[serde(deserialize_with = "fall_rules")]
     pub fall_rules: EventRules,
+    /// Fields left out keep the fight defaults (threshold 0.7, 1.0 s).
+    #[serde(deserialize_with = "fight_rules")]
     pub fight_rules: EventRules,
     /// Where falls are not raised (a bed, a sofa), in relative coordinates of the frame.
     pub exclusion_zones: Vec<Zone>,
@@ -70,6 +74,28 @@ impl Default for EventsConfig {
     }
 }
 
+/// The rules given, over `base` for the fields left out (a partial `fight_rules` must not take
+/// the fall defaults that `EventRules::default` has).
+fn rules_over<'de, D: serde::Deserializer<'de>>(base: EventRules, d: D) -> Result<EventRules, D::Error> {
+    let given = serde_json::Value::deserialize(d)?;
+    let mut merged = serde_json::to_value(&base).map_err(serde::de::Error::custom)?;
+    match (given, &mut merged) {
+        (serde_json::Value::Object(given), serde_json::Value::Object(m)) => m.extend(given),
+        (other, _) => {
+            return Err(serde::de::Error::custom(format!("expected an object of rules, got {other}")));
+        }
+    }
+    serde_json::from_value(merged).map_err(serde::de::Error::custom)
+}
+
+fn fall_rules<'de, D: serde::Deserializer<'de>>(d: D) -> Result<EventRules, D::Error> {
+    rules_over(EventRules::fall(), d)
+}
+
+fn fight_rules<'de, D: serde::Deserializer<'de>>(d: D) -> Result<EventRules, D::Error> {
+    rules_over(EventRules::fight(), d)
+}
+
 impl EventsConfig {
     /// Every out-of-range field, named.
     pub fn problems(&self) -> Vec<String> {
@@ -89,6 +115,44 @@ impl EventsConfig {
                 e.push(format!("exclusion_zones[{i}]: {why}"));
             }
         }
+        e
+    }
+}
+
+/// The analyze job's parameters: where the tracked poses come from, and the event settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyzeConfig {
+    /// Longer side of the pose model's input; 0 = the video's own size. 512 found the most
+    /// falls per second of CPU on GMDCSA24 (bench/RESULTS.md).
+    pub pose_input_size: u32,
+    /// An annotate job of the same project whose stored tracks (Stage 2) to analyze instead of
+    /// estimating poses again.
+    pub source_job: Option<String>,
+    pub events: EventsConfig,
+}
+
+impl Default for AnalyzeConfig {
+    fn default() -> Self {
+        Self {
+            pose_input_size: 512,
+            source_job: None,
+            events: EventsConfig::default(),
+        }
+    }
+}
+
+impl AnalyzeConfig {
+    /// Every out-of-range field: its path and what is wrong with it.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut e = Vec::new();
+        if let Err(why) = crate::models::check_input_size(self.pose_input_size) {
+            e.push((
+                "pose_input_size",
+                format!("pose_input_size {} {why}", self.pose_input_size),
+            ));
+        }
+        e.extend(self.events.problems().into_iter().map(|m| ("events", format!("events.{m}"))));
         e
     }
 }
@@ -277,6 +341,38 @@ pub fn analyze_tracks(
     (pipeline.finish(), scores)
 }
 
+/// The header of an events CSV (one row per event, all videos of a job).
+pub const CSV_HEADER: &str =
+    "video,service,start_s,end_s,peak_s,peak_score,tracks,recovered,opened_by,closed_by\n";
+
+/// One event as a CSV row (RFC 4180 quoting).
+pub fn csv_row(video: &str, service: Service, e: &Event) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let tracks: Vec<String> = e.tracks.iter().map(|t| t.to_string()).collect();
+    format!(
+        "{},{},{:.2},{:.2},{:.2},{:.3},{},{},{},{}\n",
+        quote(video),
+        service.as_str(),
+        e.start_time,
+        e.end_time,
+        e.peak_time,
+        e.peak_score,
+        quote(&tracks.join(" ")),
+        e.recovered,
+        quote(&e.opened_by),
+        quote(&e.closed_by)
+    )
+}
+
+/// A video's events as `[{"service", "event"}]`.
+pub fn events_json(events: &[(Service, Event)]) -> String {
+    let listed: Vec<serde_json::Value> = events
+        .iter()
+        .map(|(service, e)| serde_json::json!({"service": service, "event": e}))
+        .collect();
+    serde_json::to_string_pretty(&listed).expect("events serialise")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +418,29 @@ mod tests {
             points: vec![[0.0, 0.85], [1.0, 0.85], [1.0, 1.0], [0.0, 1.0]],
         };
         assert!(run(vec![bed]).is_empty());
+    }
+
+    #[test]
+    fn analyze_settings_read_from_json_and_bad_ones_are_named() {
+        let c: AnalyzeConfig = serde_json::from_value(serde_json::json!({
+            "events": {"services": ["fall"], "fall_rules": {"threshold": 0.5}}
+        }))
+        .unwrap();
+        assert_eq!(c.events.services, vec![Service::Fall]);
+        assert_eq!(c.events.fall_rules.threshold, 0.5);
+        assert_eq!(c.events.fall_rules.min_duration_secs, EventRules::fall().min_duration_secs);
+        // a partial fight_rules keeps the fight defaults, not the fall ones
+        let f: EventsConfig = serde_json::from_value(serde_json::json!({"fight_rules": {"threshold": 0.5}})).unwrap();
+        assert_eq!(f.fight_rules, EventRules { threshold: 0.5, ..EventRules::fight() });
+        assert!(serde_json::from_value::<EventsConfig>(serde_json::json!({"fight_rules": {"treshold": 0.5}})).is_err());
+        assert!(c.problems().is_empty());
+        let unknown = serde_json::from_value::<AnalyzeConfig>(serde_json::json!({"events": {"services": ["theft"]}}));
+        assert!(unknown.unwrap_err().to_string().contains("unknown variant `theft`"));
+        let bad = AnalyzeConfig {
+            pose_input_size: 5000,
+            ..AnalyzeConfig::default()
+        };
+        assert_eq!(bad.problems()[0].0, "pose_input_size");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! a `JOB_NAME` and a `run` taking a typed context. The queue (apalis, issue #5) only stores and
 //! hands out the serialized job; the same handlers run from tests and the offline CLI.
 
+pub mod analyze;
 pub mod annotate;
 pub mod anonymize;
 

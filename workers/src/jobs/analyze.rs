@@ -1,0 +1,153 @@
+//! The analyze job: videos (or an annotate job's stored tracks) in, fall and fight events out —
+//! per video `events.json` (each event with its explanation), `scores.jsonl` (each frame's best
+//! score per service) and `tracks.jsonl`, and `events.csv` for the job.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use vision::annotate::{self, AnnotateConfig, AnnotateError, TrackFrame};
+use vision::events::{self, AnalyzeConfig, analyze_tracks};
+
+use super::annotate::AnnotateInput;
+use super::{Artifact, JobContext, JobError, JobProgress, download, scratch, upload};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzeJob {
+    pub inputs: Vec<AnnotateInput>,
+    #[serde(default)]
+    pub settings: AnalyzeConfig,
+}
+
+impl AnalyzeJob {
+    pub const JOB_NAME: &'static str = "analyze";
+
+    pub async fn run(&self, ctx: &JobContext) -> Result<Vec<Artifact>, JobError> {
+        let problems = self.settings.problems();
+        if !problems.is_empty() {
+            let all: Vec<String> = problems.into_iter().map(|(_, m)| m).collect();
+            return Err(JobError::Other(format!("invalid analyze settings: {}", all.join("; "))));
+        }
+        std::fs::create_dir_all(&ctx.scratch).map_err(|e| scratch(&ctx.scratch, e))?;
+        let total: u64 = self.inputs.iter().map(|i| i.frames).sum();
+        let mut done_before = 0;
+        let mut artifacts = Vec::new();
+        let mut csv = String::from(events::CSV_HEADER);
+        for (n, input) in self.inputs.iter().enumerate() {
+            let dir = ctx.scratch.join(input.video_id.to_string());
+            std::fs::create_dir_all(&dir).map_err(|e| scratch(&dir, e))?;
+            let label = format!("{} ({} of {})", input.filename, n + 1, self.inputs.len());
+            let key = |name: &str| ctx.artifact_key(&format!("{}/{name}", input.video_id));
+            let frames = match &self.settings.source_job {
+                Some(source) => {
+                    let path = dir.join("tracks.jsonl");
+                    let stored = format!("jobs/{source}/{}/tracks.jsonl", input.video_id);
+                    download(ctx, &stored, &path).await.map_err(|e| match e {
+                        JobError::Input { .. } => JobError::Other(format!(
+                            "job {source} has no tracks for {}: run its stage 2 first, or leave source_job out",
+                            input.filename
+                        )),
+                        other => other,
+                    })?;
+                    annotate::stages::read_tracks(&path)?
+                }
+                None => {
+                    let frames = self.track(ctx, input, &dir, &label, done_before, total).await?;
+                    let mut a = upload(ctx, "tracks", &dir.join("tracks.jsonl"), &key("tracks.jsonl")).await?;
+                    a.video = Some(input.video_id);
+                    artifacts.push(a);
+                    frames
+                }
+            };
+            progress(ctx, &format!("events · {label}"), done_before + input.frames, total);
+            let events_config = self.settings.events.clone();
+            let (events, scores) =
+                tokio::task::spawn_blocking(move || analyze_tracks(&frames, &events_config))
+                    .await
+                    .map_err(|e| JobError::from_join("scoring events", e))?;
+            let events_path = dir.join("events.json");
+            write(&events_path, &events::events_json(&events))?;
+            let mut lines = String::new();
+            for s in &scores {
+                lines.push_str(&serde_json::to_string(s).map_err(|e| JobError::Other(e.to_string()))?);
+                lines.push('\n');
+            }
+            let scores_path = dir.join("scores.jsonl");
+            write(&scores_path, &lines)?;
+            for (kind, path, name) in [
+                ("events", &events_path, "events.json"),
+                ("scores", &scores_path, "scores.jsonl"),
+            ] {
+                let mut a = upload(ctx, kind, path, &key(name)).await?;
+                a.video = Some(input.video_id);
+                artifacts.push(a);
+            }
+            for (service, e) in &events {
+                csv.push_str(&events::csv_row(&input.filename, *service, e));
+            }
+            tracing::info!(video = %input.filename, events = events.len(), "analyzed");
+            done_before += input.frames;
+        }
+        let csv_path = ctx.scratch.join("events.csv");
+        write(&csv_path, &csv)?;
+        artifacts.push(upload(ctx, "events-csv", &csv_path, &ctx.artifact_key("events.csv")).await?);
+        Ok(artifacts)
+    }
+
+    /// Poses, then tracks, of one stored video.
+    async fn track(
+        &self,
+        ctx: &JobContext,
+        input: &AnnotateInput,
+        dir: &Path,
+        label: &str,
+        before: u64,
+        total: u64,
+    ) -> Result<Vec<TrackFrame>, JobError> {
+        progress(ctx, &format!("download · {label}"), before, total);
+        let video = dir.join("input");
+        download(ctx, &input.input_key, &video).await?;
+        let settings = AnnotateConfig {
+            pose_input_size: self.settings.pose_input_size,
+            ..AnnotateConfig::default()
+        };
+        let (runtime, catalog, report) = (ctx.runtime, ctx.catalog.clone(), ctx.progress.clone());
+        let (poses, tracks) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
+        let (video_s, stage, estimate) =
+            (video.to_string_lossy().into_owned(), format!("pose · {label}"), input.frames);
+        let result = tokio::task::spawn_blocking(move || {
+            annotate::stages::detect_poses(runtime, &catalog, &video_s, &settings, &poses, |p| {
+                report(JobProgress {
+                    stage: stage.clone(),
+                    frames_done: before + p.frames_done.min(estimate),
+                    frames_total: total,
+                    fps: p.fps,
+                })
+            })?;
+            annotate::stages::track_poses(&settings, &poses, &tracks)
+        })
+        .await
+        .map_err(|e| JobError::from_join("pose estimation", e))?;
+        match result {
+            Ok(frames) => Ok(frames),
+            Err(AnnotateError::Media(e)) => Err(JobError::Input {
+                key: input.input_key.clone(),
+                reason: e.to_string().replace(&*video.to_string_lossy(), "the file"),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), JobError> {
+    std::fs::write(path, text).map_err(|e| scratch(path, e))
+}
+
+fn progress(ctx: &JobContext, stage: &str, done: u64, total: u64) {
+    (ctx.progress)(JobProgress {
+        stage: stage.into(),
+        frames_done: done,
+        frames_total: total,
+        fps: 0.0,
+    });
+}
