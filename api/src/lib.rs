@@ -10,7 +10,8 @@ pub mod projects;
 pub mod videos;
 
 pub use auth::{
-    ApiToken, ChangePassword, CreateToken, CreateUser, LoginRequest, Me, Role, TokenCreated, UpdateUser, User,
+    ApiToken, ChangePassword, CreateToken, CreateUser, LoginRequest, Me, Role, TokenCreated,
+    UpdateUser, User,
 };
 pub use events::ServerEvent;
 pub use health::{Check, Health, Liveness, ModelCheck};

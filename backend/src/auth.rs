@@ -49,7 +49,10 @@ pub fn check_password(password: &str, email: &str) -> Result<()> {
         ));
     }
     if password.len() > 1024 {
-        return Err(Error::field(FIELD, "the password must have at most 1024 bytes"));
+        return Err(Error::field(
+            FIELD,
+            "the password must have at most 1024 bytes",
+        ));
     }
     let local = email.split('@').next().unwrap_or_default();
     let estimate = zxcvbn::zxcvbn(password, &[email, local]);
@@ -62,7 +65,11 @@ pub fn check_password(password: &str, email: &str) -> Result<()> {
                 Some(w) => {
                     let mut chars = w.chars();
                     let first = chars.next().map(|c| c.to_lowercase().to_string());
-                    why.push_str(&format!(": {}{}", first.unwrap_or_default(), chars.as_str()));
+                    why.push_str(&format!(
+                        ": {}{}",
+                        first.unwrap_or_default(),
+                        chars.as_str()
+                    ));
                 }
                 None => why.push('.'),
             }
@@ -405,7 +412,10 @@ pub async fn create_token(
             "give the token a name of 1 to 100 characters (what script uses it)",
         ));
     }
-    if req.expires_in_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+    if req
+        .expires_in_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
         return Err(Error::field(
             "expires_in_days",
             "expires_in_days must be between 1 and 3650 (or left out: valid until revoked)",
@@ -519,13 +529,29 @@ mod tests {
     #[test]
     fn guessable_passwords_are_refused_with_advice_and_good_ones_pass() {
         let email = "alice@example.org";
-        for weak in ["12345678", "password1234", "alice@example.org", "aliceexample", "qwertyuiop1", "Summer2026!"] {
+        for weak in [
+            "12345678",
+            "password1234",
+            "alice@example.org",
+            "aliceexample",
+            "qwertyuiop1",
+            "Summer2026!",
+        ] {
             let err = check_password(weak, email).unwrap_err();
             assert_eq!(err.field.as_deref(), Some("password"), "{weak}");
         }
         let err = check_password("password123", email).unwrap_err();
-        assert!(err.message.starts_with("this password is too easy to guess: "), "{}", err.message);
-        for good in ["alice-lantern-orbit-42", "correct horse battery staple", "Kx9#pLm2vQ!z"] {
+        assert!(
+            err.message
+                .starts_with("this password is too easy to guess: "),
+            "{}",
+            err.message
+        );
+        for good in [
+            "alice-lantern-orbit-42",
+            "correct horse battery staple",
+            "Kx9#pLm2vQ!z",
+        ] {
             assert!(check_password(good, email).is_ok(), "{good}");
         }
         assert!(check_password(&"x".repeat(2000), email).is_err());

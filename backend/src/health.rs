@@ -16,7 +16,10 @@ use crate::auth::Caller;
 pub const STORAGE_CHECK_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[utoipa::path(get, path = "/api/health", tag = "admin", responses((status = 200, description = "`Liveness` for anyone, `Health` for administrators", body = api::Health), (status = 503, body = api::Health)))]
-pub async fn get_health(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+pub async fn get_health(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
     let (mut parts, _) = request.into_parts();
     let admin = Caller::from_request_parts(&mut parts, &state)
         .await

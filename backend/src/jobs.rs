@@ -19,7 +19,10 @@ use crate::error::{Error, JsonBody, Result};
 
 /// The kinds whose handlers exist. The others are refused with a clear message, never faked.
 fn implemented(kind: JobKind) -> bool {
-    matches!(kind, JobKind::Anonymize | JobKind::Annotate | JobKind::Analyze)
+    matches!(
+        kind,
+        JobKind::Anonymize | JobKind::Annotate | JobKind::Analyze
+    )
 }
 
 /// Checks a kind's parameters: unknown fields and out-of-range values are named.
@@ -380,16 +383,42 @@ mod tests {
     #[test]
     fn model_input_sizes_have_a_range() {
         for (kind, params) in [
-            (JobKind::Anonymize, serde_json::json!({"pose_input_size": 4294967295u32})),
-            (JobKind::Anonymize, serde_json::json!({"face_input_size": 4294967295u32})),
-            (JobKind::Annotate, serde_json::json!({"label": "walk", "pose_input_size": 4097})),
+            (
+                JobKind::Anonymize,
+                serde_json::json!({"pose_input_size": 4294967295u32}),
+            ),
+            (
+                JobKind::Anonymize,
+                serde_json::json!({"face_input_size": 4294967295u32}),
+            ),
+            (
+                JobKind::Annotate,
+                serde_json::json!({"label": "walk", "pose_input_size": 4097}),
+            ),
         ] {
             let err = validate_params(kind, &params).unwrap_err();
-            let field = params.as_object().unwrap().keys().find(|k| *k != "label").unwrap().clone();
-            assert_eq!(err.field, Some(format!("params.{field}")), "{}", err.message);
+            let field = params
+                .as_object()
+                .unwrap()
+                .keys()
+                .find(|k| *k != "label")
+                .unwrap()
+                .clone();
+            assert_eq!(
+                err.field,
+                Some(format!("params.{field}")),
+                "{}",
+                err.message
+            );
             assert!(err.message.contains("4096"), "{}", err.message);
         }
-        assert!(validate_params(JobKind::Anonymize, &serde_json::json!({"face_input_size": 4096})).is_ok());
+        assert!(
+            validate_params(
+                JobKind::Anonymize,
+                &serde_json::json!({"face_input_size": 4096})
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -431,10 +460,22 @@ mod tests {
             &serde_json::json!({"events": {"fight_rules": {"threshold": 3}}}),
         )
         .unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("params.events"), "{}", err.message);
-        assert!(err.message.contains("fight_rules.threshold"), "{}", err.message);
-        let err = validate_params(JobKind::Analyze, &serde_json::json!({"events": {"services": ["theft"]}}))
-            .unwrap_err();
+        assert_eq!(
+            err.field.as_deref(),
+            Some("params.events"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("fight_rules.threshold"),
+            "{}",
+            err.message
+        );
+        let err = validate_params(
+            JobKind::Analyze,
+            &serde_json::json!({"events": {"services": ["theft"]}}),
+        )
+        .unwrap_err();
         assert!(err.message.contains("theft"), "{}", err.message);
         assert!(validate_params(JobKind::Analyze, &serde_json::Value::Null).is_ok());
         assert_eq!(

@@ -97,7 +97,10 @@ impl Metrics {
 }
 
 /// Who may scrape: a Prometheus holding `server.metrics_token`, or an administrator.
-async fn allowed(state: &AppState, parts: &mut axum::http::request::Parts) -> Result<(), crate::error::Error> {
+async fn allowed(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+) -> Result<(), crate::error::Error> {
     let token = &state.settings.metrics_token;
     let bearer = parts
         .headers

@@ -4,8 +4,10 @@
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use axum::http::HeaderValue;
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -23,10 +25,13 @@ pub fn headers<S: Clone + Send + Sync + 'static>(app: Router<S>) -> Router<S> {
     let header = |name, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    app.layer(header(CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_VALUE))
-        .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header(X_FRAME_OPTIONS, "DENY"))
-        .layer(header(REFERRER_POLICY, "no-referrer"))
+    app.layer(header(
+        CONTENT_SECURITY_POLICY,
+        CONTENT_SECURITY_POLICY_VALUE,
+    ))
+    .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
+    .layer(header(X_FRAME_OPTIONS, "DENY"))
+    .layer(header(REFERRER_POLICY, "no-referrer"))
 }
 
 /// Turns a plain-text 4xx/5xx answer under `/api` into the JSON error shape, keeping its status

@@ -83,7 +83,8 @@ impl Counter {
     fn fail(&mut self, key: &str, now: Instant) {
         if self.keys.len() >= MAX_KEYS {
             let forget = self.policy.forget_after;
-            self.keys.retain(|_, f| now.duration_since(f.last) <= forget);
+            self.keys
+                .retain(|_, f| now.duration_since(f.last) <= forget);
             if self.keys.len() >= MAX_KEYS {
                 // still full of fresh keys: drop those that wait least
                 self.keys.retain(|_, f| f.blocked_until > now);
@@ -213,7 +214,10 @@ mod tests {
             t.check_at("a@X.org", None, now),
             Err(Blocked::Account(Duration::from_secs(1)))
         );
-        assert_eq!(t.check_at("a@x.org", None, now + Duration::from_secs(2)), Ok(()));
+        assert_eq!(
+            t.check_at("a@x.org", None, now + Duration::from_secs(2)),
+            Ok(())
+        );
         t.succeeded("a@x.org");
         t.failed_at("a@x.org", None, now);
         assert_eq!(t.check_at("a@x.org", None, now), Ok(()));

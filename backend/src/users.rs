@@ -21,9 +21,8 @@ pub fn check_email(email: &str) -> Result<()> {
             && !l.starts_with('.')
             && !l.ends_with('.')
             && !l.contains("..")
-            && l.chars().all(|c| {
-                c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)
-            })
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
     };
     let domain_ok = |d: &str| {
         d.contains('.')
@@ -124,7 +123,11 @@ mod tests {
 
     #[test]
     fn only_plain_email_addresses() {
-        for good in ["alice@example.org", "a.b+tag@sub.example.co", "x_y@localhost.localdomain"] {
+        for good in [
+            "alice@example.org",
+            "a.b+tag@sub.example.co",
+            "x_y@localhost.localdomain",
+        ] {
             assert!(check_email(good).is_ok(), "{good}");
         }
         for bad in [

@@ -11,9 +11,18 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-async fn start(client: &Client, project: Uuid, kind: &str, video: Uuid, params: Value) -> (StatusCode, Value) {
+async fn start(
+    client: &Client,
+    project: Uuid,
+    kind: &str,
+    video: Uuid,
+    params: Value,
+) -> (StatusCode, Value) {
     client
-        .post("/api/jobs", &json!({"project_id": project, "kind": kind, "video_ids": [video], "params": params}))
+        .post(
+            "/api/jobs",
+            &json!({"project_id": project, "kind": kind, "video_ids": [video], "params": params}),
+        )
         .await
 }
 
@@ -21,7 +30,10 @@ async fn finished(client: &Client, job: &Value) -> Value {
     let id: Uuid = job["id"].as_str().unwrap().parse().unwrap();
     let done = client
         .wait_job(id, Duration::from_secs(300), "the job to end", |j| {
-            matches!(j["status"].as_str(), Some("succeeded" | "failed" | "canceled"))
+            matches!(
+                j["status"].as_str(),
+                Some("succeeded" | "failed" | "canceled")
+            )
         })
         .await;
     assert_eq!(done["status"], "succeeded", "{done}");
@@ -30,14 +42,32 @@ async fn finished(client: &Client, job: &Value) -> Value {
 
 /// The stored `events.json` of a finished analyze job.
 async fn events_of(client: &Client, job: &Value) -> Vec<Value> {
-    let (_, artifacts) = client.get(&format!("/api/jobs/{}/artifacts", job["id"].as_str().unwrap())).await;
-    let kinds: Vec<&str> = artifacts.as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    let (_, artifacts) = client
+        .get(&format!(
+            "/api/jobs/{}/artifacts",
+            job["id"].as_str().unwrap()
+        ))
+        .await;
+    let kinds: Vec<&str> = artifacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
     for kind in ["events", "scores", "events-csv"] {
         assert!(kinds.contains(&kind), "no {kind} artifact: {artifacts}");
     }
-    let events = artifacts.as_array().unwrap().iter().find(|a| a["kind"] == "events").unwrap();
+    let events = artifacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "events")
+        .unwrap();
     let r = client
-        .request(reqwest::Method::GET, &format!("/api/artifacts/{}/download", events["id"].as_str().unwrap()))
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/artifacts/{}/download", events["id"].as_str().unwrap()),
+        )
         .send()
         .await
         .unwrap();
@@ -50,7 +80,10 @@ fn assert_the_fall(events: &[Value]) {
     let falls: Vec<&Value> = events.iter().filter(|e| e["service"] == "fall").collect();
     assert_eq!(falls.len(), 1, "{events:?}");
     let e = &falls[0]["event"];
-    let (start, end) = (e["start_time"].as_f64().unwrap(), e["end_time"].as_f64().unwrap());
+    let (start, end) = (
+        e["start_time"].as_f64().unwrap(),
+        e["end_time"].as_f64().unwrap(),
+    );
     assert!(start <= 4.0 && end >= 0.4 && start - 0.4 <= 1.5, "{e}");
     assert!(e["components_at_peak"]["height_ratio"].is_number(), "{e}");
     assert!(e["opened_by"].as_str().unwrap().contains("upright"), "{e}");
@@ -61,20 +94,51 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
     let p = Platform::start().await;
     let _worker = p.spawn_worker();
     let admin = p.admin().await;
-    let (alice, project) = p.member(&admin, "alice@example.org", "uploader", None).await;
-    let video = alice.upload_video(project, &shared("falls-gmdcsa24/Subject 1/Fall/13.mp4")).await;
+    let (alice, project) = p
+        .member(&admin, "alice@example.org", "uploader", None)
+        .await;
+    let video = alice
+        .upload_video(project, &shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"))
+        .await;
 
     // bad parameters, named
-    let (s, e) = start(&alice, project, "analyze", video, json!({"events": {"services": ["theft"]}})).await;
+    let (s, e) = start(
+        &alice,
+        project,
+        "analyze",
+        video,
+        json!({"events": {"services": ["theft"]}}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert!(e["error"].as_str().unwrap().contains("theft"), "{e}");
-    let (s, e) = start(&alice, project, "analyze", video, json!({"events": {"fall_rules": {"threshold": 1.5}}})).await;
+    let (s, e) = start(
+        &alice,
+        project,
+        "analyze",
+        video,
+        json!({"events": {"fall_rules": {"threshold": 1.5}}}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["field"], "params.events", "{e}");
-    assert!(e["error"].as_str().unwrap().contains("fall_rules.threshold"), "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("fall_rules.threshold"),
+        "{e}"
+    );
     let (s, anonymize) = start(&alice, project, "anonymize", video, json!({})).await;
     assert_eq!(s, StatusCode::CREATED);
-    let (s, e) = start(&alice, project, "analyze", video, json!({"source_job": anonymize["id"]})).await;
+    let (s, e) = start(
+        &alice,
+        project,
+        "analyze",
+        video,
+        json!({"source_job": anonymize["id"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["field"], "params.source_job", "{e}");
 
@@ -85,10 +149,24 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
     assert_the_fall(&events_of(&alice, &done).await);
 
     // from an annotate job's stored tracks (stages 1-2, no labels needed)
-    let (s, annotate) = start(&alice, project, "annotate", video, json!({"to_stage": 2, "pose_input_size": 512})).await;
+    let (s, annotate) = start(
+        &alice,
+        project,
+        "annotate",
+        video,
+        json!({"to_stage": 2, "pose_input_size": 512}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{annotate}");
     finished(&alice, &annotate).await;
-    let (s, job) = start(&alice, project, "analyze", video, json!({"source_job": annotate["id"]})).await;
+    let (s, job) = start(
+        &alice,
+        project,
+        "analyze",
+        video,
+        json!({"source_job": annotate["id"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{job}");
     let done = finished(&alice, &job).await;
     assert_the_fall(&events_of(&alice, &done).await);

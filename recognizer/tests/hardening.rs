@@ -16,7 +16,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Sends `declared` bytes of JSON-looking body to `path` over a raw connection (so that the
 /// client neither holds the body in memory nor gives up when the server answers early) and
 /// returns the response's status line and headers.
-async fn post_huge(base: &str, method: &str, path: &str, cookie: &str, csrf: &str, declared: u64) -> String {
+async fn post_huge(
+    base: &str,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    declared: u64,
+) -> String {
     let addr = base.trim_start_matches("http://");
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut read, mut write) = stream.into_split();
@@ -26,7 +33,9 @@ async fn post_huge(base: &str, method: &str, path: &str, cookie: &str, csrf: &st
     );
     let writer = tokio::spawn(async move {
         write.write_all(head.as_bytes()).await?;
-        write.write_all(b"{\"email\": \"a@b.org\", \"password\": \"").await?;
+        write
+            .write_all(b"{\"email\": \"a@b.org\", \"password\": \"")
+            .await?;
         let chunk = vec![b'x'; 1 << 16];
         let mut sent = 0u64;
         while sent < declared {
@@ -61,14 +70,21 @@ fn cookie_of(client: &Client) -> String {
 fn rss(p: &Platform) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{}/status", p.server.0.id())).unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        * 1024
 }
 
 #[tokio::test]
 async fn large_bodies_on_every_json_route_get_413_and_memory_stays_flat() {
     let p = Platform::start().await;
     let admin = p.admin().await;
-    let (s, project) = admin.post("/api/projects", &json!({"name": "limits"})).await;
+    let (s, project) = admin
+        .post("/api/projects", &json!({"name": "limits"}))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{project}");
     let project = project["id"].as_str().unwrap().to_string();
     let routes = [
@@ -88,16 +104,21 @@ async fn large_bodies_on_every_json_route_get_413_and_memory_stays_flat() {
     // 64 MiB each, three at once per route: the unlimited server read them whole (the probe
     // saw +650 MB for three 400 MiB logins)
     for (method, path) in &routes {
-        let answers = futures::future::join_all((0..3).map(|_| {
-            post_huge(&p.base, method, path, &cookie, &csrf, 64 << 20)
-        }))
+        let answers = futures::future::join_all(
+            (0..3).map(|_| post_huge(&p.base, method, path, &cookie, &csrf, 64 << 20)),
+        )
         .await;
         for answer in answers {
             assert!(
                 answer.starts_with("HTTP/1.1 413"),
                 "{method} {path}: {answer}"
             );
-            assert!(answer.to_lowercase().contains("content-type: application/json"), "{answer}");
+            assert!(
+                answer
+                    .to_lowercase()
+                    .contains("content-type: application/json"),
+                "{answer}"
+            );
         }
     }
     let grown = p.server_peak_rss().saturating_sub(before_peak);
@@ -117,7 +138,9 @@ async fn large_bodies_on_every_json_route_get_413_and_memory_stays_flat() {
 async fn a_job_the_worker_cannot_run_fails_alone_and_the_next_job_runs() {
     let p = Platform::start().await;
     let admin = p.admin().await;
-    let (alice, project) = p.member(&admin, "alice@example.org", "uploader", None).await;
+    let (alice, project) = p
+        .member(&admin, "alice@example.org", "uploader", None)
+        .await;
     let video = alice.upload_video(project, &data("cap13_edit2.mp4")).await;
     // the API refuses the parameter that once panicked the worker, naming it
     for field in ["pose_input_size", "face_input_size"] {
@@ -144,22 +167,36 @@ async fn a_job_the_worker_cannot_run_fails_alone_and_the_next_job_runs() {
         })
         .await
         .unwrap();
-    let good = alice.start_job(project, video, json!({"use_pose": false})).await;
+    let good = alice
+        .start_job(project, video, json!({"use_pose": false}))
+        .await;
     let _worker = p.spawn_worker();
     let failed = alice
-        .wait_job(bad.id, Duration::from_secs(120), "the bad job to fail", |j| {
-            j["status"] == "failed"
-        })
+        .wait_job(
+            bad.id,
+            Duration::from_secs(120),
+            "the bad job to fail",
+            |j| j["status"] == "failed",
+        )
         .await;
     assert!(
-        failed["error"].as_str().unwrap().contains("pose_input_size"),
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("pose_input_size"),
         "{failed}"
     );
-    assert_eq!(failed["attempts"], 1, "a deterministic failure is not retried: {failed}");
+    assert_eq!(
+        failed["attempts"], 1,
+        "a deterministic failure is not retried: {failed}"
+    );
     let done = alice
-        .wait_job(good, Duration::from_secs(300), "the next job to succeed", |j| {
-            j["status"] == "succeeded" || j["status"] == "failed"
-        })
+        .wait_job(
+            good,
+            Duration::from_secs(300),
+            "the next job to succeed",
+            |j| j["status"] == "succeeded" || j["status"] == "failed",
+        )
         .await;
     assert_eq!(done["status"], "succeeded", "{done}");
 }
@@ -183,7 +220,9 @@ async fn failed_sign_ins_are_throttled_and_unknown_accounts_take_as_long() {
     let p = Platform::start().await;
     let admin = p.admin().await;
     let (_, _) = p.member(&admin, "bob@example.org", "uploader", None).await;
-    let (_, _) = p.member(&admin, "carol@example.org", "uploader", None).await;
+    let (_, _) = p
+        .member(&admin, "carol@example.org", "uploader", None)
+        .await;
     // timing: a wrong password for an existing account and any password for an unknown one
     // both run argon2 (4 tries each: under the per-account limit of 5)
     let mut known = Vec::new();
@@ -211,17 +250,31 @@ async fn failed_sign_ins_are_throttled_and_unknown_accounts_take_as_long() {
         let r = login_raw(&p, "carol@example.org", "not her password").await;
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
             throttled += 1;
-            retry_after = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            retry_after = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             let body: Value = r.json().await.unwrap();
-            assert!(body["error"].as_str().unwrap().contains("try again in"), "{body}");
+            assert!(
+                body["error"].as_str().unwrap().contains("try again in"),
+                "{body}"
+            );
         } else {
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         }
     }
-    assert!(throttled >= 90, "only {throttled} of 100 wrong sign-ins were throttled");
+    assert!(
+        throttled >= 90,
+        "only {throttled} of 100 wrong sign-ins were throttled"
+    );
     assert!(retry_after >= 1, "Retry-After {retry_after}");
     let r = login_raw(&p, "carol@example.org", "member-amber-glacier-64").await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "the lock-out is not bypassed by the right password");
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the lock-out is not bypassed by the right password"
+    );
 
     // one address trying many accounts: after 20 failures in all, every account waits
     let mut blocked_at = None;
@@ -229,19 +282,31 @@ async fn failed_sign_ins_are_throttled_and_unknown_accounts_take_as_long() {
         let r = login_raw(&p, &format!("spray{i}@example.org"), "Summer2026!").await;
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
             let body: Value = r.json().await.unwrap();
-            assert!(body["error"].as_str().unwrap().contains("your address"), "{body}");
+            assert!(
+                body["error"].as_str().unwrap().contains("your address"),
+                "{body}"
+            );
             blocked_at = Some(i);
             break;
         }
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    assert!(blocked_at.is_some(), "30 accounts tried from one address and none throttled");
+    assert!(
+        blocked_at.is_some(),
+        "30 accounts tried from one address and none throttled"
+    );
     // sessions already open keep working
     let (s, _) = admin.get("/api/auth/me").await;
     assert_eq!(s, StatusCode::OK);
 }
 
-async fn bearer(p: &Platform, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn bearer(
+    p: &Platform,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut r = reqwest::Client::new()
         .request(method, format!("{}{path}", p.base))
         .bearer_auth(token);
@@ -251,7 +316,10 @@ async fn bearer(p: &Platform, token: &str, method: reqwest::Method, path: &str, 
     let response = r.send().await.unwrap();
     let status = response.status();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn make_token(client: &Client, body: Value) -> String {
@@ -261,7 +329,8 @@ async fn make_token(client: &Client, body: Value) -> String {
 }
 
 #[tokio::test]
-async fn api_tokens_end_with_a_password_reset_or_disable_cannot_mint_and_may_be_read_only_or_expire() {
+async fn api_tokens_end_with_a_password_reset_or_disable_cannot_mint_and_may_be_read_only_or_expire()
+ {
     use reqwest::Method;
     let p = Platform::start().await;
     let admin = p.admin().await;
@@ -284,7 +353,9 @@ async fn api_tokens_end_with_a_password_reset_or_disable_cannot_mint_and_may_be_
     assert_eq!(me(t1).await, StatusCode::UNAUTHORIZED);
 
     // so does disabling; enabling again does not bring them back
-    let erin = p.login("erin@example.org", "erin-second-silver-kettle").await;
+    let erin = p
+        .login("erin@example.org", "erin-second-silver-kettle")
+        .await;
     let t2 = make_token(&erin, json!({"name": "backup"})).await;
     for disabled in [true, false] {
         let r = admin
@@ -298,37 +369,73 @@ async fn api_tokens_end_with_a_password_reset_or_disable_cannot_mint_and_may_be_
     assert_eq!(me(t2).await, StatusCode::UNAUTHORIZED);
 
     // a token cannot mint tokens
-    let erin = p.login("erin@example.org", "erin-second-silver-kettle").await;
+    let erin = p
+        .login("erin@example.org", "erin-second-silver-kettle")
+        .await;
     let t3 = make_token(&erin, json!({"name": "ci"})).await;
-    let (s, body) = bearer(&p, &t3, Method::POST, "/api/auth/tokens", Some(json!({"name": "child"}))).await;
+    let (s, body) = bearer(
+        &p,
+        &t3,
+        Method::POST,
+        "/api/auth/tokens",
+        Some(json!({"name": "child"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
 
     // read-only tokens read and cannot write
     let ro = make_token(&erin, json!({"name": "dashboard", "read_only": true})).await;
     let (s, _) = bearer(&p, &ro, Method::GET, "/api/videos", None).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, body) = bearer(&p, &ro, Method::POST, "/api/projects", Some(json!({"name": "x"}))).await;
+    let (s, body) = bearer(
+        &p,
+        &ro,
+        Method::POST,
+        "/api/projects",
+        Some(json!({"name": "x"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("read-only"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("read-only"),
+        "{body}"
+    );
     let (s, body) = bearer(&p, &t3, Method::GET, "/api/videos", None).await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
     // expiry: valid until its time, listed with it, refused after
-    let (s, body) = erin.post("/api/auth/tokens", &json!({"name": "x", "expires_in_days": 0})).await;
+    let (s, body) = erin
+        .post(
+            "/api/auth/tokens",
+            &json!({"name": "x", "expires_in_days": 0}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "expires_in_days");
     let short = make_token(&erin, json!({"name": "week", "expires_in_days": 7})).await;
     assert_eq!(me(short.clone()).await, StatusCode::OK);
     let (_, list) = erin.get("/api/auth/tokens").await;
-    let week = list.as_array().unwrap().iter().find(|t| t["name"] == "week").unwrap();
+    let week = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "week")
+        .unwrap();
     assert!(week["expires_at"].is_string(), "{week}");
-    let dashboard = list.as_array().unwrap().iter().find(|t| t["name"] == "dashboard").unwrap();
+    let dashboard = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "dashboard")
+        .unwrap();
     assert_eq!(dashboard["read_only"], true);
     let db = p.database().await;
-    sqlx::query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE name = 'week'")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE name = 'week'",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
     assert_eq!(me(short).await, StatusCode::UNAUTHORIZED);
 }
 
@@ -337,9 +444,19 @@ async fn passwords_must_be_hard_to_guess_and_people_change_their_own() {
     use reqwest::Method;
     let p = Platform::start().await;
     let admin = p.admin().await;
-    for weak in ["12345678", "password", "password123", "frank@example.org", "frankfrankfrank", "qwertyuiop"] {
+    for weak in [
+        "12345678",
+        "password",
+        "password123",
+        "frank@example.org",
+        "frankfrankfrank",
+        "qwertyuiop",
+    ] {
         let (s, body) = admin
-            .post("/api/users", &json!({"email": "frank@example.org", "password": weak, "role": "uploader"}))
+            .post(
+                "/api/users",
+                &json!({"email": "frank@example.org", "password": weak, "role": "uploader"}),
+            )
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{weak}: {body}");
         assert_eq!(body["field"], "password", "{body}");
@@ -353,16 +470,35 @@ async fn passwords_must_be_hard_to_guess_and_people_change_their_own() {
     let other_session = p.login("frank@example.org", "frank-walnut-harbor-39").await;
     let token = make_token(&frank, json!({"name": "script"})).await;
     let change = |current: &str, new: &str| {
-        frank.request(Method::POST, "/api/auth/password").json(&json!({"current_password": current, "new_password": new}))
+        frank
+            .request(Method::POST, "/api/auth/password")
+            .json(&json!({"current_password": current, "new_password": new}))
     };
-    let r = change("not the password", "frank-pebble-lantern-77").send().await.unwrap();
+    let r = change("not the password", "frank-pebble-lantern-77")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json::<Value>().await.unwrap()["field"], "current_password");
-    let r = change("frank-walnut-harbor-39", "password1").send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["field"],
+        "current_password"
+    );
+    let r = change("frank-walnut-harbor-39", "password1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "password");
-    let r = change("frank-walnut-harbor-39", "frank-pebble-lantern-77").send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT, "{}", r.text().await.unwrap());
+    let r = change("frank-walnut-harbor-39", "frank-pebble-lantern-77")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NO_CONTENT,
+        "{}",
+        r.text().await.unwrap()
+    );
 
     // this session goes on; the other one and the token end; only the new password signs in
     let (s, _) = frank.get("/api/auth/me").await;
@@ -371,8 +507,14 @@ async fn passwords_must_be_hard_to_guess_and_people_change_their_own() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = bearer(&p, &token, Method::GET, "/api/auth/me", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert_eq!(login_raw(&p, "frank@example.org", "frank-walnut-harbor-39").await.status(), StatusCode::UNAUTHORIZED);
-    p.login("frank@example.org", "frank-pebble-lantern-77").await;
+    assert_eq!(
+        login_raw(&p, "frank@example.org", "frank-walnut-harbor-39")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    p.login("frank@example.org", "frank-pebble-lantern-77")
+        .await;
 }
 
 #[tokio::test]
@@ -381,10 +523,15 @@ async fn health_is_minimal_for_anyone_details_for_admins_and_metrics_need_a_toke
     let admin = p.admin().await;
     let (gina, _) = p.member(&admin, "gina@example.org", "uploader", None).await;
 
-    let public = reqwest::get(format!("{}/api/health", p.base)).await.unwrap();
+    let public = reqwest::get(format!("{}/api/health", p.base))
+        .await
+        .unwrap();
     assert_eq!(public.status(), StatusCode::OK);
     let text = public.text().await.unwrap();
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), json!({"status": "ok"}));
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        json!({"status": "ok"})
+    );
     let (s, body) = gina.get("/api/health").await;
     assert_eq!((s, body), (StatusCode::OK, json!({"status": "ok"})));
     let (_, details) = admin.get("/api/health").await;
@@ -394,7 +541,9 @@ async fn health_is_minimal_for_anyone_details_for_admins_and_metrics_need_a_toke
     // a burst of public health checks touches nothing and stays fast
     let started = Instant::now();
     for _ in 0..200 {
-        let r = reqwest::get(format!("{}/api/health", p.base)).await.unwrap();
+        let r = reqwest::get(format!("{}/api/health", p.base))
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
     }
     assert!(started.elapsed() < Duration::from_secs(20));
@@ -406,8 +555,14 @@ async fn health_is_minimal_for_anyone_details_for_admins_and_metrics_need_a_toke
         }
         r.send()
     };
-    assert_eq!(metrics(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(metrics(Some("wrong")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        metrics(None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        metrics(Some("wrong")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
     let ok = metrics(Some("scrape-me-7f3a")).await.unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     assert!(ok.text().await.unwrap().contains("recognizer_queue_depth"));
@@ -421,19 +576,38 @@ async fn responses_carry_security_headers_json_errors_and_secure_cookies_behind_
     let p = Platform::start().await;
     let admin = p.admin().await;
     for path in ["/api/health", "/api/no-such-thing", "/api/jobs/not-a-uuid"] {
-        let r = admin.request(reqwest::Method::GET, path).send().await.unwrap();
+        let r = admin
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
         let h = r.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"), "{csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{csp}"
+        );
     }
-    let r = admin.request(reqwest::Method::GET, "/api/jobs/not-a-uuid").send().await.unwrap();
+    let r = admin
+        .request(reqwest::Method::GET, "/api/jobs/not-a-uuid")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let body: Value = r.json().await.unwrap();
-    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
 
     let login = |p: &Platform, proto: &'static str| {
         reqwest::Client::new()
@@ -444,7 +618,11 @@ async fn responses_carry_security_headers_json_errors_and_secure_cookies_behind_
     };
     let cookie = |r: &reqwest::Response| r.headers()["set-cookie"].to_str().unwrap().to_string();
     let r = login(&p, "https").await.unwrap();
-    assert!(!cookie(&r).contains("Secure"), "an untrusted header decided: {}", cookie(&r));
+    assert!(
+        !cookie(&r).contains("Secure"),
+        "an untrusted header decided: {}",
+        cookie(&r)
+    );
 
     let behind = Platform::start_env(&[("RECOGNIZER_SERVER__TRUST_PROXY_HEADERS", "true")]).await;
     let r = login(&behind, "https").await.unwrap();
@@ -469,7 +647,10 @@ async fn names_lists_and_ranges_are_checked_and_files_are_private() {
     // names
     for bad in ["   ", "clip\u{202e}4pm.exe", "a\u{200b}b.mp4"] {
         let (s, body) = hana
-            .post(&format!("/api/projects/{project}/uploads"), &json!({"filename": bad, "size": 10}))
+            .post(
+                &format!("/api/projects/{project}/uploads"),
+                &json!({"filename": bad, "size": 10}),
+            )
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {body}");
         assert_eq!(body["field"], "filename");
@@ -503,7 +684,10 @@ async fn names_lists_and_ranges_are_checked_and_files_are_private() {
 
     // a video named 2,000 times is one video of the job
     let (s, job) = hana
-        .post("/api/jobs", &json!({"project_id": project, "kind": "anonymize", "video_ids": vec![video; 2000]}))
+        .post(
+            "/api/jobs",
+            &json!({"project_id": project, "kind": "anonymize", "video_ids": vec![video; 2000]}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{job}");
     assert_eq!(job["video_ids"], json!([video]));
@@ -525,7 +709,8 @@ async fn names_lists_and_ranges_are_checked_and_files_are_private() {
 }
 
 #[tokio::test]
-async fn abandoned_uploads_expire_pending_bytes_have_a_quota_and_the_admin_password_stays_out_of_the_environment() {
+async fn abandoned_uploads_expire_pending_bytes_have_a_quota_and_the_admin_password_stays_out_of_the_environment()
+ {
     use std::os::unix::fs::PermissionsExt;
     let secret = tempfile::NamedTempFile::new().unwrap();
     let password = "from-a-file-7c1d-quiet";
@@ -534,7 +719,10 @@ async fn abandoned_uploads_expire_pending_bytes_have_a_quota_and_the_admin_passw
         ("RECOGNIZER_SERVER__UPLOAD_EXPIRY_SECS", "2"),
         ("RECOGNIZER_SERVER__MAX_PENDING_UPLOAD_BYTES", "1000"),
         ("RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD", ""),
-        ("RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD_FILE", secret.path().to_str().unwrap()),
+        (
+            "RECOGNIZER_SERVER__INITIAL_ADMIN_PASSWORD_FILE",
+            secret.path().to_str().unwrap(),
+        ),
     ])
     .await;
     // the first administrator's password came from the file and is nowhere in the environment
@@ -547,23 +735,41 @@ async fn abandoned_uploads_expire_pending_bytes_have_a_quota_and_the_admin_passw
 
     // quota: 600 + 600 announced bytes pass 1000
     let (s, up) = admin
-        .post(&format!("/api/projects/{project}/uploads"), &json!({"filename": "a.mp4", "size": 600}))
+        .post(
+            &format!("/api/projects/{project}/uploads"),
+            &json!({"filename": "a.mp4", "size": 600}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{up}");
     let (s, body) = admin
-        .post(&format!("/api/projects/{project}/uploads"), &json!({"filename": "b.mp4", "size": 600}))
+        .post(
+            &format!("/api/projects/{project}/uploads"),
+            &json!({"filename": "b.mp4", "size": 600}),
+        )
         .await;
     assert_eq!(s, StatusCode::INSUFFICIENT_STORAGE, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("max_pending_upload_bytes"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("max_pending_upload_bytes"),
+        "{body}"
+    );
 
     // half of it arrives; its spool file is private
     let id = up["id"].as_str().unwrap();
-    let (s, body) = admin.patch_bytes(&format!("/api/uploads/{id}"), 0, vec![7u8; 300]).await;
+    let (s, body) = admin
+        .patch_bytes(&format!("/api/uploads/{id}"), 0, vec![7u8; 300])
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let spool = p.dir.path().join("uploads").join(id);
     let mode = std::fs::metadata(&spool).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "spool file is {mode:o}");
-    let dir_mode = std::fs::metadata(p.dir.path().join("uploads")).unwrap().permissions().mode() & 0o777;
+    let dir_mode = std::fs::metadata(p.dir.path().join("uploads"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(dir_mode, 0o700, "spool directory is {dir_mode:o}");
 
     // then nothing more: it expires, its file goes, and its bytes no longer count
@@ -573,7 +779,10 @@ async fn abandoned_uploads_expire_pending_bytes_have_a_quota_and_the_admin_passw
         if u["error"].as_str().is_some_and(|e| e.contains("expired")) {
             break;
         }
-        assert!(Instant::now() < deadline, "the abandoned upload did not expire: {u}");
+        assert!(
+            Instant::now() < deadline,
+            "the abandoned upload did not expire: {u}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -581,10 +790,15 @@ async fn abandoned_uploads_expire_pending_bytes_have_a_quota_and_the_admin_passw
         assert!(Instant::now() < deadline, "the spool file stayed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (s, body) = admin.patch_bytes(&format!("/api/uploads/{id}"), 300, vec![7u8; 300]).await;
+    let (s, body) = admin
+        .patch_bytes(&format!("/api/uploads/{id}"), 300, vec![7u8; 300])
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     let (s, body) = admin
-        .post(&format!("/api/projects/{project}/uploads"), &json!({"filename": "b.mp4", "size": 600}))
+        .post(
+            &format!("/api/projects/{project}/uploads"),
+            &json!({"filename": "b.mp4", "size": 600}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
 }

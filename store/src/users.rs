@@ -190,10 +190,12 @@ impl Database {
 
     /// The password hash of a user, for checking the current password before a change.
     pub async fn password_hash(&self, user: Uuid) -> Result<Option<String>, DbError> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn create_session(
@@ -249,19 +251,20 @@ impl Database {
         user_id: Uuid,
         new: &NewApiToken<'_>,
     ) -> Result<ApiToken, DbError> {
-        let (id, created_at, expires_at): (Uuid, DateTime<Utc>, Option<DateTime<Utc>>) = sqlx::query_as(
-            "INSERT INTO api_tokens (id, user_id, name, token_hash, read_only, expires_at)
+        let (id, created_at, expires_at): (Uuid, DateTime<Utc>, Option<DateTime<Utc>>) =
+            sqlx::query_as(
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, read_only, expires_at)
              VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6))
              RETURNING id, created_at, expires_at",
-        )
-        .bind(Uuid::new_v4())
-        .bind(user_id)
-        .bind(new.name)
-        .bind(new.token_hash)
-        .bind(new.read_only)
-        .bind(new.expires_in_days.map(|d| d as i32))
-        .fetch_one(&self.pool)
-        .await?;
+            )
+            .bind(Uuid::new_v4())
+            .bind(user_id)
+            .bind(new.name)
+            .bind(new.token_hash)
+            .bind(new.read_only)
+            .bind(new.expires_in_days.map(|d| d as i32))
+            .fetch_one(&self.pool)
+            .await?;
         Ok(ApiToken {
             id,
             name: new.name.into(),
@@ -273,7 +276,14 @@ impl Database {
     }
 
     pub async fn list_api_tokens(&self, user_id: Uuid) -> Result<Vec<ApiToken>, DbError> {
-        type Row = (Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, bool);
+        type Row = (
+            Uuid,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            bool,
+        );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, name, created_at, last_used_at, expires_at, read_only FROM api_tokens
              WHERE user_id = $1 ORDER BY created_at",
@@ -283,14 +293,16 @@ impl Database {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, created_at, last_used_at, expires_at, read_only)| ApiToken {
-                id,
-                name,
-                created_at,
-                last_used_at,
-                expires_at,
-                read_only,
-            })
+            .map(
+                |(id, name, created_at, last_used_at, expires_at, read_only)| ApiToken {
+                    id,
+                    name,
+                    created_at,
+                    last_used_at,
+                    expires_at,
+                    read_only,
+                },
+            )
             .collect())
     }
 

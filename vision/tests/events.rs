@@ -39,8 +39,19 @@ fn events_of(video: &str) -> (Vec<(Service, Event)>, usize) {
         ..AnnotateConfig::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let (poses, tracks) = (dir.path().join("poses.jsonl"), dir.path().join("tracks.jsonl"));
-    detect_poses(models::runtime(), &models::catalog(), video, &settings, &poses, |_| true).unwrap();
+    let (poses, tracks) = (
+        dir.path().join("poses.jsonl"),
+        dir.path().join("tracks.jsonl"),
+    );
+    detect_poses(
+        models::runtime(),
+        &models::catalog(),
+        video,
+        &settings,
+        &poses,
+        |_| true,
+    )
+    .unwrap();
     let frames = track_poses(&settings, &poses, &tracks).unwrap();
     let (events, _) = analyze_tracks(&frames, &EventsConfig::default());
     (events, frames.len())
@@ -51,17 +62,31 @@ fn a_backward_fall_is_one_explained_fall_event_inside_its_labelled_interval() {
     // GMDCSA24 Subject 1 Fall 13: "Standing position to falling. Backward fall", Falling [0.4 to 4]
     let (events, frames) = events_of(&shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"));
     assert!(frames > 100);
-    let falls: Vec<&Event> = events.iter().filter(|(s, _)| *s == Service::Fall).map(|(_, e)| e).collect();
+    let falls: Vec<&Event> = events
+        .iter()
+        .filter(|(s, _)| *s == Service::Fall)
+        .map(|(_, e)| e)
+        .collect();
     assert_eq!(falls.len(), 1, "{events:?}");
     let e = falls[0];
-    assert!(e.start_time <= 4.0 && e.end_time >= 0.4, "outside the labelled fall: {e:?}");
-    assert!((e.start_time - 0.4).abs() <= 1.5, "raised {:.1} s after the onset", e.start_time - 0.4);
+    assert!(
+        e.start_time <= 4.0 && e.end_time >= 0.4,
+        "outside the labelled fall: {e:?}"
+    );
+    assert!(
+        (e.start_time - 0.4).abs() <= 1.5,
+        "raised {:.1} s after the onset",
+        e.start_time - 0.4
+    );
     assert_eq!(e.tracks.len(), 1);
     assert_eq!(e.boxes_at_peak.len(), 1);
     for c in ["height_ratio", "torso_orientation", "downward_velocity"] {
         assert!(e.components_at_peak.contains_key(c), "{c} missing: {e:?}");
     }
-    assert!(e.peak_score >= 0.6 && e.opened_by.contains("upright"), "{e:?}");
+    assert!(
+        e.peak_score >= 0.6 && e.opened_by.contains("upright"),
+        "{e:?}"
+    );
     assert!(!e.closed_by.is_empty());
 }
 

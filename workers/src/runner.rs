@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
 use api::{Job as JobRow, JobKind, JobStatus};
-use store::{Claim, Database, NewArtifact, ObjectStorage, ProgressUpdate, QUEUE, QueuedJob};
 use futures::FutureExt;
+use store::{Claim, Database, NewArtifact, ObjectStorage, ProgressUpdate, QUEUE, QueuedJob};
 use tokio::sync::watch;
 use vision::{Catalog, Runtime};
 
@@ -95,8 +95,8 @@ pub async fn run_job(services: &WorkerServices, job_id: uuid::Uuid) -> anyhow::R
     let scratch = services.scratch_root.join(job_id.to_string());
     // A panic in the handler fails this job (with its message) instead of unwinding into the
     // queue; a handler that stops making progress is given up after worker.stall_secs.
-    let work = std::panic::AssertUnwindSafe(execute(services, &job, &reporter, &scratch))
-        .catch_unwind();
+    let work =
+        std::panic::AssertUnwindSafe(execute(services, &job, &reporter, &scratch)).catch_unwind();
     let stall = Duration::from_secs(services.config.stall_secs.max(1));
     let outcome = tokio::select! {
         done = work => done.unwrap_or_else(|panic| Err(JobError::Panicked {

@@ -231,7 +231,9 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         .map(|s| match s.trim() {
             "fall" => Ok(Service::Fall),
             "fight" => Ok(Service::Fight),
-            other => Err(anyhow::anyhow!("--services: unknown service {other:?}; choose fall, fight")),
+            other => Err(anyhow::anyhow!(
+                "--services: unknown service {other:?}; choose fall, fight"
+            )),
         })
         .collect::<anyhow::Result<_>>()?;
     let problems = events_config.problems();
@@ -252,14 +254,21 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
     };
     let bar = ProgressBar::new(1);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg:30} {bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} {msg:30} {bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}",
+        )
+        .expect("valid template"),
     );
     let mut csv = String::from(vision::events::CSV_HEADER);
     for (n, input) in args.inputs.iter().enumerate() {
-        let name = input.rsplit(['/', '\\']).next().unwrap_or(input).to_string();
+        let name = input
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(input)
+            .to_string();
         let dir = args.output.join(&name);
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let (poses, tracked) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
         let started = std::time::Instant::now();
         let frames = if let Some((runtime, catalog)) = &models {
@@ -273,7 +282,10 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
             annotate::stages::track_poses(&pose_settings, &poses, &tracked)?
         } else {
             annotate::stages::read_tracks(&tracked).with_context(|| {
-                format!("--from 2 reads {}: run without --from first", tracked.display())
+                format!(
+                    "--from 2 reads {}: run without --from first",
+                    tracked.display()
+                )
             })?
         };
         let pose_secs = started.elapsed().as_secs_f64();
@@ -286,7 +298,10 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
             lines.push('\n');
         }
         std::fs::write(dir.join("scores.jsonl"), lines)?;
-        std::fs::write(dir.join("events.json"), vision::events::events_json(&events))?;
+        std::fs::write(
+            dir.join("events.json"),
+            vision::events::events_json(&events),
+        )?;
         for (service, e) in &events {
             csv.push_str(&vision::events::csv_row(&name, *service, e));
         }

@@ -120,9 +120,7 @@ pub async fn ensure_first_admin(db: &Database, config: &Config) -> anyhow::Resul
     if generated {
         println!("First administrator created: {email} / {password}  (change it after signing in)");
     } else {
-        println!(
-            "First administrator created: {email} (password from the configuration)"
-        );
+        println!("First administrator created: {email} (password from the configuration)");
     }
     Ok(())
 }

@@ -48,14 +48,22 @@ impl Default for FallConfig {
 impl FallConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut e = Vec::new();
-        if self.weights.iter().any(|w| !(0.0..=1.0).contains(w)) || self.weights.iter().sum::<f32>() <= 0.0 {
+        if self.weights.iter().any(|w| !(0.0..=1.0).contains(w))
+            || self.weights.iter().sum::<f32>() <= 0.0
+        {
             e.push("fall.weights must each be 0–1 and not all 0".into());
         }
         if !(0.5..=60.0).contains(&self.window_secs) {
-            e.push(format!("fall.window_secs {} must be between 0.5 and 60", self.window_secs));
+            e.push(format!(
+                "fall.window_secs {} must be between 0.5 and 60",
+                self.window_secs
+            ));
         }
         if !(0.1..=5.0).contains(&self.velocity_secs) {
-            e.push(format!("fall.velocity_secs {} must be between 0.1 and 5", self.velocity_secs));
+            e.push(format!(
+                "fall.velocity_secs {} must be between 0.1 and 5",
+                self.velocity_secs
+            ));
         }
         e
     }
@@ -128,7 +136,10 @@ impl FallScorer {
             .map(|s| s.height)
             .fold(None, |m: Option<f32>, v| Some(m.map_or(v, |m| m.max(v))));
         let was_upright = upright_height.is_some();
-        let reference = upright_height.unwrap_or(sample.height).max(sample.height).max(1.0);
+        let reference = upright_height
+            .unwrap_or(sample.height)
+            .max(sample.height)
+            .max(1.0);
         let drop = 1.0 - sample.height / reference;
         let height_ratio = (drop / c.full_drop).clamp(0.0, 1.0);
         let torso_orientation = sample.tilt.clamp(0.0, 1.0);
@@ -162,13 +173,17 @@ impl FallScorer {
 
     fn sample(&self, t: f64, p: &Person) -> Sample {
         let min = self.config.min_keypoint_score;
-        let seen = |i: usize| (p.keypoints[i][2] >= min).then(|| [p.keypoints[i][0], p.keypoints[i][1]]);
+        let seen =
+            |i: usize| (p.keypoints[i][2] >= min).then(|| [p.keypoints[i][0], p.keypoints[i][1]]);
         let mid = |a: usize, b: usize| match (seen(a), seen(b)) {
             (Some(x), Some(y)) => Some([(x[0] + y[0]) / 2.0, (x[1] + y[1]) / 2.0]),
             (Some(x), None) | (None, Some(x)) => Some(x),
             (None, None) => None,
         };
-        let (bw, bh) = ((p.bbox[2] - p.bbox[0]).max(1.0), (p.bbox[3] - p.bbox[1]).max(1.0));
+        let (bw, bh) = (
+            (p.bbox[2] - p.bbox[0]).max(1.0),
+            (p.bbox[3] - p.bbox[1]).max(1.0),
+        );
         let shoulders = mid(5, 6);
         let hips = mid(11, 12);
         // the box: a standing person is about 1:2.5, a lying one wider than tall
@@ -187,7 +202,9 @@ impl FallScorer {
         // vertical extent of the confident keypoints, or the box's
         let ys: Vec<f32> = (0..17).filter_map(|i| seen(i).map(|k| k[1])).collect();
         let height = if ys.len() >= 6 {
-            let (lo, hi) = ys.iter().fold((f32::MAX, f32::MIN), |(l, h), &y| (l.min(y), h.max(y)));
+            let (lo, hi) = ys
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(l, h), &y| (l.min(y), h.max(y)));
             (hi - lo).max(1.0)
         } else {
             bh
@@ -289,7 +306,10 @@ pub(crate) mod tests {
         // lying from the first frame on (a bed): never upright
         let mut s = FallScorer::new(FallConfig::default());
         let f = (0..60)
-            .map(|i| s.update(i as f64 / 30.0, &person(2, 300.0, 90.0, 400.0)).unwrap())
+            .map(|i| {
+                s.update(i as f64 / 30.0, &person(2, 300.0, 90.0, 400.0))
+                    .unwrap()
+            })
             .last()
             .unwrap();
         assert!(!f.was_upright, "{f:?}");

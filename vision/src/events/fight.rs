@@ -46,14 +46,22 @@ impl Default for FightConfig {
 impl FightConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut e = Vec::new();
-        if self.weights.iter().any(|w| !(0.0..=1.0).contains(w)) || self.weights.iter().sum::<f32>() <= 0.0 {
+        if self.weights.iter().any(|w| !(0.0..=1.0).contains(w))
+            || self.weights.iter().sum::<f32>() <= 0.0
+        {
             e.push("fight.weights must each be 0–1 and not all 0".into());
         }
         if !(0.1..=5.0).contains(&self.reach) {
-            e.push(format!("fight.reach {} must be between 0.1 and 5 body heights", self.reach));
+            e.push(format!(
+                "fight.reach {} must be between 0.1 and 5 body heights",
+                self.reach
+            ));
         }
         if !(0.05..=5.0).contains(&self.velocity_secs) {
-            e.push(format!("fight.velocity_secs {} must be between 0.05 and 5", self.velocity_secs));
+            e.push(format!(
+                "fight.velocity_secs {} must be between 0.05 and 5",
+                self.velocity_secs
+            ));
         }
         e
     }
@@ -119,7 +127,10 @@ impl FightScorer {
         let mut limb = HashMap::new();
         for (id, p) in &tracked {
             let height = (p.bbox[3] - p.bbox[1]).max(1.0);
-            let seen = |i: usize| (p.keypoints[i][2] >= c.min_keypoint_score).then(|| [p.keypoints[i][0], p.keypoints[i][1]]);
+            let seen = |i: usize| {
+                (p.keypoints[i][2] >= c.min_keypoint_score)
+                    .then(|| [p.keypoints[i][0], p.keypoints[i][1]])
+            };
             let sample = Sample {
                 t,
                 height,
@@ -140,11 +151,17 @@ impl FightScorer {
                 let (ca, cb) = (centre(&pa.bbox), centre(&pb.bbox));
                 let distance = (ca[0] - cb[0]).hypot(ca[1] - cb[1]) / height;
                 let contact = [9, 10, 15, 16].iter().any(|&k| {
-                    (pa.keypoints[k][2] >= c.min_keypoint_score && inside([pa.keypoints[k][0], pa.keypoints[k][1]], &pb.bbox))
-                        || (pb.keypoints[k][2] >= c.min_keypoint_score && inside([pb.keypoints[k][0], pb.keypoints[k][1]], &pa.bbox))
+                    (pa.keypoints[k][2] >= c.min_keypoint_score
+                        && inside([pa.keypoints[k][0], pa.keypoints[k][1]], &pb.bbox))
+                        || (pb.keypoints[k][2] >= c.min_keypoint_score
+                            && inside([pb.keypoints[k][0], pb.keypoints[k][1]], &pa.bbox))
                 });
                 let near = (1.0 - distance / c.reach).clamp(0.0, 1.0);
-                let interaction = if contact && distance < c.reach { 1.0 } else { near };
+                let interaction = if contact && distance < c.reach {
+                    1.0
+                } else {
+                    near
+                };
                 let d = self.distances.entry(key).or_default();
                 while d.front().is_some_and(|(s, _)| t - s > c.velocity_secs) {
                     d.pop_front();
@@ -182,7 +199,8 @@ impl FightScorer {
     /// Forgets people and pairs not seen for a while.
     pub fn forget_before(&mut self, t: f64) {
         let span = self.config.velocity_secs * 2.0;
-        self.people.retain(|_, h| h.back().is_some_and(|s| t - s.t <= span));
+        self.people
+            .retain(|_, h| h.back().is_some_and(|s| t - s.t <= span));
         self.distances
             .retain(|_, d| d.back().is_some_and(|(s, _)| t - s <= span));
     }
@@ -237,7 +255,13 @@ mod tests {
         // far apart (3 heights), still
         for i in 0..30 {
             let t = i as f64 / 30.0;
-            let out = s.update(t, &[person(1, 100.0, [100.0, 160.0]), person(2, 700.0, [700.0, 160.0])]);
+            let out = s.update(
+                t,
+                &[
+                    person(1, 100.0, [100.0, 160.0]),
+                    person(2, 700.0, [700.0, 160.0]),
+                ],
+            );
             assert_eq!(out.len(), 1);
             assert_eq!(out[0].0, (1, 2));
             assert_eq!(out[0].1.score, 0.0, "{out:?}");
@@ -246,7 +270,11 @@ mod tests {
         let mut last = None;
         for i in 0..30 {
             let t = 1.0 + i as f64 / 30.0;
-            let swing = if i % 2 == 0 { [100.0, 160.0] } else { [200.0, 150.0] };
+            let swing = if i % 2 == 0 {
+                [100.0, 160.0]
+            } else {
+                [200.0, 150.0]
+            };
             let x2 = 320.0 - 98.0 * i as f32 / 29.0;
             let out = s.update(t, &[person(1, 100.0, swing), person(2, x2, [x2, 160.0])]);
             last = Some(out[0].1);
@@ -263,7 +291,13 @@ mod tests {
         let mut s = FightScorer::new(FightConfig::default());
         let mut last = None;
         for i in 0..60 {
-            let out = s.update(i as f64 / 30.0, &[person(1, 100.0, [100.0, 160.0]), person(2, 220.0, [220.0, 160.0])]);
+            let out = s.update(
+                i as f64 / 30.0,
+                &[
+                    person(1, 100.0, [100.0, 160.0]),
+                    person(2, 220.0, [220.0, 160.0]),
+                ],
+            );
             last = Some(out[0].1);
         }
         let f = last.unwrap();

@@ -56,7 +56,10 @@ impl EventRules {
     pub fn problems(&self, prefix: &str) -> Vec<String> {
         let mut e = Vec::new();
         if !(0.0..=1.0).contains(&self.threshold) {
-            e.push(format!("{prefix}.threshold {} must be between 0 and 1", self.threshold));
+            e.push(format!(
+                "{prefix}.threshold {} must be between 0 and 1",
+                self.threshold
+            ));
         }
         for (name, v) in [
             ("min_duration_secs", self.min_duration_secs),
@@ -64,7 +67,9 @@ impl EventRules {
             ("recovery_secs", self.recovery_secs),
         ] {
             if !(0.0..=600.0).contains(&v) {
-                e.push(format!("{prefix}.{name} {v} must be between 0 and 600 seconds"));
+                e.push(format!(
+                    "{prefix}.{name} {v} must be between 0 and 600 seconds"
+                ));
             }
         }
         e
@@ -124,7 +129,10 @@ pub struct Event {
 #[derive(Debug, Clone)]
 enum State {
     /// Above the threshold since `first`, not long enough yet.
-    Candidate { first: Observation, peak: Observation },
+    Candidate {
+        first: Observation,
+        peak: Observation,
+    },
     /// Raised.
     Open {
         event: Event,
@@ -174,7 +182,11 @@ impl EventManager {
             }
             Some(State::Candidate { first, peak }) => {
                 if counts {
-                    let peak = if o.score > peak.score { o.clone() } else { peak };
+                    let peak = if o.score > peak.score {
+                        o.clone()
+                    } else {
+                        peak
+                    };
                     self.promote(State::Candidate { first, peak }, &o)
                 } else {
                     None // shorter than the minimum duration: forgotten
@@ -349,7 +361,12 @@ mod tests {
         feed(&mut m, &[0.1, 0.9, 0.9, 0.9, 0.9, 0.1, 0.1]);
         assert!(m.clone().finish().is_empty());
         // 0.6 s above
-        feed_from(&mut m, 1.0, &[0.9, 0.8, 0.95, 0.9, 0.9, 0.9, 0.9, 0.1], |_| (true, false, false));
+        feed_from(
+            &mut m,
+            1.0,
+            &[0.9, 0.8, 0.95, 0.9, 0.9, 0.9, 0.9, 0.1],
+            |_| (true, false, false),
+        );
         let events = m.finish();
         assert_eq!(events.len(), 1, "{events:?}");
         let e = &events[0];
@@ -378,7 +395,11 @@ mod tests {
         feed_from(&mut m, 3.6, &high, |_| (true, false, false));
         let events = m.finish();
         assert_eq!(events.len(), 2, "{events:?}");
-        assert!(events[0].closed_by.contains("merge gap"), "{}", events[0].closed_by);
+        assert!(
+            events[0].closed_by.contains("merge gap"),
+            "{}",
+            events[0].closed_by
+        );
     }
 
     #[test]
@@ -405,7 +426,11 @@ mod tests {
         let events = m.finish();
         assert_eq!(events.len(), 1, "{events:?}");
         assert!(events[0].recovered);
-        assert!(events[0].closed_by.contains("upright again"), "{}", events[0].closed_by);
+        assert!(
+            events[0].closed_by.contains("upright again"),
+            "{}",
+            events[0].closed_by
+        );
         // staying down: not recovered
         let mut m = EventManager::new(EventRules::fall());
         feed_from(&mut m, 0.0, &[0.9; 60], |_| (true, false, false));

@@ -76,13 +76,18 @@ impl Default for EventsConfig {
 
 /// The rules given, over `base` for the fields left out (a partial `fight_rules` must not take
 /// the fall defaults that `EventRules::default` has).
-fn rules_over<'de, D: serde::Deserializer<'de>>(base: EventRules, d: D) -> Result<EventRules, D::Error> {
+fn rules_over<'de, D: serde::Deserializer<'de>>(
+    base: EventRules,
+    d: D,
+) -> Result<EventRules, D::Error> {
     let given = serde_json::Value::deserialize(d)?;
     let mut merged = serde_json::to_value(&base).map_err(serde::de::Error::custom)?;
     match (given, &mut merged) {
         (serde_json::Value::Object(given), serde_json::Value::Object(m)) => m.extend(given),
         (other, _) => {
-            return Err(serde::de::Error::custom(format!("expected an object of rules, got {other}")));
+            return Err(serde::de::Error::custom(format!(
+                "expected an object of rules, got {other}"
+            )));
         }
     }
     serde_json::from_value(merged).map_err(serde::de::Error::custom)
@@ -108,7 +113,10 @@ impl EventsConfig {
         e.extend(self.fall_rules.problems("fall_rules"));
         e.extend(self.fight_rules.problems("fight_rules"));
         if !(0.0..=5.0).contains(&self.smooth_secs) {
-            e.push(format!("smooth_secs {} must be between 0 and 5", self.smooth_secs));
+            e.push(format!(
+                "smooth_secs {} must be between 0 and 5",
+                self.smooth_secs
+            ));
         }
         for (i, z) in self.exclusion_zones.iter().enumerate() {
             if let Err(why) = z.check() {
@@ -152,7 +160,12 @@ impl AnalyzeConfig {
                 format!("pose_input_size {} {why}", self.pose_input_size),
             ));
         }
-        e.extend(self.events.problems().into_iter().map(|m| ("events", format!("events.{m}"))));
+        e.extend(
+            self.events
+                .problems()
+                .into_iter()
+                .map(|m| ("events", format!("events.{m}"))),
+        );
         e
     }
 }
@@ -201,14 +214,18 @@ pub struct EventPipeline {
 
 impl EventPipeline {
     pub fn new(config: EventsConfig) -> Self {
-        let fall = config
-            .services
-            .contains(&Service::Fall)
-            .then(|| (FallScorer::new(config.fall.clone()), EventManager::new(config.fall_rules.clone())));
-        let fight = config
-            .services
-            .contains(&Service::Fight)
-            .then(|| (FightScorer::new(config.fight.clone()), EventManager::new(config.fight_rules.clone())));
+        let fall = config.services.contains(&Service::Fall).then(|| {
+            (
+                FallScorer::new(config.fall.clone()),
+                EventManager::new(config.fall_rules.clone()),
+            )
+        });
+        let fight = config.services.contains(&Service::Fight).then(|| {
+            (
+                FightScorer::new(config.fight.clone()),
+                EventManager::new(config.fight_rules.clone()),
+            )
+        });
         Self {
             smoother: Smoother {
                 span: config.smooth_secs,
@@ -235,9 +252,18 @@ impl EventPipeline {
             let mut top: Option<ScoreSample> = None;
             for p in persons {
                 let Some(id) = p.track_id else { continue };
-                let Some(s) = scorer.update(time, p) else { continue };
-                let centre = [(p.bbox[0] + p.bbox[2]) / 2.0 / w, (p.bbox[1] + p.bbox[3]) / 2.0 / h];
-                let excluded = self.config.exclusion_zones.iter().any(|z| z.contains(centre));
+                let Some(s) = scorer.update(time, p) else {
+                    continue;
+                };
+                let centre = [
+                    (p.bbox[0] + p.bbox[2]) / 2.0 / w,
+                    (p.bbox[1] + p.bbox[3]) / 2.0 / h,
+                ];
+                let excluded = self
+                    .config
+                    .exclusion_zones
+                    .iter()
+                    .any(|z| z.contains(centre));
                 let score = self.smoother.mean(Service::Fall, &[id], time, s.score);
                 manager.observe(Observation {
                     time,
@@ -268,7 +294,12 @@ impl EventPipeline {
             for ((a, b), s) in scorer.update(time, persons) {
                 let boxes = [a, b]
                     .iter()
-                    .filter_map(|id| persons.iter().find(|p| p.track_id == Some(*id)).map(|p| p.bbox))
+                    .filter_map(|id| {
+                        persons
+                            .iter()
+                            .find(|p| p.track_id == Some(*id))
+                            .map(|p| p.bbox)
+                    })
                     .collect();
                 let score = self.smoother.mean(Service::Fight, &[a, b], time, s.score);
                 manager.observe(Observation {
@@ -397,7 +428,10 @@ mod tests {
             }
             for i in 1..=8 {
                 let k = i as f32 / 8.0;
-                step(&mut p, fall::tests::person(7, 300.0, 2.0 + 88.0 * k, 300.0 + 150.0 * k));
+                step(
+                    &mut p,
+                    fall::tests::person(7, 300.0, 2.0 + 88.0 * k, 300.0 + 150.0 * k),
+                );
             }
             for _ in 0..45 {
                 step(&mut p, fall::tests::person(7, 300.0, 90.0, 450.0));
@@ -428,14 +462,36 @@ mod tests {
         .unwrap();
         assert_eq!(c.events.services, vec![Service::Fall]);
         assert_eq!(c.events.fall_rules.threshold, 0.5);
-        assert_eq!(c.events.fall_rules.min_duration_secs, EventRules::fall().min_duration_secs);
+        assert_eq!(
+            c.events.fall_rules.min_duration_secs,
+            EventRules::fall().min_duration_secs
+        );
         // a partial fight_rules keeps the fight defaults, not the fall ones
-        let f: EventsConfig = serde_json::from_value(serde_json::json!({"fight_rules": {"threshold": 0.5}})).unwrap();
-        assert_eq!(f.fight_rules, EventRules { threshold: 0.5, ..EventRules::fight() });
-        assert!(serde_json::from_value::<EventsConfig>(serde_json::json!({"fight_rules": {"treshold": 0.5}})).is_err());
+        let f: EventsConfig =
+            serde_json::from_value(serde_json::json!({"fight_rules": {"threshold": 0.5}})).unwrap();
+        assert_eq!(
+            f.fight_rules,
+            EventRules {
+                threshold: 0.5,
+                ..EventRules::fight()
+            }
+        );
+        assert!(
+            serde_json::from_value::<EventsConfig>(
+                serde_json::json!({"fight_rules": {"treshold": 0.5}})
+            )
+            .is_err()
+        );
         assert!(c.problems().is_empty());
-        let unknown = serde_json::from_value::<AnalyzeConfig>(serde_json::json!({"events": {"services": ["theft"]}}));
-        assert!(unknown.unwrap_err().to_string().contains("unknown variant `theft`"));
+        let unknown = serde_json::from_value::<AnalyzeConfig>(
+            serde_json::json!({"events": {"services": ["theft"]}}),
+        );
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown variant `theft`")
+        );
         let bad = AnalyzeConfig {
             pose_input_size: 5000,
             ..AnalyzeConfig::default()
@@ -455,6 +511,9 @@ mod tests {
         };
         let p = c.problems();
         assert!(p.iter().any(|m| m.starts_with("services")), "{p:?}");
-        assert!(p.iter().any(|m| m.starts_with("fall_rules.threshold")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.starts_with("fall_rules.threshold")),
+            "{p:?}"
+        );
     }
 }

@@ -26,7 +26,10 @@ impl AnalyzeJob {
         let problems = self.settings.problems();
         if !problems.is_empty() {
             let all: Vec<String> = problems.into_iter().map(|(_, m)| m).collect();
-            return Err(JobError::Other(format!("invalid analyze settings: {}", all.join("; "))));
+            return Err(JobError::Other(format!(
+                "invalid analyze settings: {}",
+                all.join("; ")
+            )));
         }
         std::fs::create_dir_all(&ctx.scratch).map_err(|e| scratch(&ctx.scratch, e))?;
         let total: u64 = self.inputs.iter().map(|i| i.frames).sum();
@@ -52,14 +55,27 @@ impl AnalyzeJob {
                     annotate::stages::read_tracks(&path)?
                 }
                 None => {
-                    let frames = self.track(ctx, input, &dir, &label, done_before, total).await?;
-                    let mut a = upload(ctx, "tracks", &dir.join("tracks.jsonl"), &key("tracks.jsonl")).await?;
+                    let frames = self
+                        .track(ctx, input, &dir, &label, done_before, total)
+                        .await?;
+                    let mut a = upload(
+                        ctx,
+                        "tracks",
+                        &dir.join("tracks.jsonl"),
+                        &key("tracks.jsonl"),
+                    )
+                    .await?;
                     a.video = Some(input.video_id);
                     artifacts.push(a);
                     frames
                 }
             };
-            progress(ctx, &format!("events · {label}"), done_before + input.frames, total);
+            progress(
+                ctx,
+                &format!("events · {label}"),
+                done_before + input.frames,
+                total,
+            );
             let events_config = self.settings.events.clone();
             let (events, scores) =
                 tokio::task::spawn_blocking(move || analyze_tracks(&frames, &events_config))
@@ -69,7 +85,9 @@ impl AnalyzeJob {
             write(&events_path, &events::events_json(&events))?;
             let mut lines = String::new();
             for s in &scores {
-                lines.push_str(&serde_json::to_string(s).map_err(|e| JobError::Other(e.to_string()))?);
+                lines.push_str(
+                    &serde_json::to_string(s).map_err(|e| JobError::Other(e.to_string()))?,
+                );
                 lines.push('\n');
             }
             let scores_path = dir.join("scores.jsonl");
@@ -90,7 +108,15 @@ impl AnalyzeJob {
         }
         let csv_path = ctx.scratch.join("events.csv");
         write(&csv_path, &csv)?;
-        artifacts.push(upload(ctx, "events-csv", &csv_path, &ctx.artifact_key("events.csv")).await?);
+        artifacts.push(
+            upload(
+                ctx,
+                "events-csv",
+                &csv_path,
+                &ctx.artifact_key("events.csv"),
+            )
+            .await?,
+        );
         Ok(artifacts)
     }
 
@@ -113,8 +139,11 @@ impl AnalyzeJob {
         };
         let (runtime, catalog, report) = (ctx.runtime, ctx.catalog.clone(), ctx.progress.clone());
         let (poses, tracks) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
-        let (video_s, stage, estimate) =
-            (video.to_string_lossy().into_owned(), format!("pose · {label}"), input.frames);
+        let (video_s, stage, estimate) = (
+            video.to_string_lossy().into_owned(),
+            format!("pose · {label}"),
+            input.frames,
+        );
         let result = tokio::task::spawn_blocking(move || {
             annotate::stages::detect_poses(runtime, &catalog, &video_s, &settings, &poses, |p| {
                 report(JobProgress {
