@@ -292,12 +292,10 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let (events, scores) = vision::events::analyze_tracks(&frames, &events_config);
         let event_secs = started.elapsed().as_secs_f64();
-        let mut lines = String::new();
-        for s in &scores {
-            lines.push_str(&serde_json::to_string(s)?);
-            lines.push('\n');
-        }
-        std::fs::write(dir.join("scores.jsonl"), lines)?;
+        std::fs::write(
+            dir.join("scores.jsonl"),
+            vision::events::scores_jsonl(&scores),
+        )?;
         std::fs::write(
             dir.join("events.json"),
             vision::events::events_json(&events),

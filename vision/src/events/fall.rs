@@ -48,11 +48,7 @@ impl Default for FallConfig {
 impl FallConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut e = Vec::new();
-        if self.weights.iter().any(|w| !(0.0..=1.0).contains(w))
-            || self.weights.iter().sum::<f32>() <= 0.0
-        {
-            e.push("fall.weights must each be 0–1 and not all 0".into());
-        }
+        e.extend(super::weights_problem("fall", &self.weights));
         if !(0.5..=60.0).contains(&self.window_secs) {
             e.push(format!(
                 "fall.window_secs {} must be between 0.5 and 60",
@@ -150,9 +146,10 @@ impl FallScorer {
             .map(|s| (sample.y - s.y) / reference / (t - s.t) as f32)
             .fold(0.0f32, f32::max);
         let downward_velocity = (downward_velocity / c.full_speed).clamp(0.0, 1.0);
-        let [wh, wt, wv] = c.weights;
-        let total = (wh + wt + wv).max(f32::EPSILON);
-        let score = (wh * height_ratio + wt * torso_orientation + wv * downward_velocity) / total;
+        let score = super::weighted(
+            &c.weights,
+            [height_ratio, torso_orientation, downward_velocity],
+        );
         h.push_back(sample);
         Some(FallScore {
             height_ratio,

@@ -46,11 +46,7 @@ impl Default for FightConfig {
 impl FightConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut e = Vec::new();
-        if self.weights.iter().any(|w| !(0.0..=1.0).contains(w))
-            || self.weights.iter().sum::<f32>() <= 0.0
-        {
-            e.push("fight.weights must each be 0–1 and not all 0".into());
-        }
+        e.extend(super::weights_problem("fight", &self.weights));
         if !(0.1..=5.0).contains(&self.reach) {
             e.push(format!(
                 "fight.reach {} must be between 0.1 and 5 body heights",
@@ -174,11 +170,9 @@ impl FightScorer {
                 d.push_back((t, distance));
                 let approach = (approach / c.full_approach).clamp(0.0, 1.0);
                 let limb_motion = (limb[a].max(limb[b]) / c.full_limb_speed).clamp(0.0, 1.0);
-                let [wl, wi, wa] = c.weights;
-                let total = (wl + wi + wa).max(f32::EPSILON);
                 // out of reach, nothing counts: two people waving at each other across a room
                 let score = if distance < c.reach {
-                    (wl * limb_motion + wi * interaction + wa * approach) / total
+                    super::weighted(&c.weights, [limb_motion, interaction, approach])
                 } else {
                     0.0
                 };

@@ -170,6 +170,23 @@ impl AnalyzeConfig {
     }
 }
 
+/// A scorer's weights: each 0–1, not all 0.
+pub(crate) fn weights_problem(service: &str, weights: &[f32; 3]) -> Option<String> {
+    (weights.iter().any(|w| !(0.0..=1.0).contains(w)) || weights.iter().sum::<f32>() <= 0.0)
+        .then(|| format!("{service}.weights must each be 0–1 and not all 0"))
+}
+
+/// The weighted mean of three 0–1 components.
+pub(crate) fn weighted(weights: &[f32; 3], components: [f32; 3]) -> f32 {
+    let total = weights.iter().sum::<f32>().max(f32::EPSILON);
+    weights
+        .iter()
+        .zip(components)
+        .map(|(w, c)| w * c)
+        .sum::<f32>()
+        / total
+}
+
 /// One service's best subject at one frame (for a score timeline).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreSample {
@@ -393,6 +410,14 @@ pub fn csv_row(video: &str, service: Service, e: &Event) -> String {
         quote(&e.opened_by),
         quote(&e.closed_by)
     )
+}
+
+/// Score samples as JSON lines.
+pub fn scores_jsonl(scores: &[ScoreSample]) -> String {
+    scores
+        .iter()
+        .map(|s| serde_json::to_string(s).expect("scores serialise") + "\n")
+        .collect()
 }
 
 /// A video's events as `[{"service", "event"}]`.

@@ -5,11 +5,11 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use vision::annotate::{self, AnnotateConfig, AnnotateError, TrackFrame};
+use vision::annotate::{self, AnnotateConfig, TrackFrame};
 use vision::events::{self, AnalyzeConfig, analyze_tracks};
 
-use super::annotate::AnnotateInput;
-use super::{Artifact, JobContext, JobError, JobProgress, download, scratch, upload};
+use super::annotate::{AnnotateInput, detect, report, with_video};
+use super::{Artifact, JobContext, JobError, download, scratch, upload};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -58,19 +58,13 @@ impl AnalyzeJob {
                     let frames = self
                         .track(ctx, input, &dir, &label, done_before, total)
                         .await?;
-                    let mut a = upload(
-                        ctx,
-                        "tracks",
-                        &dir.join("tracks.jsonl"),
-                        &key("tracks.jsonl"),
-                    )
-                    .await?;
-                    a.video = Some(input.video_id);
-                    artifacts.push(a);
+                    let tracks = dir.join("tracks.jsonl");
+                    let a = upload(ctx, "tracks", &tracks, &key("tracks.jsonl")).await?;
+                    artifacts.push(with_video(a, input));
                     frames
                 }
             };
-            progress(
+            report(
                 ctx,
                 &format!("events · {label}"),
                 done_before + input.frames,
@@ -83,22 +77,14 @@ impl AnalyzeJob {
                     .map_err(|e| JobError::from_join("scoring events", e))?;
             let events_path = dir.join("events.json");
             write(&events_path, &events::events_json(&events))?;
-            let mut lines = String::new();
-            for s in &scores {
-                lines.push_str(
-                    &serde_json::to_string(s).map_err(|e| JobError::Other(e.to_string()))?,
-                );
-                lines.push('\n');
-            }
             let scores_path = dir.join("scores.jsonl");
-            write(&scores_path, &lines)?;
+            write(&scores_path, &events::scores_jsonl(&scores))?;
             for (kind, path, name) in [
                 ("events", &events_path, "events.json"),
                 ("scores", &scores_path, "scores.jsonl"),
             ] {
-                let mut a = upload(ctx, kind, path, &key(name)).await?;
-                a.video = Some(input.video_id);
-                artifacts.push(a);
+                let a = upload(ctx, kind, path, &key(name)).await?;
+                artifacts.push(with_video(a, input));
             }
             for (service, e) in &events {
                 csv.push_str(&events::csv_row(&input.filename, *service, e));
@@ -130,53 +116,21 @@ impl AnalyzeJob {
         before: u64,
         total: u64,
     ) -> Result<Vec<TrackFrame>, JobError> {
-        progress(ctx, &format!("download · {label}"), before, total);
-        let video = dir.join("input");
-        download(ctx, &input.input_key, &video).await?;
         let settings = AnnotateConfig {
             pose_input_size: self.settings.pose_input_size,
             ..AnnotateConfig::default()
         };
-        let (runtime, catalog, report) = (ctx.runtime, ctx.catalog.clone(), ctx.progress.clone());
+        detect(ctx, input, dir, &settings, label, before, total).await?;
         let (poses, tracks) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
-        let (video_s, stage, estimate) = (
-            video.to_string_lossy().into_owned(),
-            format!("pose · {label}"),
-            input.frames,
-        );
-        let result = tokio::task::spawn_blocking(move || {
-            annotate::stages::detect_poses(runtime, &catalog, &video_s, &settings, &poses, |p| {
-                report(JobProgress {
-                    stage: stage.clone(),
-                    frames_done: before + p.frames_done.min(estimate),
-                    frames_total: total,
-                    fps: p.fps,
-                })
-            })?;
+        let frames = tokio::task::spawn_blocking(move || {
             annotate::stages::track_poses(&settings, &poses, &tracks)
         })
         .await
-        .map_err(|e| JobError::from_join("pose estimation", e))?;
-        match result {
-            Ok(frames) => Ok(frames),
-            Err(AnnotateError::Media(e)) => Err(JobError::Input {
-                key: input.input_key.clone(),
-                reason: e.to_string().replace(&*video.to_string_lossy(), "the file"),
-            }),
-            Err(e) => Err(e.into()),
-        }
+        .map_err(|e| JobError::from_join("tracking", e))??;
+        Ok(frames)
     }
 }
 
 fn write(path: &Path, text: &str) -> Result<(), JobError> {
     std::fs::write(path, text).map_err(|e| scratch(path, e))
-}
-
-fn progress(ctx: &JobContext, stage: &str, done: u64, total: u64) {
-    (ctx.progress)(JobProgress {
-        stage: stage.into(),
-        frames_done: done,
-        frames_total: total,
-        fps: 0.0,
-    });
 }

@@ -68,8 +68,7 @@ impl AnnotateJob {
             let key = |name: &str| ctx.artifact_key(&format!("{}/{name}", input.video_id));
             let mut poses = dir.join("poses.jsonl");
             if settings.runs(1) {
-                self.detect(ctx, input, &dir, &label, done_before, total)
-                    .await?;
+                detect(ctx, input, &dir, settings, &label, done_before, total).await?;
                 artifacts.push(with_video(
                     upload(ctx, "poses", &poses, &key("poses.jsonl")).await?,
                     input,
@@ -174,48 +173,6 @@ impl AnnotateJob {
         Ok(artifacts)
     }
 
-    async fn detect(
-        &self,
-        ctx: &JobContext,
-        input: &AnnotateInput,
-        dir: &Path,
-        label: &str,
-        before: u64,
-        total: u64,
-    ) -> Result<(), JobError> {
-        report(ctx, &format!("download · {label}"), before, total);
-        let video = dir.join("input");
-        download(ctx, &input.input_key, &video).await?;
-        let (runtime, catalog, progress) = (ctx.runtime, ctx.catalog.clone(), ctx.progress.clone());
-        let (settings, out, stage) = (
-            self.settings.clone(),
-            dir.join("poses.jsonl"),
-            format!("pose · {label}"),
-        );
-        let video_s = video.to_string_lossy().into_owned();
-        let estimate = input.frames;
-        let result = tokio::task::spawn_blocking(move || {
-            annotate::stages::detect_poses(runtime, &catalog, &video_s, &settings, &out, |p| {
-                progress(JobProgress {
-                    stage: stage.clone(),
-                    frames_done: before + p.frames_done.min(estimate),
-                    frames_total: total,
-                    fps: p.fps,
-                })
-            })
-        })
-        .await
-        .map_err(|e| JobError::from_join("pose estimation", e))?;
-        match result {
-            Ok(_) => Ok(()),
-            Err(AnnotateError::Media(e)) => Err(JobError::Input {
-                key: input.input_key.clone(),
-                reason: e.to_string().replace(&*video.to_string_lossy(), "the file"),
-            }),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// An earlier stage's artifact of `source_job` for this video, downloaded.
     async fn source(
         &self,
@@ -262,7 +219,51 @@ impl AnnotateJob {
     }
 }
 
-fn with_video(mut a: Artifact, input: &AnnotateInput) -> Artifact {
+/// Downloads one stored video and writes its poses to `dir/poses.jsonl` (Stage 1), reporting
+/// progress over the whole job (`before` of `total` frames done). Shared with the analyze job.
+pub(super) async fn detect(
+    ctx: &JobContext,
+    input: &AnnotateInput,
+    dir: &Path,
+    settings: &AnnotateConfig,
+    label: &str,
+    before: u64,
+    total: u64,
+) -> Result<(), JobError> {
+    report(ctx, &format!("download · {label}"), before, total);
+    let video = dir.join("input");
+    download(ctx, &input.input_key, &video).await?;
+    let (runtime, catalog, progress) = (ctx.runtime, ctx.catalog.clone(), ctx.progress.clone());
+    let (settings, out, stage) = (
+        settings.clone(),
+        dir.join("poses.jsonl"),
+        format!("pose · {label}"),
+    );
+    let video_s = video.to_string_lossy().into_owned();
+    let estimate = input.frames;
+    let result = tokio::task::spawn_blocking(move || {
+        annotate::stages::detect_poses(runtime, &catalog, &video_s, &settings, &out, |p| {
+            progress(JobProgress {
+                stage: stage.clone(),
+                frames_done: before + p.frames_done.min(estimate),
+                frames_total: total,
+                fps: p.fps,
+            })
+        })
+    })
+    .await
+    .map_err(|e| JobError::from_join("pose estimation", e))?;
+    match result {
+        Ok(_) => Ok(()),
+        Err(AnnotateError::Media(e)) => Err(JobError::Input {
+            key: input.input_key.clone(),
+            reason: e.to_string().replace(&*video.to_string_lossy(), "the file"),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) fn with_video(mut a: Artifact, input: &AnnotateInput) -> Artifact {
     a.video = Some(input.video_id);
     a
 }
@@ -273,7 +274,7 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn report(ctx: &JobContext, stage: &str, done: u64, total: u64) {
+pub(super) fn report(ctx: &JobContext, stage: &str, done: u64, total: u64) {
     (ctx.progress)(JobProgress {
         stage: stage.into(),
         frames_done: done,
