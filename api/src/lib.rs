@@ -13,7 +13,7 @@ pub use auth::{
     ApiToken, ChangePassword, CreateToken, CreateUser, LoginRequest, Me, Role, TokenCreated,
     UpdateUser, User,
 };
-pub use events::ServerEvent;
+pub use events::{Event, EventQuery, ServerEvent};
 pub use health::{Check, Health, Liveness, ModelCheck};
 pub use jobs::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, Queue, WorkerInfo};
 pub use projects::{AddMember, CreateProject, Member, Project};

@@ -1,194 +1,99 @@
-//! Live updates: the `jobs` and `videos` triggers NOTIFY `recognizer_events`; one task per server
-//! LISTENs, loads the changed row and broadcasts it; each websocket client (`/api/ws`) gets a
-//! snapshot first, then the events of the projects it may see.
+//! Events analysis found (`GET /api/events`, one event, its picture), within the projects the
+//! caller may see. New events also reach the browser over the websocket (`live`).
 
-use std::collections::HashSet;
-use std::time::Duration;
-
-use api::ServerEvent;
-use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use api::{Event, EventQuery};
+use axum::Json;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
-use serde::Deserialize;
-use sqlx::postgres::PgListener;
-use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 
-pub const CHANNEL: &str = "recognizer_events";
+/// The services an event may belong to.
+const SERVICES: [&str; 2] = ["fall", "fight"];
 
-/// One change, tagged with its project for filtering.
-#[derive(Debug, Clone)]
-pub struct ProjectEvent {
-    pub project_id: Uuid,
-    pub event: ServerEvent,
-}
-
-#[derive(Deserialize)]
-struct Notice {
-    table: String,
-    op: String,
-    id: Uuid,
-    project_id: Uuid,
-}
-
-/// LISTENs until the process ends, reconnecting when the database goes away.
-pub async fn listen(state: AppState) {
-    loop {
-        if let Err(e) = listen_once(&state).await {
-            tracing::warn!(error = %e, "event listener lost the database; reconnecting in 2 s");
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-}
-
-async fn listen_once(state: &AppState) -> anyhow::Result<()> {
-    let mut listener = PgListener::connect_with(&state.db.pool).await?;
-    listener.listen(CHANNEL).await?;
-    loop {
-        let n = listener.recv().await?;
-        let Ok(notice) = serde_json::from_str::<Notice>(n.payload()) else {
-            continue;
-        };
-        let event = match (notice.table.as_str(), notice.op.as_str()) {
-            ("jobs", "DELETE") => Some(ServerEvent::JobDeleted {
-                id: notice.id,
-                project_id: notice.project_id,
-            }),
-            ("jobs", _) => state.db.job(notice.id).await?.map(|job| {
-                state.metrics.observe_job(&job);
-                ServerEvent::Job { job }
-            }),
-            ("videos", "DELETE") => Some(ServerEvent::VideoDeleted {
-                id: notice.id,
-                project_id: notice.project_id,
-            }),
-            ("videos", _) => state
-                .db
-                .video(notice.id)
-                .await?
-                .map(|video| ServerEvent::Video { video }),
-            _ => None,
-        };
-        if let Some(event) = event {
-            // no receivers is fine
-            let _ = state.events.send(ProjectEvent {
-                project_id: notice.project_id,
-                event,
-            });
-        }
-    }
-}
-
-/// A cookie-authenticated websocket from another site would ride on the user's session: refuse
-/// cross-origin upgrades (scripts with a bearer token send no Origin).
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers
-        .get(HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    origin
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest == host)
-}
-
-#[utoipa::path(get, path = "/api/ws", tag = "events", responses((status = 101, description = "websocket of ServerEvent JSON messages", body = ServerEvent)))]
-pub async fn websocket(
+#[utoipa::path(get, path = "/api/events", tag = "events", params(EventQuery), responses((status = 200, body = Vec<Event>), (status = 422, body = api::ApiError)))]
+pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Result<Response> {
-    if !same_origin(&headers) {
-        return Err(Error::forbidden("websocket from another origin refused"));
+    Query(mut q): Query<EventQuery>,
+) -> Result<Json<Vec<Event>>> {
+    q.service = q.service.filter(|s| !s.is_empty());
+    if let Some(s) = &q.service
+        && !SERVICES.contains(&s.as_str())
+    {
+        return Err(Error::field(
+            "service",
+            format!("unknown service {s:?}: use one of {}", SERVICES.join(", ")),
+        ));
     }
-    Ok(ws.on_upgrade(move |socket| async move {
-        if let Err(e) = serve_client(state, caller, socket).await {
-            tracing::debug!(error = %e, "websocket closed");
-        }
-    }))
+    if let Some(m) = q.min_score
+        && !(0.0..=1.0).contains(&m)
+    {
+        return Err(Error::field(
+            "min_score",
+            format!("min_score {m} must be between 0 and 1"),
+        ));
+    }
+    if let (Some(from), Some(to)) = (q.from_secs, q.to_secs)
+        && from > to
+    {
+        return Err(Error::field(
+            "from_secs",
+            format!("from_secs {from} is after to_secs {to}"),
+        ));
+    }
+    if let Some(limit) = q.limit
+        && !(1..=store::events::MAX_EVENTS).contains(&limit)
+    {
+        return Err(Error::field(
+            "limit",
+            format!("limit must be 1–{}", store::events::MAX_EVENTS),
+        ));
+    }
+    let projects = caller.visible_projects(&state).await?;
+    Ok(Json(state.db.events(&projects, &q).await?))
 }
 
-async fn serve_client(
-    state: AppState,
-    caller: Caller,
-    mut socket: WebSocket,
-) -> anyhow::Result<()> {
-    // Subscribe before reading the snapshot, so nothing between the two is missed.
-    let mut events = state.events.subscribe();
-    let mut allowed: HashSet<Uuid> = caller
-        .visible_projects(&state)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?
-        .into_iter()
-        .collect();
-    send_snapshot(&state, &allowed, &mut socket).await?;
-    let mut refresh = tokio::time::interval(Duration::from_secs(10));
-    refresh.tick().await;
-    loop {
-        tokio::select! {
-            received = events.recv() => match received {
-                Ok(e) if allowed.contains(&e.project_id) => {
-                    socket.send(Message::Text(serde_json::to_string(&e.event)?.into())).await?;
-                }
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(_)) => send_snapshot(&state, &allowed, &mut socket).await?,
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
-            },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
-                Some(Ok(_)) => {}
-            },
-            _ = refresh.tick() => {
-                // memberships may change while a page is open
-                match state.db.user(caller.user.id).await {
-                    Ok(Some(u)) if !u.disabled => {
-                        allowed = state.db.visible_project_ids(&u).await?.into_iter().collect();
-                    }
-                    Ok(_) => return Ok(()),
-                    Err(e) => tracing::warn!(error = %e, "cannot refresh websocket permissions"),
-                }
-            }
-        }
-    }
-}
-
-async fn send_snapshot(
+/// An event the caller may see, and its picture's key.
+async fn visible_event(
     state: &AppState,
-    allowed: &HashSet<Uuid>,
-    socket: &mut WebSocket,
-) -> anyhow::Result<()> {
-    let projects: Vec<Uuid> = allowed.iter().copied().collect();
-    let jobs = state.db.job_snapshot(&projects).await?;
-    socket
-        .send(Message::Text(
-            serde_json::to_string(&ServerEvent::Snapshot { jobs })?.into(),
-        ))
-        .await?;
-    Ok(())
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(Event, Option<String>)> {
+    let (event, key) = state
+        .db
+        .event(id)
+        .await?
+        .ok_or_else(|| Error::not_found("event"))?;
+    caller
+        .role_in(state, event.project_id)
+        .await
+        .map_err(|_| Error::not_found("event"))?;
+    Ok((event, key))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
+#[utoipa::path(get, path = "/api/events/{id}", tag = "events", responses((status = 200, body = Event), (status = 404, body = api::ApiError)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Event>> {
+    Ok(Json(visible_event(&state, &caller, id).await?.0))
+}
 
-    #[test]
-    fn cross_origin_upgrades_are_refused() {
-        let mut h = HeaderMap::new();
-        h.insert(HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(same_origin(&h));
-        h.insert(ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
-        assert!(same_origin(&h));
-        h.insert(ORIGIN, HeaderValue::from_static("https://evil.example"));
-        assert!(!same_origin(&h));
-    }
+#[utoipa::path(get, path = "/api/events/{id}/thumbnail", tag = "events", responses((status = 200, description = "JPEG of the event's peak frame, the people involved boxed", content_type = "image/jpeg"), (status = 404, body = api::ApiError)))]
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (event, key) = visible_event(&state, &caller, id).await?;
+    let key = key.ok_or_else(|| Error::not_found("event picture"))?;
+    let name = format!("{}-{:.1}s.jpg", event.service, event.peak_secs);
+    crate::download::serve(&state.storage, &key, "image/jpeg", &name, &headers).await
 }

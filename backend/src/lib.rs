@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod live;
 pub mod metrics;
 pub mod openapi;
 mod poster;
@@ -32,7 +33,7 @@ pub use state::{AppState, Settings};
 
 /// The full application router. Starts the event listener for the websockets.
 pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
-    tokio::spawn(events::listen(state.clone()));
+    tokio::spawn(live::listen(state.clone()));
     let api = Router::new()
         .route("/health", get(health::get_health))
         .route("/openapi.json", get(openapi::document))
@@ -78,7 +79,10 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/jobs/{id}/artifacts", get(jobs::artifacts))
         .route("/artifacts/{id}/download", get(jobs::download))
         .route("/admin/queue", get(admin::queue))
-        .route("/ws", get(events::websocket))
+        .route("/events", get(events::list))
+        .route("/events/{id}", get(events::get))
+        .route("/events/{id}/thumbnail", get(events::thumbnail))
+        .route("/ws", get(live::websocket))
         .fallback(api_not_found)
         // JSON bodies are small: a larger one is refused (413) after MAX_JSON_BYTES, unread
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))

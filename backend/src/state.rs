@@ -9,7 +9,7 @@ use store::{Database, ObjectStorage};
 use tokio::sync::broadcast;
 use vision::Catalog;
 
-use crate::events::ProjectEvent;
+use crate::live::ProjectEvent;
 use crate::metrics::Metrics;
 use crate::throttle::LoginThrottle;
 use crate::videos::UploadLocks;

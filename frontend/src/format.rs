@@ -28,6 +28,18 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
+/// A moment in a video to a tenth of a second: `0:03.4`, `1:02:05.0`.
+pub fn clock(secs: f64) -> String {
+    let tenths = (secs.max(0.0) * 10.0).round() as u64;
+    let (whole, tenth) = (tenths / 10, tenths % 10);
+    let (h, m, s) = (whole / 3600, whole / 60 % 60, whole % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}.{tenth}")
+    } else {
+        format!("{m}:{s:02}.{tenth}")
+    }
+}
+
 pub fn time(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -1,12 +1,13 @@
 //! One job: live progress, its error in words, its parameters, and its results — videos play in
 //! the page, JSON / JSONL / CSV open in a viewer, everything downloads.
 
-use api::{Artifact, Job, JobStatus};
+use api::{Artifact, Event, Job, JobKind, JobStatus};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
+use crate::events::{EventList, events_resource};
 use crate::jobs::{JobActions, Progress, StatusBadge};
 use crate::viewer::Viewer;
 use crate::{format, http, live::use_live};
@@ -74,7 +75,35 @@ fn JobView(job: Job) -> impl IntoView {
             <summary>"Parameters"</summary>
             <pre class="code">{params}</pre>
         </details>
+        {(finished && job.kind == JobKind::Analyze).then(|| view! { <JobEvents job=job.id/> })}
         {finished.then(|| view! { <Results job=job.id/> })}
+    }
+}
+
+/// What an analyze job found; picking an event opens its video at that moment.
+#[component]
+fn JobEvents(job: Uuid) -> impl IntoView {
+    let events = events_resource(format!("job={job}"));
+    let navigate = use_navigate();
+    let none = Signal::derive(|| None::<Uuid>);
+    let open = Callback::new(move |e: Event| {
+        if let Some(video) = e.video_id {
+            navigate(
+                &format!("/videos/{video}?t={:.2}&event={}", e.start_secs, e.id),
+                Default::default(),
+            );
+        }
+    });
+    view! {
+        <section aria-labelledby="events-title">
+            <h2 id="events-title">"Events"</h2>
+            <Suspense fallback=|| view! { <p>"Loading events…"</p> }>
+                {move || events.get().map(|r| match r {
+                    Err(e) => view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
+                    Ok(list) => view! { <EventList events=list selected=none on_pick=open/> }.into_any(),
+                })}
+            </Suspense>
+        </section>
     }
 }
 
@@ -127,6 +156,9 @@ fn ArtifactView(artifact: Artifact) -> impl IntoView {
                     {artifact.video_id.map(|v| format!(" · video {}", format::short_id(&v)))}</span></h3>
             {is_video.then(|| view! {
                 <video class="player" controls preload="metadata" src=url.clone()></video>
+            })}
+            {artifact.content_type.starts_with("image/").then(|| view! {
+                <img class="picture" src=url.clone() alt=artifact.filename.clone() loading="lazy"/>
             })}
             <div class="actions">
                 <a class="button" href=url.clone() download=artifact.filename.clone()>"Download"</a>

@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod events;
 mod format;
 mod http;
 mod job_form;

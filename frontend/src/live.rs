@@ -1,4 +1,5 @@
-//! The websocket `/api/ws`: keeps every visible job up to date and tells pages when videos change.
+//! The websocket `/api/ws`: keeps every visible job up to date and tells pages when videos or
+//! events change.
 //! Reconnects after a drop (the server starts each connection with a fresh snapshot).
 
 use std::collections::HashMap;
@@ -14,6 +15,8 @@ pub struct Live {
     pub jobs: RwSignal<HashMap<Uuid, Job>>,
     /// Bumped on every video event: pages that list videos refetch.
     pub videos_changed: RwSignal<u64>,
+    /// Bumped whenever an analysis stores an event: event lists refetch.
+    pub events_changed: RwSignal<u64>,
     pub connected: RwSignal<bool>,
     /// Whether the session still wants the connection (false after sign-out).
     wanted: RwSignal<bool>,
@@ -23,6 +26,7 @@ pub fn provide() -> Live {
     let live = Live {
         jobs: RwSignal::new(HashMap::new()),
         videos_changed: RwSignal::new(0),
+        events_changed: RwSignal::new(0),
         connected: RwSignal::new(false),
         wanted: RwSignal::new(false),
     };
@@ -83,6 +87,7 @@ impl Live {
             ServerEvent::Video { .. } | ServerEvent::VideoDeleted { .. } => {
                 self.videos_changed.update(|n| *n += 1)
             }
+            ServerEvent::Event { .. } => self.events_changed.update(|n| *n += 1),
         }
     }
 }

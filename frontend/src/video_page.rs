@@ -1,12 +1,16 @@
-//! One video: the player, what FFmpeg found in it, its jobs, and what one may do with it.
+//! One video: the player with a timeline of the events found in it, what FFmpeg found in it, its
+//! events and jobs, and what one may do with it. `?t=SECONDS` starts the player there and
+//! `&event=ID` selects that event.
 
-use api::Video;
+use api::{Event, Video};
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use uuid::Uuid;
 
+use crate::events::{EventList, Timeline, WhyPanel, events_resource};
 use crate::jobs::{Progress, StatusBadge};
 use crate::{format, http, live::use_live, session::use_session};
 
@@ -66,6 +70,40 @@ fn VideoView(video: Video) -> impl IntoView {
         jobs.truncate(20);
         jobs
     };
+    // events: the player seeks to the one picked; the timeline follows the player
+    let player = NodeRef::<leptos::html::Video>::new();
+    let now = RwSignal::new(0.0f64);
+    let query = use_query_map();
+    let selected = RwSignal::new(
+        query
+            .get_untracked()
+            .get("event")
+            .and_then(|s| Uuid::parse_str(&s).ok()),
+    );
+    let events = events_resource(format!("video={id}"));
+    let seek = Callback::new(move |e: Event| {
+        selected.set(Some(e.id));
+        now.set(e.start_secs);
+        if let Some(v) = player.get() {
+            v.set_current_time(e.start_secs);
+        }
+    });
+    let on_time = move |_| {
+        if let Some(v) = player.get() {
+            now.set(v.current_time());
+        }
+    };
+    let on_metadata = move |_| {
+        let start = query
+            .get_untracked()
+            .get("t")
+            .and_then(|t| t.parse::<f64>().ok());
+        if let (Some(t), Some(v)) = (start, player.get()) {
+            v.set_current_time(t);
+            now.set(t);
+        }
+    };
+    let duration = video.duration_secs;
     let facts = [
         ("Duration", video.duration_secs.map(format::duration)),
         (
@@ -94,8 +132,15 @@ fn VideoView(video: Video) -> impl IntoView {
     view! {
         <h1>{video.filename.clone()}</h1>
         <div class="video-layout">
-            <video class="player" controls preload="metadata" src=format!("/api/videos/{id}/file")
-                poster=video.has_poster.then(|| format!("/api/videos/{id}/poster"))></video>
+            <div class="player-column">
+                <video class="player" controls preload="metadata" src=format!("/api/videos/{id}/file")
+                    poster=video.has_poster.then(|| format!("/api/videos/{id}/poster"))
+                    node_ref=player on:timeupdate=on_time on:seeked=on_time on:loadedmetadata=on_metadata></video>
+                {move || events.get().and_then(|r| r.ok()).map(|list| {
+                    let end = list.iter().map(|e| e.end_secs).fold(0.0, f64::max);
+                    view! { <Timeline events=list duration=duration.unwrap_or(end).max(end) now=now selected=selected on_pick=seek/> }
+                })}
+            </div>
             <aside>
                 <dl class="facts">
                     {facts.into_iter().filter_map(|(k, v)| v.map(|v| view! { <dt>{k}</dt><dd>{v}</dd> })).collect_view()}
@@ -110,6 +155,27 @@ fn VideoView(video: Video) -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </aside>
         </div>
+        <section aria-labelledby="video-events">
+            <h2 id="video-events">"Events"</h2>
+            <Suspense fallback=|| view! { <p>"Loading events…"</p> }>
+                {move || events.get().map(|r| match r {
+                    Err(e) => view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="muted">"No events yet: an analyze job on this video finds falls and fights."</p>
+                    }.into_any(),
+                    Ok(list) => {
+                        let all = list.clone();
+                        view! {
+                            <div class="events-layout">
+                                <EventList events=list selected=selected on_pick=seek/>
+                                {move || selected.get().and_then(|id| all.iter().find(|e| e.id == id).cloned())
+                                    .map(|e| view! { <WhyPanel event=e/> })}
+                            </div>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
         <section aria-labelledby="video-jobs">
             <h2 id="video-jobs">"Jobs on this video"</h2>
             {move || {

@@ -89,6 +89,76 @@ fn assert_the_fall(events: &[Value]) {
     assert!(e["opened_by"].as_str().unwrap().contains("upright"), "{e}");
 }
 
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The `event` messages among everything the socket received so far.
+async fn pushed_events(ws: &mut Ws) -> Vec<Value> {
+    use futures::StreamExt;
+    let mut out = Vec::new();
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(2), ws.next()).await {
+        if let Ok(m) = serde_json::from_str::<Value>(msg.to_text().unwrap_or("")) {
+            if m["type"] == "event" {
+                out.push(m["event"].clone());
+            }
+        }
+    }
+    out
+}
+
+/// The job's one fall, as `GET /api/events` keeps it: its times, people and explanation, and a
+/// JPEG of its peak frame.
+async fn the_stored_fall(client: &Client, job: &str, video: Uuid) -> Value {
+    let (s, list) = client.get(&format!("/api/events?job={job}")).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let e = list[0].clone();
+    assert_eq!(e["service"], "fall");
+    assert_eq!(e["video_id"], video.to_string());
+    let (start, end) = (
+        e["start_secs"].as_f64().unwrap(),
+        e["end_secs"].as_f64().unwrap(),
+    );
+    assert!(start <= 4.0 && end >= 0.4, "{e}");
+    assert!(e["score"].as_f64().unwrap() >= 0.6, "{e}");
+    assert_eq!(e["tracks"].as_array().unwrap().len(), 1, "{e}");
+    assert!(
+        e["explanation"]["components_at_peak"]["height_ratio"].is_number(),
+        "{e}"
+    );
+    assert!(
+        e["explanation"]["opened_by"]
+            .as_str()
+            .unwrap()
+            .contains("upright"),
+        "{e}"
+    );
+    assert_eq!(
+        e["explanation"]["boxes_at_peak"].as_array().unwrap().len(),
+        1,
+        "{e}"
+    );
+    let (s, one) = client
+        .get(&format!("/api/events/{}", e["id"].as_str().unwrap()))
+        .await;
+    assert_eq!((s, &one), (StatusCode::OK, &e));
+    assert_eq!(e["has_thumbnail"], true, "{e}");
+    let r = client
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/events/{}/thumbnail", e["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let picture = image::load_from_memory(&r.bytes().await.unwrap()).expect("a JPEG");
+    assert_eq!(picture.width(), 480, "pictures are list-sized");
+    e
+}
+
 #[tokio::test]
 async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() {
     let p = Platform::start().await;
@@ -142,11 +212,60 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["field"], "params.source_job", "{e}");
 
-    // from the video: poses, tracks, events
+    // from the video: poses, tracks, events — pushed to the browser as they are stored
+    let mut ws = alice.websocket().await;
     let (s, job) = start(&alice, project, "analyze", video, json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{job}");
     let done = finished(&alice, &job).await;
     assert_the_fall(&events_of(&alice, &done).await);
+    let job_id = done["id"].as_str().unwrap();
+    let pushed = pushed_events(&mut ws).await;
+    assert!(
+        pushed
+            .iter()
+            .any(|e| e["job_id"] == job_id && e["service"] == "fall"),
+        "no fall event over the websocket: {pushed:?}"
+    );
+    let stored = the_stored_fall(&alice, job_id, video).await;
+
+    // others see nothing of it
+    let (bob, _) = p.member(&admin, "bob@example.org", "reviewer", None).await;
+    let (s, list) = bob.get("/api/events").await;
+    assert_eq!((s, list), (StatusCode::OK, json!([])));
+    let (s, _) = bob
+        .get(&format!("/api/events/{}", stored["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = bob
+        .get(&format!(
+            "/api/events/{}/thumbnail",
+            stored["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // filters are checked, and they filter
+    for (query, field) in [
+        ("service=theft", "service"),
+        ("min_score=2", "min_score"),
+        ("from_secs=5&to_secs=1", "from_secs"),
+        ("limit=0", "limit"),
+    ] {
+        let (s, e) = alice.get(&format!("/api/events?{query}")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {e}");
+        assert_eq!(e["field"], field, "{query}: {e}");
+    }
+    for (query, expected) in [
+        (format!("job={job_id}&service=fight"), 0),
+        (format!("job={job_id}&service=fall"), 1),
+        (format!("job={job_id}&min_score=1"), 0),
+        (format!("video={video}&from_secs=20"), 0),
+        (format!("project={project}&to_secs=4"), 1),
+    ] {
+        let (s, list) = alice.get(&format!("/api/events?{query}")).await;
+        assert_eq!(s, StatusCode::OK, "{query}: {list}");
+        assert_eq!(list.as_array().unwrap().len(), expected, "{query}: {list}");
+    }
 
     // from an annotate job's stored tracks (stages 1-2, no labels needed)
     let (s, annotate) = start(

@@ -323,15 +323,30 @@ impl Database {
         Ok(cancel.unwrap_or(true))
     }
 
-    /// Success: the artifacts rows and the status change land together. A retry's rows replace
+    /// Success: the artifacts rows, the events and the status change land together. A retry's rows replace
     /// the earlier attempt's (same keys), never add to them.
     pub async fn finish_job(
         &self,
         id: Uuid,
         worker_id: &str,
         artifacts: &[NewArtifact],
+        events: &[crate::NewEvent],
     ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
+        let ours = sqlx::query(
+            "UPDATE jobs SET status = 'succeeded', stage = 'done', eta_secs = 0, finished_at = now(), updated_at = now(),
+                 frames_done = COALESCE(frames_total, frames_done)
+             WHERE id = $1 AND worker_id = $2",
+        )
+        .bind(id)
+        .bind(worker_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if ours {
+            crate::events::replace_job_events(&mut tx, id, events).await?;
+        }
         for a in artifacts {
             sqlx::query(
                 "INSERT INTO artifacts (id, job_id, video_id, kind, object_key, bytes, sha256, content_type)
@@ -349,15 +364,6 @@ impl Database {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "UPDATE jobs SET status = 'succeeded', stage = 'done', eta_secs = 0, finished_at = now(), updated_at = now(),
-                 frames_done = COALESCE(frames_total, frames_done)
-             WHERE id = $1 AND worker_id = $2",
-        )
-        .bind(id)
-        .bind(worker_id)
-        .execute(&mut *tx)
-        .await?;
         sqlx::query("UPDATE workers SET current_job = NULL WHERE id = $1")
             .bind(worker_id)
             .execute(&mut *tx)

@@ -3,6 +3,7 @@
 //! one type). Every query that returns project data takes the project ids the caller may see.
 
 pub mod db;
+pub mod events;
 pub mod jobs;
 pub mod objects;
 pub mod projects;
@@ -11,6 +12,7 @@ pub mod users;
 pub mod videos;
 
 pub use db::{Database, DatabaseConfig, DbError};
+pub use events::NewEvent;
 pub use jobs::{Claim, JobFilter, NewArtifact, NewJob, ProgressUpdate, QUEUE, QueuedJob};
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};
 pub use users::{NewApiToken, SessionUser, TokenUser};

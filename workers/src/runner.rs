@@ -14,13 +14,15 @@ use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
 use api::{Job as JobRow, JobKind, JobStatus};
 use futures::FutureExt;
-use store::{Claim, Database, NewArtifact, ObjectStorage, ProgressUpdate, QUEUE, QueuedJob};
+use store::{
+    Claim, Database, NewArtifact, NewEvent, ObjectStorage, ProgressUpdate, QUEUE, QueuedJob,
+};
 use tokio::sync::watch;
 use vision::{Catalog, Runtime};
 
 use crate::jobs::annotate::{AnnotateInput, AnnotateJob};
 use crate::jobs::anonymize::AnonymizeJob;
-use crate::jobs::{Job, JobContext, JobError, JobProgress};
+use crate::jobs::{FoundEvent, Job, JobContext, JobError, JobProgress};
 use crate::{WorkerConfig, WorkerIdentity};
 
 /// Everything a worker process shares between its jobs.
@@ -95,8 +97,10 @@ pub async fn run_job(services: &WorkerServices, job_id: uuid::Uuid) -> anyhow::R
     let scratch = services.scratch_root.join(job_id.to_string());
     // A panic in the handler fails this job (with its message) instead of unwinding into the
     // queue; a handler that stops making progress is given up after worker.stall_secs.
+    let found = Arc::new(Mutex::new(Vec::new()));
     let work =
-        std::panic::AssertUnwindSafe(execute(services, &job, &reporter, &scratch)).catch_unwind();
+        std::panic::AssertUnwindSafe(execute(services, &job, &reporter, &scratch, found.clone()))
+            .catch_unwind();
     let stall = Duration::from_secs(services.config.stall_secs.max(1));
     let outcome = tokio::select! {
         done = work => done.unwrap_or_else(|panic| Err(JobError::Panicked {
@@ -113,11 +117,15 @@ pub async fn run_job(services: &WorkerServices, job_id: uuid::Uuid) -> anyhow::R
     reporter.stop().await;
     match outcome {
         Ok(artifacts) => {
+            let events: Vec<NewEvent> = std::mem::take(&mut *found.lock().expect("not poisoned"))
+                .into_iter()
+                .map(stored_event)
+                .collect();
             services
                 .db
-                .finish_job(job_id, worker_id, &artifacts)
+                .finish_job(job_id, worker_id, &artifacts, &events)
                 .await?;
-            tracing::info!(%job_id, artifacts = artifacts.len(), "job succeeded");
+            tracing::info!(%job_id, artifacts = artifacts.len(), events = events.len(), "job succeeded");
         }
         Err(JobError::Canceled) => {
             services
@@ -148,6 +156,7 @@ async fn execute(
     job: &JobRow,
     reporter: &Reporter,
     scratch: &std::path::Path,
+    found: Arc<Mutex<Vec<FoundEvent>>>,
 ) -> Result<Vec<NewArtifact>, JobError> {
     let invalid = |e: serde_json::Error| JobError::Other(format!("invalid parameters: {e}"));
     // Frames of every video, so progress runs from 0 to 100 % over the whole job.
@@ -191,6 +200,10 @@ async fn execute(
         scratch,
         output_prefix: prefix,
         progress,
+        on_event: {
+            let found = found.clone();
+            Arc::new(move |e| found.lock().expect("not poisoned").push(e))
+        },
     };
     let mut artifacts = Vec::new();
     match job.kind {
@@ -246,6 +259,31 @@ async fn execute(
         }
     }
     Ok(artifacts)
+}
+
+/// An event as the `events` table keeps it: the pipeline's own explanation goes in whole.
+fn stored_event(f: FoundEvent) -> NewEvent {
+    let e = &f.event;
+    NewEvent {
+        video_id: Some(f.video),
+        service: f.service.as_str().into(),
+        start_secs: e.start_time,
+        end_secs: e.end_time.max(e.start_time),
+        peak_secs: e.peak_time,
+        start_frame: e.start_frame as i64,
+        end_frame: e.end_frame as i64,
+        peak_frame: e.peak_frame as i64,
+        score: e.peak_score,
+        tracks: e.tracks.iter().map(|t| *t as i64).collect(),
+        recovered: e.recovered,
+        explanation: serde_json::json!({
+            "components_at_peak": e.components_at_peak,
+            "boxes_at_peak": e.boxes_at_peak,
+            "opened_by": e.opened_by,
+            "closed_by": e.closed_by,
+        }),
+        thumbnail_key: f.thumbnail_key,
+    }
 }
 
 fn recorded(a: crate::jobs::Artifact, video: Option<uuid::Uuid>) -> NewArtifact {

@@ -47,6 +47,7 @@ fn context(
             log.lock().unwrap().push(p);
             keep_going
         }),
+        on_event: Arc::new(|_| {}),
     };
     (ctx, seen)
 }

@@ -12,6 +12,7 @@
 pub mod fall;
 pub mod fight;
 pub mod manager;
+pub mod snapshot;
 pub mod zones;
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use fall::{FallConfig, FallScore, FallScorer};
 pub use fight::{FightConfig, FightScore, FightScorer};
 pub use manager::{Event, EventManager, EventRules, Observation};
+pub use snapshot::write_peak_snapshots;
 pub use zones::Zone;
 
 use crate::pose::Person;

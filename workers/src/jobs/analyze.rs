@@ -1,15 +1,17 @@
 //! The analyze job: videos (or an annotate job's stored tracks) in, fall and fight events out —
 //! per video `events.json` (each event with its explanation), `scores.jsonl` (each frame's best
-//! score per service) and `tracks.jsonl`, and `events.csv` for the job.
+//! score per service), `tracks.jsonl` and a JPEG of each event's peak (`events/event-NNN.jpg`),
+//! and `events.csv` for the job. Each event also goes to `ctx.on_event` (the worker stores them
+//! in the `events` table when the job succeeds).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use vision::annotate::{self, AnnotateConfig, TrackFrame};
-use vision::events::{self, AnalyzeConfig, analyze_tracks};
+use vision::events::{self, AnalyzeConfig, Event, Service, analyze_tracks};
 
 use super::annotate::{AnnotateInput, detect, report, with_video};
-use super::{Artifact, JobContext, JobError, download, scratch, upload};
+use super::{Artifact, FoundEvent, JobContext, JobError, download, scratch, upload};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +91,26 @@ impl AnalyzeJob {
             for (service, e) in &events {
                 csv.push_str(&events::csv_row(&input.filename, *service, e));
             }
+            let pictures = self.pictures(ctx, input, &dir, &events).await?;
+            for (n, ((service, event), picture)) in events.iter().zip(pictures).enumerate() {
+                let thumbnail_key = match picture {
+                    Some(path) => {
+                        let key = key(&format!("events/event-{n:03}.jpg"));
+                        artifacts.push(with_video(
+                            upload(ctx, "event-picture", &path, &key).await?,
+                            input,
+                        ));
+                        Some(key)
+                    }
+                    None => None,
+                };
+                (ctx.on_event)(FoundEvent {
+                    video: input.video_id,
+                    service: *service,
+                    event: event.clone(),
+                    thumbnail_key,
+                });
+            }
             tracing::info!(video = %input.filename, events = events.len(), "analyzed");
             done_before += input.frames;
         }
@@ -104,6 +126,36 @@ impl AnalyzeJob {
             .await?,
         );
         Ok(artifacts)
+    }
+
+    /// A picture of each event's peak frame (the video is fetched when only its tracks were).
+    async fn pictures(
+        &self,
+        ctx: &JobContext,
+        input: &AnnotateInput,
+        dir: &Path,
+        found: &[(Service, Event)],
+    ) -> Result<Vec<Option<PathBuf>>, JobError> {
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let video = dir.join("input");
+        if !video.exists() {
+            download(ctx, &input.input_key, &video).await?;
+        }
+        let out = dir.join("events");
+        std::fs::create_dir_all(&out).map_err(|e| scratch(&out, e))?;
+        let found = found.to_vec();
+        let video_s = video.to_string_lossy().into_owned();
+        let pictures = tokio::task::spawn_blocking(move || {
+            events::write_peak_snapshots(&video_s, &found, &out)
+        })
+        .await
+        .map_err(|e| JobError::from_join("drawing event pictures", e))?;
+        pictures.map_err(|e| JobError::Input {
+            key: input.input_key.clone(),
+            reason: e.to_string().replace(&*video.to_string_lossy(), "the file"),
+        })
     }
 
     /// Poses, then tracks, of one stored video.

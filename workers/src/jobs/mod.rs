@@ -32,6 +32,17 @@ pub struct JobContext {
     pub output_prefix: String,
     /// Called as work advances; returning false asks the job to stop (cancel).
     pub progress: Arc<dyn Fn(JobProgress) -> bool + Send + Sync>,
+    /// Called with each event a job finds; the runner stores them when the job succeeds.
+    pub on_event: Arc<dyn Fn(FoundEvent) + Send + Sync>,
+}
+
+/// An event a job found in one of its videos, with the key of its peak picture when stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundEvent {
+    pub video: uuid::Uuid,
+    pub service: vision::events::Service,
+    pub event: vision::events::Event,
+    pub thumbnail_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
