@@ -6,6 +6,7 @@ pub mod auth;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod models;
 pub mod projects;
 pub mod videos;
 
@@ -16,6 +17,7 @@ pub use auth::{
 pub use events::{Event, EventQuery, ServerEvent};
 pub use health::{Check, Health, Liveness, ModelCheck};
 pub use jobs::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, Queue, WorkerInfo};
+pub use models::Model;
 pub use projects::{AddMember, CreateProject, Member, Project};
 pub use videos::{CreateUpload, Upload, Video};
 

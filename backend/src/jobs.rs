@@ -178,6 +178,37 @@ pub async fn create(
             }
         }
     }
+    if req.kind == JobKind::Analyze {
+        let settings: AnalyzeConfig = serde_json::from_value(params.clone())
+            .map_err(|e| Error::bad_request(e.to_string()))?;
+        for (service, field, id) in settings.models() {
+            let found = match Uuid::parse_str(id) {
+                Ok(id) => state.db.model(id).await?,
+                Err(_) => None,
+            };
+            match found {
+                Some((m, _)) if m.project_id == req.project_id && m.service == service.as_str() => {
+                }
+                Some((m, _)) if m.project_id == req.project_id => {
+                    return Err(Error::field(
+                        &format!("params.{field}"),
+                        format!(
+                            "model {:?} classifies {}, not {}",
+                            m.name,
+                            m.service,
+                            service.as_str()
+                        ),
+                    ));
+                }
+                _ => {
+                    return Err(Error::field(
+                        &format!("params.{field}"),
+                        format!("{field} {id} is not a model of this project"),
+                    ));
+                }
+            }
+        }
+    }
     if let Some(source) = params.get("source_job").and_then(|v| v.as_str()) {
         let found = match Uuid::parse_str(source) {
             Ok(id) => state.db.job(id).await?,

@@ -11,6 +11,7 @@ pub mod health;
 pub mod jobs;
 pub mod live;
 pub mod metrics;
+pub mod models;
 pub mod openapi;
 mod poster;
 pub mod projects;
@@ -59,6 +60,13 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
             delete(projects::remove_member),
         )
         .route("/projects/{id}/uploads", post(videos::create_upload))
+        .route(
+            "/projects/{id}/models",
+            get(models::list)
+                .post(models::upload)
+                .layer(DefaultBodyLimit::max(models::MAX_MODEL_BYTES)),
+        )
+        .route("/models/{id}", delete(models::delete))
         .route(
             "/uploads/{id}",
             get(videos::get_upload)

@@ -13,10 +13,11 @@ use utoipa::OpenApi;
         crate::videos::file, crate::videos::poster, crate::videos::delete,
         crate::jobs::kinds, crate::jobs::create, crate::jobs::list, crate::jobs::get, crate::jobs::cancel, crate::jobs::retry,
         crate::jobs::artifacts, crate::jobs::download,
+        crate::models::upload, crate::models::list, crate::models::delete,
         crate::events::list, crate::events::get, crate::events::thumbnail,
         crate::live::websocket, crate::admin::queue, crate::health::get_health,
     ),
-    tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "admin"))
+    tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "models"), (name = "admin"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::platform::{Client, Platform, data};
+use common::python;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -74,41 +75,6 @@ fn find<'a>(list: &'a [Value], video: Option<Uuid>, name: &str) -> &'a Value {
 }
 
 /// A Python with numpy and pycocotools, made once in the tools cache (PyPI only).
-fn python() -> PathBuf {
-    let tools = std::env::var_os("RECOGNIZER_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/recognizer/tools")
-        });
-    let venv = tools.join("pyvenv-test");
-    let python = venv.join("bin/python");
-    let ready = |p: &Path| {
-        Command::new(p)
-            .args(["-c", "import numpy, pycocotools.coco"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !ready(&python) {
-        let ok = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status()
-            .unwrap()
-            .success();
-        assert!(
-            ok,
-            "python3 -m venv failed (Debian: apt-get install python3-venv)"
-        );
-        let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "numpy", "pycocotools"])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "pip install numpy pycocotools failed");
-    }
-    python
-}
 
 #[tokio::test]
 async fn two_videos_become_a_dataset_python_loads_and_stage_3_reruns_identically() {

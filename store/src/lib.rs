@@ -5,6 +5,7 @@
 pub mod db;
 pub mod events;
 pub mod jobs;
+pub mod models;
 pub mod objects;
 pub mod projects;
 pub mod testing;
@@ -14,6 +15,7 @@ pub mod videos;
 pub use db::{Database, DatabaseConfig, DbError};
 pub use events::NewEvent;
 pub use jobs::{Claim, JobFilter, NewArtifact, NewJob, ProgressUpdate, QUEUE, QueuedJob};
+pub use models::NewModel;
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};
 pub use users::{NewApiToken, SessionUser, TokenUser};
 pub use videos::{NewVideo, VideoObjects};

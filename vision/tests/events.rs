@@ -53,7 +53,8 @@ fn events_of(video: &str) -> (Vec<(Service, Event)>, usize) {
     )
     .unwrap();
     let frames = track_poses(&settings, &poses, &tracks).unwrap();
-    let (events, _) = analyze_tracks(&frames, &EventsConfig::default());
+    let (events, _) =
+        analyze_tracks(&frames, &EventsConfig::default(), Default::default()).unwrap();
     (events, frames.len())
 }
 

@@ -246,7 +246,37 @@ async fn execute(
                 scratch.to_path_buf(),
                 reporter.callback(0, total),
             );
-            let handler = crate::jobs::analyze::AnalyzeJob { inputs, settings };
+            let settings: vision::events::AnalyzeConfig = settings;
+            let mut models = Vec::new();
+            for (service, field, id) in settings.models() {
+                let found = match uuid::Uuid::parse_str(id) {
+                    Ok(id) => services
+                        .db
+                        .model(id)
+                        .await
+                        .map_err(|e| JobError::Other(e.to_string()))?,
+                    Err(_) => None,
+                };
+                let Some((model, key)) = found.filter(|(m, _)| m.project_id == job.project_id)
+                else {
+                    return Err(JobError::Other(format!(
+                        "{field}: model {id} was deleted before the job ran; start it again with another model or none"
+                    )));
+                };
+                let contract = serde_json::from_value(model.contract)
+                    .map_err(|e| JobError::Other(format!("{field}: stored contract: {e}")))?;
+                models.push(crate::jobs::analyze::ModelInput {
+                    service,
+                    name: model.name,
+                    key,
+                    contract,
+                });
+            }
+            let handler = crate::jobs::analyze::AnalyzeJob {
+                inputs,
+                settings,
+                models,
+            };
             for a in handler.run(&ctx).await? {
                 artifacts.push(recorded(a, None));
             }

@@ -290,7 +290,8 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         };
         let pose_secs = started.elapsed().as_secs_f64();
         let started = std::time::Instant::now();
-        let (events, scores) = vision::events::analyze_tracks(&frames, &events_config);
+        let (events, scores) =
+            vision::events::analyze_tracks(&frames, &events_config, Default::default())?;
         let event_secs = started.elapsed().as_secs_f64();
         std::fs::write(
             dir.join("scores.jsonl"),

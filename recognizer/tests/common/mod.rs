@@ -68,6 +68,46 @@ impl Running {
     }
 }
 
+/// The tests' Python (a venv in the tools cache with numpy, pycocotools and onnx), made on first
+/// use from PyPI: scripts that check our files with the reference libraries, or build models.
+pub fn python() -> std::path::PathBuf {
+    use std::path::{Path, PathBuf};
+    let tools = std::env::var_os("RECOGNIZER_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/recognizer/tools")
+        });
+    let venv = tools.join("pyvenv-test");
+    let python = venv.join("bin/python");
+    let ready = |p: &Path| {
+        Command::new(p)
+            .args(["-c", "import numpy, pycocotools.coco, onnx"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ready(&python) {
+        let ok = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status()
+            .unwrap()
+            .success();
+        assert!(
+            ok,
+            "python3 -m venv failed (Debian: apt-get install python3-venv)"
+        );
+        let ok = Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "numpy", "pycocotools", "onnx"])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "pip install numpy pycocotools onnx failed");
+    }
+    python
+}
+
 /// Runs a command that must end by itself within `limit`; returns (status, stderr).
 pub fn run_to_end(mut cmd: Command, limit: Duration) -> (std::process::ExitStatus, String) {
     let mut child = cmd

@@ -275,6 +275,30 @@ impl Client {
         .await
     }
 
+    /// Registers a skeleton classifier (multipart: name, service, contract, file).
+    pub async fn upload_model(
+        &self,
+        project: Uuid,
+        name: &str,
+        service: &str,
+        contract: &Value,
+        file: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let form = reqwest::multipart::Form::new()
+            .text("name", name.to_string())
+            .text("service", service.to_string())
+            .text("contract", contract.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(file).file_name("model.onnx"),
+            );
+        Self::finish(
+            self.request(Method::POST, &format!("/api/projects/{project}/models"))
+                .multipart(form),
+        )
+        .await
+    }
+
     /// Uploads a file in one request; returns the final status and body.
     pub async fn upload(&self, project: Uuid, name: &str, data: Vec<u8>) -> (StatusCode, Value) {
         let (s, up) = self

@@ -17,12 +17,14 @@ pub mod zones;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::models::skeleton::ClassifierError;
 pub use fall::{FallConfig, FallScore, FallScorer};
 pub use fight::{FightConfig, FightScore, FightScorer};
 pub use manager::{Event, EventManager, EventRules, Observation};
 pub use snapshot::write_peak_snapshots;
 pub use zones::Zone;
 
+use crate::models::skeleton::SkeletonClassifier;
 use crate::pose::Person;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -60,6 +62,12 @@ pub struct EventsConfig {
     /// The event managers see each subject's mean score over this trailing span: one noisy
     /// frame neither opens an event nor breaks a real one.
     pub smooth_secs: f64,
+    /// With a service's classifier: its share of the fused score (scorer × (1 − w) +
+    /// classifier × w).
+    pub classifier_weight: f32,
+    /// With a classifier: how often each subject's window is classified (its last answer holds
+    /// in between).
+    pub classifier_every_secs: f64,
 }
 
 impl Default for EventsConfig {
@@ -72,6 +80,8 @@ impl Default for EventsConfig {
             fight_rules: EventRules::fight(),
             exclusion_zones: Vec::new(),
             smooth_secs: 0.4,
+            classifier_weight: 0.5,
+            classifier_every_secs: 0.2,
         }
     }
 }
@@ -120,6 +130,18 @@ impl EventsConfig {
                 self.smooth_secs
             ));
         }
+        if !(0.0..=1.0).contains(&self.classifier_weight) {
+            e.push(format!(
+                "classifier_weight {} must be between 0 and 1",
+                self.classifier_weight
+            ));
+        }
+        if !(0.0..=10.0).contains(&self.classifier_every_secs) {
+            e.push(format!(
+                "classifier_every_secs {} must be between 0 and 10",
+                self.classifier_every_secs
+            ));
+        }
         for (i, z) in self.exclusion_zones.iter().enumerate() {
             if let Err(why) = z.check() {
                 e.push(format!("exclusion_zones[{i}]: {why}"));
@@ -129,7 +151,8 @@ impl EventsConfig {
     }
 }
 
-/// The analyze job's parameters: where the tracked poses come from, and the event settings.
+/// The analyze job's parameters: where the tracked poses come from, the services' classifiers,
+/// and the event settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalyzeConfig {
@@ -139,6 +162,10 @@ pub struct AnalyzeConfig {
     /// An annotate job of the same project whose stored tracks (Stage 2) to analyze instead of
     /// estimating poses again.
     pub source_job: Option<String>,
+    /// A registered skeleton classifier (model id) fused with the fall scorer.
+    pub fall_model: Option<String>,
+    /// A registered skeleton classifier (model id) fused with the fight scorer.
+    pub fight_model: Option<String>,
     pub events: EventsConfig,
 }
 
@@ -147,12 +174,25 @@ impl Default for AnalyzeConfig {
         Self {
             pose_input_size: 512,
             source_job: None,
+            fall_model: None,
+            fight_model: None,
             events: EventsConfig::default(),
         }
     }
 }
 
 impl AnalyzeConfig {
+    /// The classifier model chosen per service (model ids), with the parameter that names it.
+    pub fn models(&self) -> Vec<(Service, &'static str, &str)> {
+        [
+            (Service::Fall, "fall_model", &self.fall_model),
+            (Service::Fight, "fight_model", &self.fight_model),
+        ]
+        .into_iter()
+        .filter_map(|(s, field, id)| Some((s, field, id.as_deref()?)))
+        .collect()
+    }
+
     /// Every out-of-range field: its path and what is wrong with it.
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut e = Vec::new();
@@ -223,26 +263,100 @@ impl Smoother {
     }
 }
 
+/// A user's skeleton classifier per service (optional; the scorers run either way).
+#[derive(Default)]
+pub struct Classifiers {
+    pub fall: Option<SkeletonClassifier>,
+    pub fight: Option<SkeletonClassifier>,
+}
+
+/// A classifier and its latest answer per subject.
+struct Classifying {
+    model: SkeletonClassifier,
+    /// subject → (when it was asked, the event probability)
+    answers: std::collections::HashMap<Vec<u64>, (f64, f32)>,
+}
+
+impl Classifying {
+    fn new(model: SkeletonClassifier) -> Self {
+        Self {
+            model,
+            answers: Default::default(),
+        }
+    }
+
+    /// The event probability of `subject` now: asked every `every` seconds once the subject has
+    /// enough history, the last answer in between; None before the first answer.
+    fn probability(
+        &mut self,
+        subject: &[u64],
+        time: f64,
+        every: f64,
+    ) -> Result<Option<f32>, ClassifierError> {
+        let due = self
+            .answers
+            .get(subject)
+            .is_none_or(|(asked, _)| time - asked >= every);
+        if due && self.model.has_history(subject) {
+            let p = self.model.event_probability(subject)?;
+            self.answers.insert(subject.to_vec(), (time, p));
+        }
+        Ok(self.answers.get(subject).map(|(_, p)| *p))
+    }
+
+    fn forget_before(&mut self, t: f64) {
+        self.answers.retain(|_, (asked, _)| t - *asked <= 10.0);
+    }
+}
+
+/// A scorer's score fused with the classifier's, the classifier's shown among the components.
+fn fuse(
+    score: f32,
+    components: &mut std::collections::BTreeMap<String, f32>,
+    classifier: Option<f32>,
+    weight: f32,
+) -> f32 {
+    match classifier {
+        Some(p) => {
+            components.insert("classifier".into(), p);
+            score * (1.0 - weight) + p * weight
+        }
+        None => score,
+    }
+}
+
 /// The pipeline over one video or stream.
 pub struct EventPipeline {
     config: EventsConfig,
-    fall: Option<(FallScorer, EventManager)>,
-    fight: Option<(FightScorer, EventManager)>,
+    fall: Option<(FallScorer, EventManager, Option<Classifying>)>,
+    fight: Option<(FightScorer, EventManager, Option<Classifying>)>,
     smoother: Smoother,
 }
 
 impl EventPipeline {
+    /// The scorers alone.
     pub fn new(config: EventsConfig) -> Self {
+        Self::with_classifiers(config, Classifiers::default())
+    }
+
+    /// Scorers fused with the services' classifiers where given.
+    pub fn with_classifiers(config: EventsConfig, classifiers: Classifiers) -> Self {
+        let Classifiers {
+            fall: fall_model,
+            fight: fight_model,
+        } = classifiers;
         let fall = config.services.contains(&Service::Fall).then(|| {
             (
                 FallScorer::new(config.fall.clone()),
                 EventManager::new(config.fall_rules.clone()),
+                fall_model.map(Classifying::new),
             )
         });
         let fight = config.services.contains(&Service::Fight).then(|| {
             (
                 FightScorer::new(config.fight.clone()),
                 EventManager::new(config.fight_rules.clone()),
+                fight_model.map(Classifying::new),
             )
         });
         Self {
@@ -257,23 +371,36 @@ impl EventPipeline {
     }
 
     /// One frame's tracked people; `frame_size` is (width, height) in pixels. Returns the best
-    /// score of each service at this frame.
+    /// score of each service at this frame; fails only when a classifier does.
     pub fn push(
         &mut self,
         frame: u64,
         time: f64,
         frame_size: (u32, u32),
         persons: &[Person],
-    ) -> Vec<ScoreSample> {
+    ) -> Result<Vec<ScoreSample>, ClassifierError> {
         let mut best = Vec::new();
         let (w, h) = (frame_size.0.max(1) as f32, frame_size.1.max(1) as f32);
-        if let Some((scorer, manager)) = &mut self.fall {
+        let (weight, every) = (
+            self.config.classifier_weight,
+            self.config.classifier_every_secs,
+        );
+        if let Some((scorer, manager, classifier)) = &mut self.fall {
+            if let Some(c) = classifier {
+                c.model.push(time, frame_size, persons);
+            }
             let mut top: Option<ScoreSample> = None;
             for p in persons {
                 let Some(id) = p.track_id else { continue };
                 let Some(s) = scorer.update(time, p) else {
                     continue;
                 };
+                let mut components = s.components();
+                let probability = match classifier {
+                    Some(c) => c.probability(&[id], time, every)?,
+                    None => None,
+                };
+                let fused = fuse(s.score, &mut components, probability, weight);
                 let centre = [
                     (p.bbox[0] + p.bbox[2]) / 2.0 / w,
                     (p.bbox[1] + p.bbox[3]) / 2.0 / h,
@@ -283,14 +410,14 @@ impl EventPipeline {
                     .exclusion_zones
                     .iter()
                     .any(|z| z.contains(centre));
-                let score = self.smoother.mean(Service::Fall, &[id], time, s.score);
+                let score = self.smoother.mean(Service::Fall, &[id], time, fused);
                 manager.observe(Observation {
                     time,
                     frame,
                     score,
                     tracks: vec![id],
                     boxes: vec![p.bbox],
-                    components: s.components(),
+                    components,
                     was_upright: s.was_upright,
                     upright_now: s.upright_now,
                     excluded,
@@ -306,11 +433,23 @@ impl EventPipeline {
                 }
             }
             scorer.forget_before(time);
+            if let Some(c) = classifier {
+                c.forget_before(time);
+            }
             best.extend(top);
         }
-        if let Some((scorer, manager)) = &mut self.fight {
+        if let Some((scorer, manager, classifier)) = &mut self.fight {
+            if let Some(c) = classifier {
+                c.model.push(time, frame_size, persons);
+            }
             let mut top: Option<ScoreSample> = None;
             for ((a, b), s) in scorer.update(time, persons) {
+                let mut components = s.components();
+                let probability = match classifier {
+                    Some(c) => c.probability(&[a, b], time, every)?,
+                    None => None,
+                };
+                let fused = fuse(s.score, &mut components, probability, weight);
                 let boxes = [a, b]
                     .iter()
                     .filter_map(|id| {
@@ -320,14 +459,14 @@ impl EventPipeline {
                             .map(|p| p.bbox)
                     })
                     .collect();
-                let score = self.smoother.mean(Service::Fight, &[a, b], time, s.score);
+                let score = self.smoother.mean(Service::Fight, &[a, b], time, fused);
                 manager.observe(Observation {
                     time,
                     frame,
                     score,
                     tracks: vec![a, b],
                     boxes,
-                    components: s.components(),
+                    components,
                     was_upright: true,
                     upright_now: false,
                     excluded: false,
@@ -343,19 +482,22 @@ impl EventPipeline {
                 }
             }
             scorer.forget_before(time);
+            if let Some(c) = classifier {
+                c.forget_before(time);
+            }
             best.extend(top);
         }
         self.smoother.forget_before(time);
-        best
+        Ok(best)
     }
 
     /// Events closed so far, by service (live streams report them as they close).
     pub fn take_closed(&mut self) -> Vec<(Service, Event)> {
         let mut out = Vec::new();
-        if let Some((_, m)) = &mut self.fall {
+        if let Some((_, m, _)) = &mut self.fall {
             out.extend(m.take_closed().into_iter().map(|e| (Service::Fall, e)));
         }
-        if let Some((_, m)) = &mut self.fight {
+        if let Some((_, m, _)) = &mut self.fight {
             out.extend(m.take_closed().into_iter().map(|e| (Service::Fight, e)));
         }
         out
@@ -364,10 +506,10 @@ impl EventPipeline {
     /// The end of the video: every event, by service, in order of start.
     pub fn finish(self) -> Vec<(Service, Event)> {
         let mut out = Vec::new();
-        if let Some((_, m)) = self.fall {
+        if let Some((_, m, _)) = self.fall {
             out.extend(m.finish().into_iter().map(|e| (Service::Fall, e)));
         }
-        if let Some((_, m)) = self.fight {
+        if let Some((_, m, _)) = self.fight {
             out.extend(m.finish().into_iter().map(|e| (Service::Fight, e)));
         }
         out.sort_by(|a, b| a.1.start_time.total_cmp(&b.1.start_time));
@@ -380,16 +522,20 @@ impl EventPipeline {
 pub fn analyze_tracks(
     frames: &[crate::annotate::stages::TrackFrame],
     config: &EventsConfig,
-) -> (Vec<(Service, Event)>, Vec<ScoreSample>) {
-    let mut pipeline = EventPipeline::new(config.clone());
+    classifiers: Classifiers,
+) -> Result<Analysis, ClassifierError> {
+    let mut pipeline = EventPipeline::with_classifiers(config.clone(), classifiers);
     let mut scores = Vec::new();
     for f in frames {
         let persons: Vec<Person> = f.persons.iter().map(|p| p.person.clone()).collect();
         let (h, w, _) = f.frame_shape;
-        scores.extend(pipeline.push(f.frame_number, f.timestamp, (w, h), &persons));
+        scores.extend(pipeline.push(f.frame_number, f.timestamp, (w, h), &persons)?);
     }
-    (pipeline.finish(), scores)
+    Ok((pipeline.finish(), scores))
 }
+
+/// A video's events by service, and each frame's best score per service.
+pub type Analysis = (Vec<(Service, Event)>, Vec<ScoreSample>);
 
 /// The header of an events CSV (one row per event, all videos of a job).
 pub const CSV_HEADER: &str =

@@ -5,6 +5,7 @@ pub mod centerface;
 pub mod crops;
 pub mod movenet;
 pub mod nanodet;
+pub mod skeleton;
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{PixelType, ResizeOptions, Resizer};

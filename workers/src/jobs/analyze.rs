@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use vision::Runtime;
 use vision::annotate::{self, AnnotateConfig, TrackFrame};
-use vision::events::{self, AnalyzeConfig, Event, Service, analyze_tracks};
+use vision::events::{self, AnalyzeConfig, Classifiers, Event, Service, analyze_tracks};
+use vision::models::skeleton::{ClassifierContract, SkeletonClassifier};
 
 use super::annotate::{AnnotateInput, detect, report, with_video};
 use super::{Artifact, FoundEvent, JobContext, JobError, download, scratch, upload};
@@ -19,6 +21,20 @@ pub struct AnalyzeJob {
     pub inputs: Vec<AnnotateInput>,
     #[serde(default)]
     pub settings: AnalyzeConfig,
+    /// The services' skeleton classifiers (registered models), at most one per service.
+    #[serde(default)]
+    pub models: Vec<ModelInput>,
+}
+
+/// A registered skeleton classifier one service uses.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelInput {
+    pub service: Service,
+    /// Its name, for messages.
+    pub name: String,
+    /// Object key of the ONNX file.
+    pub key: String,
+    pub contract: ClassifierContract,
 }
 
 impl AnalyzeJob {
@@ -34,6 +50,12 @@ impl AnalyzeJob {
             )));
         }
         std::fs::create_dir_all(&ctx.scratch).map_err(|e| scratch(&ctx.scratch, e))?;
+        // the classifiers first: a model that does not load fails the job before hours of poses
+        let model_files = self.fetch_models(ctx).await?;
+        let (runtime, check) = (ctx.runtime, model_files.clone());
+        tokio::task::spawn_blocking(move || load_classifiers(runtime, &check).map(|_| ()))
+            .await
+            .map_err(|e| JobError::from_join("loading the classifiers", e))??;
         let total: u64 = self.inputs.iter().map(|i| i.frames).sum();
         let mut done_before = 0;
         let mut artifacts = Vec::new();
@@ -73,10 +95,15 @@ impl AnalyzeJob {
                 total,
             );
             let events_config = self.settings.events.clone();
-            let (events, scores) =
-                tokio::task::spawn_blocking(move || analyze_tracks(&frames, &events_config))
-                    .await
-                    .map_err(|e| JobError::from_join("scoring events", e))?;
+            let models = model_files.clone();
+            let runtime = ctx.runtime;
+            let (events, scores) = tokio::task::spawn_blocking(move || {
+                let classifiers = load_classifiers(runtime, &models)?;
+                analyze_tracks(&frames, &events_config, classifiers)
+                    .map_err(|e| JobError::Other(e.to_string()))
+            })
+            .await
+            .map_err(|e| JobError::from_join("scoring events", e))??;
             let events_path = dir.join("events.json");
             write(&events_path, &events::events_json(&events))?;
             let scores_path = dir.join("scores.jsonl");
@@ -126,6 +153,24 @@ impl AnalyzeJob {
             .await?,
         );
         Ok(artifacts)
+    }
+
+    /// Each service's model file, downloaded into the scratch space.
+    async fn fetch_models(&self, ctx: &JobContext) -> Result<Vec<(ModelInput, PathBuf)>, JobError> {
+        let mut out = Vec::new();
+        for (n, m) in self.models.iter().enumerate() {
+            let path = ctx.scratch.join(format!("model-{n}.onnx"));
+            download(ctx, &m.key, &path).await.map_err(|e| match e {
+                JobError::Input { .. } => JobError::Other(format!(
+                    "the {} model {:?} is no longer stored: pick another model or none",
+                    m.service.as_str(),
+                    m.name
+                )),
+                other => other,
+            })?;
+            out.push((m.clone(), path));
+        }
+        Ok(out)
     }
 
     /// A picture of each event's peak frame (the video is fetched when only its tracks were).
@@ -181,6 +226,28 @@ impl AnalyzeJob {
         .map_err(|e| JobError::from_join("tracking", e))??;
         Ok(frames)
     }
+}
+
+/// The classifiers of the services, loaded and checked against their contracts.
+fn load_classifiers(
+    runtime: &Runtime,
+    models: &[(ModelInput, PathBuf)],
+) -> Result<Classifiers, JobError> {
+    let mut classifiers = Classifiers::default();
+    for (m, path) in models {
+        let model = SkeletonClassifier::load(runtime, path, m.contract.clone()).map_err(|e| {
+            JobError::Other(format!(
+                "the {} model {:?}: {e}",
+                m.service.as_str(),
+                m.name
+            ))
+        })?;
+        match m.service {
+            Service::Fall => classifiers.fall = Some(model),
+            Service::Fight => classifiers.fight = Some(model),
+        }
+    }
+    Ok(classifiers)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), JobError> {

@@ -28,3 +28,20 @@ CREATE INDEX events_video ON events (video_id, start_secs);
 
 CREATE TRIGGER events_notify AFTER INSERT ON events
     FOR EACH ROW EXECUTE FUNCTION recognizer_notify();
+
+-- Skeleton classifiers a project registered for its analyze jobs: an ONNX file in storage and
+-- the contract it was checked against when uploaded (layout, channels, frames, persons,
+-- normalisation, classes, the event class).
+CREATE TABLE models (
+    id          uuid PRIMARY KEY,
+    project_id  uuid NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name        text NOT NULL CHECK (name <> ''),
+    service     text NOT NULL CHECK (service <> ''),
+    contract    jsonb NOT NULL,
+    object_key  text NOT NULL UNIQUE,
+    bytes       bigint NOT NULL,
+    sha256      text NOT NULL,
+    created_by  uuid REFERENCES users(id) ON DELETE SET NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (project_id, name)
+);
