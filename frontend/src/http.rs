@@ -110,6 +110,16 @@ pub async fn patch<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Res
     send(Method::PATCH, url, body).await
 }
 
+/// A multipart form (a file and its fields), answered with JSON.
+pub async fn post_form<T: DeserializeOwned>(url: &str, form: web_sys::FormData) -> Result<T> {
+    let request = RequestBuilder::new(url)
+        .method(Method::POST)
+        .header(api::CSRF_HEADER, &session::csrf_token())
+        .body(form)
+        .map_err(Failure::network)?;
+    answer(request.send().await.map_err(Failure::network)?).await
+}
+
 /// A JSON request whose answer has no body (204): a password change.
 pub async fn post_no_content(url: &str, body: &impl Serialize) -> Result<()> {
     let request = RequestBuilder::new(url)

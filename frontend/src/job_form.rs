@@ -1,7 +1,7 @@
 //! The new-job form: the kind, the videos, and the kind's parameters with their defaults from
 //! `GET /api/job-kinds`. The API's validation message appears next to the field it names.
 
-use api::{CreateJob, Job, JobKind, JobKindInfo, Video};
+use api::{CreateJob, Job, JobKind, JobKindInfo, Model, Video};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -20,6 +20,16 @@ pub fn NewJob() -> impl IntoView {
         let project = session.project.get();
         http::project_videos(project)
     });
+    // the project's classifiers, for the analyze kind's model choices
+    let models = LocalResource::new(move || {
+        let project = session.project.get();
+        async move {
+            match project {
+                Some(p) => http::get::<Vec<Model>>(format!("/api/projects/{p}/models")).await,
+                None => Ok(Vec::new()),
+            }
+        }
+    });
     let preselected: Option<Uuid> = query
         .get_untracked()
         .get("video")
@@ -30,7 +40,8 @@ pub fn NewJob() -> impl IntoView {
             {move || match (kinds.get(), videos.get(), session.project.get()) {
                 (Some(Ok(kinds)), Some(Ok(videos)), Some(project)) => {
                     let kinds: Vec<JobKindInfo> = kinds.into_iter().filter(|k| k.implemented).collect();
-                    view! { <JobForm project kinds videos preselected/> }.into_any()
+                    let models = models.get().and_then(|r| r.ok()).unwrap_or_default();
+                    view! { <JobForm project kinds videos models preselected/> }.into_any()
                 }
                 (Some(Err(e)), _, _) | (_, Some(Err(e)), _) =>
                     view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
@@ -46,8 +57,10 @@ fn JobForm(
     project: Uuid,
     kinds: Vec<JobKindInfo>,
     videos: Vec<Video>,
+    models: Vec<Model>,
     preselected: Option<Uuid>,
 ) -> impl IntoView {
+    let models = StoredValue::new(models);
     let session = use_session();
     let live = use_live();
     let navigate = use_navigate();
@@ -143,6 +156,15 @@ fn JobForm(
                         let choices = defaults.with_value(|all| {
                             all.iter().find(|i| i.kind == kind.get_untracked()).and_then(|i| i.choices.get(&key).cloned())
                         });
+                        // a classifier per service: the project's models of that service
+                        let choices = match key.strip_suffix("_model") {
+                            Some(service) => Some(models.with_value(|all| {
+                                let mut c = vec![String::new()];
+                                c.extend(all.iter().filter(|m| m.service == service).map(|m| format!("{}\t{}", m.id, m.name)));
+                                c
+                            })),
+                            None => choices,
+                        };
                         view! { <ParamField key params choices error/> }
                     }).collect_view()
                 }}
@@ -208,6 +230,21 @@ fn ParamField(
                     }).unwrap_or(Value::String(text)))
                 }/>
         }.into_any(),
+        // a choice among ids: "id\tname" per option, "" = none
+        Value::Null if choices.is_some() => {
+            let options = choices.unwrap_or_default();
+            view! {
+                <select id=id.clone() on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    set(if v.is_empty() { Value::Null } else { Value::String(v) })
+                }>
+                    {options.into_iter().map(|o| {
+                        let (value, text) = o.split_once('\t').map_or((o.clone(), "none: the scorer alone".to_string()), |(v, t)| (v.to_string(), t.to_string()));
+                        view! { <option value=value>{text}</option> }
+                    }).collect_view()}
+                </select>
+            }.into_any()
+        }
         Value::String(s) if choices.is_some() => {
             let options = choices.unwrap_or_default();
             view! {

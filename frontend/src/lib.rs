@@ -13,6 +13,7 @@ mod jobs;
 mod library;
 mod live;
 mod login;
+mod models_page;
 mod session;
 mod shell;
 mod status;
@@ -74,6 +75,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/new-job") view=job_form::NewJob/>
                 <Route path=path!("/jobs") view=jobs::JobsPage/>
                 <Route path=path!("/jobs/:id") view=job_page::JobPage/>
+                <Route path=path!("/models") view=models_page::ModelsPage/>
                 <Route path=path!("/admin") view=admin::AdminPage/>
                 <Route path=path!("/status") view=status::StatusPage/>
                 <Route path=path!("/account") view=account::AccountPage/>

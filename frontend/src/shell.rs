@@ -34,6 +34,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/">"Library"</A>
                 <A href="/jobs">"Jobs"</A>
+                <A href="/models">"Models"</A>
                 <Show when=move || session.is_admin()>
                     <A href="/admin">"Admin"</A>
                     // the health details are for administrators (GET /api/health)

@@ -418,7 +418,11 @@ fn without_path(message: &str, path: &Path) -> String {
             let reason = tail.rsplit_once(") ").map_or(tail, |(_, r)| r);
             format!("{}{}", &message[..at], reason.trim())
         }
-        None => message.trim().to_string(),
+        None => match message.rsplit_once("failed:") {
+            // "cannot open model the file: Load model from the file failed:Protobuf parsing failed."
+            Some((_, reason)) if !reason.trim().is_empty() => reason.trim().to_string(),
+            _ => message.trim().to_string(),
+        },
     }
 }
 
