@@ -130,7 +130,13 @@ async fn models_are_checked_at_upload_picked_by_analyze_jobs_and_deleted() {
     }
     let (s, list) = alice.get(&format!("/api/projects/{project}/models")).await;
     assert_eq!((s, list), (StatusCode::OK, json!([])));
-    assert!(p.storage.list("models/").await.unwrap().is_empty());
+    assert!(
+        p.storage
+            .list(&format!("models/{project}/"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // reviewers may not add models; outsiders do not see the project's
     let (s, _) = rita
@@ -234,5 +240,11 @@ async fn models_are_checked_at_upload_picked_by_analyze_jobs_and_deleted() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, list) = alice.get(&format!("/api/projects/{project}/models")).await;
     assert_eq!(list, json!([]));
-    assert!(p.storage.list("models/").await.unwrap().is_empty());
+    assert!(
+        p.storage
+            .list(&format!("models/{project}/"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
