@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod local_job;
 pub mod models;
 pub mod pose;
 pub mod run_job;

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use vision::annotate::{self, AnnotateConfig, Normalize, VideoTracks};
+use vision::annotate::{self, AnnotateConfig, Normalize};
 use vision::anonymize::{AnonymizeConfig, Anonymizer, Filter, Mode, Shape};
 
+use super::local_job::{LocalJob, file_name};
 use super::services;
 use crate::config::Config;
 
@@ -18,11 +19,12 @@ pub enum RunCommand {
     Anonymize(AnonymizeArgs),
     /// Turn videos into an ST-GCN training set (MMAction2 / PYSKL pickle) in three stages:
     /// poses → tracks → tensors. Each stage's results stay in OUTPUT/<video>/ so a later run can
-    /// start from them (--from 2 or 3).
+    /// start from them (--from 2 or 3). Runs the workers' own annotate handler.
     Annotate(AnnotateArgs),
     /// Fall and fight events from tracked poses: per video OUTPUT/<video>/events.json (each event
-    /// with its explanation) and scores.jsonl (each frame's best score per service), and
-    /// OUTPUT/events.csv for all videos. Poses and tracks are kept (--from 2 reuses them).
+    /// with its explanation), scores.jsonl (each frame's best score per service), tracks.jsonl
+    /// (--from 2 reuses it) and events/event-NNN.jpg (each event's peak, people boxed), and
+    /// OUTPUT/events.csv for all videos. Runs the workers' own analyze handler.
     Analyze(AnalyzeArgs),
 }
 
@@ -46,6 +48,14 @@ pub struct AnalyzeArgs {
     /// Event settings as JSON (EventsConfig: thresholds, rules, weights, exclusion zones).
     #[arg(long)]
     pub settings: Option<PathBuf>,
+    /// Exclusion zones (where no fall is raised, e.g. a bed) as JSON: a list of
+    /// `{"name": "bed", "points": [[x, y], …]}` in relative coordinates (0–1) of the frame.
+    #[arg(long)]
+    pub zones: Option<PathBuf>,
+    /// A skeleton classifier for a service: `fall=model.onnx`; its contract is read from the
+    /// JSON file of the same name (`model.json`). Repeat for fight.
+    #[arg(long = "model", value_name = "SERVICE=FILE.onnx")]
+    pub models: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -215,7 +225,8 @@ pub fn run(config: &Config, command: RunCommand) -> anyhow::Result<()> {
 }
 
 fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
-    use vision::events::{EventsConfig, Service};
+    use vision::events::{AnalyzeConfig, EventsConfig, Zone};
+    use workers::jobs::analyze::{AnalyzeJob, ModelInput};
     let mut events_config = match &args.settings {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -228,105 +239,135 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
     events_config.services = args
         .services
         .iter()
-        .map(|s| match s.trim() {
-            "fall" => Ok(Service::Fall),
-            "fight" => Ok(Service::Fight),
-            other => Err(anyhow::anyhow!(
-                "--services: unknown service {other:?}; choose fall, fight"
-            )),
-        })
+        .map(|s| parse_service(s).with_context(|| "--services"))
         .collect::<anyhow::Result<_>>()?;
-    let problems = events_config.problems();
-    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    if let Some(path) = &args.zones {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--zones {}: cannot read it", path.display()))?;
+        events_config.exclusion_zones = serde_json::from_str::<Vec<Zone>>(&text).with_context(|| {
+            format!(
+                "--zones {}: expected a JSON list of {{\"name\", \"points\": [[x, y], …]}} in 0–1",
+                path.display()
+            )
+        })?;
+    }
     anyhow::ensure!(
         (1..=2).contains(&args.from_stage),
         "--from {}: 1 (poses from the video) or 2 (stored tracks)",
         args.from_stage
     );
-    let pose_settings = AnnotateConfig {
+    let mut job = LocalJob::new(&args.output)?;
+    let mut settings = AnalyzeConfig {
         pose_input_size: args.pose_input_size,
-        ..AnnotateConfig::default()
+        events: events_config,
+        ..AnalyzeConfig::default()
     };
-    let models = if args.from_stage == 1 {
-        Some((services::runtime(config)?, services::catalog(config)?))
-    } else {
-        None
-    };
-    let bar = ProgressBar::new(1);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg:30} {bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}",
-        )
-        .expect("valid template"),
-    );
-    let mut csv = String::from(vision::events::CSV_HEADER);
-    for (n, input) in args.inputs.iter().enumerate() {
-        let name = input
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(input)
-            .to_string();
-        let dir = args.output.join(&name);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let (poses, tracked) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
-        let started = std::time::Instant::now();
-        let frames = if let Some((runtime, catalog)) = &models {
-            bar.set_message(format!("poses {name} ({}/{})", n + 1, args.inputs.len()));
-            bar.reset();
-            annotate::stages::detect_poses(runtime, catalog, input, &pose_settings, &poses, |p| {
-                bar.set_length(p.frames_total);
-                bar.set_position(p.frames_done);
-                true
-            })?;
-            annotate::stages::track_poses(&pose_settings, &poses, &tracked)?
-        } else {
-            annotate::stages::read_tracks(&tracked).with_context(|| {
-                format!(
-                    "--from 2 reads {}: run without --from first",
-                    tracked.display()
-                )
-            })?
-        };
-        let pose_secs = started.elapsed().as_secs_f64();
-        let started = std::time::Instant::now();
-        let (events, scores) =
-            vision::events::analyze_tracks(&frames, &events_config, Default::default())?;
-        let event_secs = started.elapsed().as_secs_f64();
-        std::fs::write(
-            dir.join("scores.jsonl"),
-            vision::events::scores_jsonl(&scores),
-        )?;
-        std::fs::write(
-            dir.join("events.json"),
-            vision::events::events_json(&events),
-        )?;
-        for (service, e) in &events {
-            csv.push_str(&vision::events::csv_row(&name, *service, e));
-        }
-        bar.suspend(|| {
-            let people: std::collections::BTreeSet<u64> = frames
-                .iter()
-                .flat_map(|f| f.persons.iter().filter_map(|p| p.person.track_id))
-                .collect();
-            let found: Vec<String> = events
-                .iter()
-                .map(|(s, e)| format!("{} {:.1}–{:.1} s ({:.2})", s.as_str(), e.start_time, e.end_time, e.peak_score))
-                .collect();
-            println!(
-                "{name}: {} frames, {} tracks, {} events{}{} (poses+tracks {pose_secs:.1} s, events {:.1} ms)",
-                frames.len(),
-                people.len(),
-                events.len(),
-                if found.is_empty() { "" } else { ": " },
-                found.join(", "),
-                event_secs * 1000.0
+    let problems: Vec<String> = settings.problems().into_iter().map(|(_, m)| m).collect();
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    let inputs = args
+        .inputs
+        .iter()
+        .map(|i| job.input(i))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if args.from_stage == 2 {
+        let source = uuid::Uuid::new_v4();
+        for input in &inputs {
+            let tracks = args.output.join(&input.filename).join("tracks.jsonl");
+            anyhow::ensure!(
+                tracks.is_file(),
+                "--from 2 reads {}: run without --from first",
+                tracks.display()
             );
+            job.stage(
+                &format!("jobs/{source}/{}/tracks.jsonl", input.video_id),
+                &tracks,
+            )?;
+        }
+        settings.source_job = Some(source.to_string());
+    }
+    let mut models = Vec::new();
+    for (n, spec) in args.models.iter().enumerate() {
+        let (service, file) = spec
+            .split_once('=')
+            .with_context(|| format!("--model {spec}: expected SERVICE=FILE.onnx"))?;
+        let service = parse_service(service).with_context(|| format!("--model {spec}"))?;
+        let file = PathBuf::from(file);
+        let contract_path = file.with_extension("json");
+        let contract = std::fs::read_to_string(&contract_path).with_context(|| {
+            format!(
+                "--model {spec}: its contract {} cannot be read",
+                contract_path.display()
+            )
+        })?;
+        let contract = serde_json::from_str(&contract)
+            .with_context(|| format!("--model {spec}: contract {}", contract_path.display()))?;
+        let key = format!("models/{n}.onnx");
+        job.stage(&key, &file)?;
+        models.push(ModelInput {
+            service,
+            name: file_name(&file.to_string_lossy()),
+            key,
+            contract,
         });
     }
-    bar.finish_and_clear();
-    std::fs::write(args.output.join("events.csv"), csv)?;
+    let ctx = job.context(config)?;
+    let handler = AnalyzeJob {
+        inputs: inputs.clone(),
+        settings,
+        models,
+    };
+    let artifacts = job.block_on(handler.run(&ctx))??;
+    job.collect(&artifacts, &args.output)?;
+    let events = job.events();
+    for input in &inputs {
+        let tracks = args.output.join(&input.filename).join("tracks.jsonl");
+        let people: std::collections::BTreeSet<u64> = annotate::stages::read_tracks(&tracks)?
+            .iter()
+            .flat_map(|f| f.persons.iter().filter_map(|p| p.person.track_id))
+            .collect();
+        let found: Vec<String> = events
+            .iter()
+            .filter(|e| e.video == input.video_id)
+            .map(|e| {
+                format!(
+                    "{} {:.1}–{:.1} s ({:.2})",
+                    e.service.as_str(),
+                    e.event.start_time,
+                    e.event.end_time,
+                    e.event.peak_score
+                )
+            })
+            .collect();
+        let summary = match (people.len(), found.len()) {
+            (0, _) => "nobody was seen, so no events".to_string(),
+            (p, 0) => format!("{} tracked, no events", people_count(p)),
+            (p, n) => format!(
+                "{} tracked, {n} event{}: {}",
+                people_count(p),
+                if n == 1 { "" } else { "s" },
+                found.join(", ")
+            ),
+        };
+        println!("{}: {summary}", input.filename);
+    }
     Ok(())
+}
+
+fn people_count(n: usize) -> String {
+    if n == 1 {
+        "1 person".into()
+    } else {
+        format!("{n} people")
+    }
+}
+
+fn parse_service(s: &str) -> anyhow::Result<vision::events::Service> {
+    use vision::events::Service;
+    match s.trim() {
+        "fall" => Ok(Service::Fall),
+        "fight" => Ok(Service::Fight),
+        other => anyhow::bail!("unknown service {other:?}; choose fall, fight"),
+    }
 }
 
 fn anonymize(config: &Config, args: AnonymizeArgs) -> anyhow::Result<()> {
@@ -369,7 +410,7 @@ impl AnnotateArgs {
         let mut settings = AnnotateConfig {
             from_stage: self.from_stage,
             to_stage: self.to_stage,
-            // the earlier stages' files are in OUTPUT, not in a stored job
+            // set by `annotate` to where it puts the earlier stages' files of OUTPUT
             source_job: (self.from_stage > 1).then(|| "local".to_string()),
             pose_input_size: self.pose_input_size,
             window: self.window,
@@ -408,83 +449,60 @@ impl AnnotateArgs {
 }
 
 fn annotate(config: &Config, args: AnnotateArgs) -> anyhow::Result<()> {
-    let settings = args.config()?;
-    let names: Vec<String> = args
+    use workers::jobs::annotate::AnnotateJob;
+    let mut settings = args.config()?;
+    let mut job = LocalJob::new(&args.output)?;
+    let inputs = args
         .inputs
         .iter()
-        .map(|i| i.rsplit(['/', '\\']).next().unwrap_or(i).to_string())
-        .collect();
-    if settings.runs(3) {
-        let labels = settings.rules().map_err(anyhow::Error::msg)?;
-        for name in &names {
-            labels.intervals(name, name).map_err(anyhow::Error::msg)?;
+        .map(|i| job.input(i))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if settings.from_stage > 1 {
+        // the earlier stages' files, from OUTPUT/<video>/, as if a stored job had made them
+        let source = uuid::Uuid::new_v4();
+        let file = if settings.from_stage == 2 {
+            "poses.jsonl"
+        } else {
+            "tracks.jsonl"
+        };
+        for input in &inputs {
+            let stored = args.output.join(&input.filename).join(file);
+            anyhow::ensure!(
+                stored.is_file(),
+                "--from {} reads {}: run the earlier stages first",
+                settings.from_stage,
+                stored.display()
+            );
+            job.stage(&format!("jobs/{source}/{}/{file}", input.video_id), &stored)?;
         }
+        settings.source_job = Some(source.to_string());
     }
-    let bar = ProgressBar::new(1);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg:30} {bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}",
-        )
-        .expect("valid template"),
-    );
-    let models = if settings.runs(1) {
-        Some((services::runtime(config)?, services::catalog(config)?))
-    } else {
-        None
+    let ctx = job.context(config)?;
+    let handler = AnnotateJob {
+        inputs,
+        settings: settings.clone(),
     };
-    let mut tracks = Vec::new();
-    for (n, (input, name)) in args.inputs.iter().zip(&names).enumerate() {
-        let dir = args.output.join(name);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let (poses, tracked) = (dir.join("poses.jsonl"), dir.join("tracks.jsonl"));
-        if let Some((runtime, catalog)) = &models {
-            bar.set_message(format!("poses {name} ({}/{})", n + 1, names.len()));
-            bar.reset();
-            annotate::stages::detect_poses(runtime, catalog, input, &settings, &poses, |p| {
-                bar.set_length(p.frames_total);
-                bar.set_position(p.frames_done);
-                true
-            })?;
-        }
-        if settings.runs(2) {
-            let frames = annotate::stages::track_poses(&settings, &poses, &tracked)?;
-            annotate::write_exports(name, &frames, &settings, &dir)?;
-        }
-        tracks.push(tracked);
-    }
-    bar.finish_and_clear();
-    if settings.runs(3) {
-        let frames: Vec<_> = tracks
-            .iter()
-            .map(|p| annotate::stages::read_tracks(p))
-            .collect::<Result<_, _>>()?;
-        let videos: Vec<VideoTracks> = names
-            .iter()
-            .zip(&frames)
-            .map(|(name, frames)| VideoTracks {
-                name,
-                id: name,
-                frames,
-            })
-            .collect();
-        let dir = args.output.join("dataset");
-        std::fs::create_dir_all(&dir)?;
-        let (_, _, summary) = annotate::write_dataset(&videos, &settings, &dir)?;
+    let artifacts = job.block_on(handler.run(&ctx))??;
+    let written = job.collect(&artifacts, &args.output)?;
+    let dataset = args.output.join("dataset").join("dataset.pkl");
+    if settings.runs(3) && dataset.is_file() {
+        let classes: Vec<String> =
+            std::fs::read_to_string(args.output.join("dataset").join("classes.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
         println!(
-            "{} windows ({} train, {} val, {} test), classes {:?} → {}",
-            summary.samples,
-            summary.train,
-            summary.val,
-            summary.test,
-            summary.classes,
-            dir.join("dataset.pkl").display()
+            "{} files written; dataset {} (classes: {})",
+            written.len(),
+            dataset.display(),
+            classes.join(", ")
         );
     } else {
         println!(
-            "stages {}–{} written to {}",
+            "stages {}–{}: {} files written to {}",
             settings.from_stage,
             settings.to_stage,
+            written.len(),
             args.output.display()
         );
     }

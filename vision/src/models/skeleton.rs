@@ -409,20 +409,18 @@ fn softmax(logits: &[f32]) -> Vec<f32> {
     exp.into_iter().map(|v| v / sum).collect()
 }
 
-/// ONNX Runtime's reason without the server's paths and its C++ source locations.
+/// ONNX Runtime's reason without the server's paths, its C++ source locations or its preamble
+/// ("cannot open model …: Load model from … failed:").
 fn without_path(message: &str, path: &Path) -> String {
-    let message = message.replace(&*path.to_string_lossy(), "the file");
-    match message.find("/onnxruntime_src/") {
-        Some(at) => {
-            let tail = &message[at..];
-            let reason = tail.rsplit_once(") ").map_or(tail, |(_, r)| r);
-            format!("{}{}", &message[..at], reason.trim())
-        }
-        None => match message.rsplit_once("failed:") {
-            // "cannot open model the file: Load model from the file failed:Protobuf parsing failed."
-            Some((_, reason)) if !reason.trim().is_empty() => reason.trim().to_string(),
-            _ => message.trim().to_string(),
-        },
+    let mut message = message.replace(&*path.to_string_lossy(), "the file");
+    if let Some(at) = message.find("/onnxruntime_src/") {
+        let tail = &message[at..];
+        let reason = tail.rsplit_once(") ").map_or(tail, |(_, r)| r).to_string();
+        message = format!("{}{}", &message[..at], reason.trim());
+    }
+    match message.rsplit_once("failed:") {
+        Some((_, reason)) if !reason.trim().is_empty() => reason.trim().to_string(),
+        _ => message.trim().to_string(),
     }
 }
 
