@@ -45,3 +45,7 @@ CREATE TABLE models (
     created_at  timestamptz NOT NULL DEFAULT now(),
     UNIQUE (project_id, name)
 );
+
+-- Zones drawn on a video in the browser (relative 0–1 coordinates): exclusion zones for the
+-- analyze jobs that run on the video after they were drawn.
+ALTER TABLE videos ADD COLUMN zones jsonb NOT NULL DEFAULT '[]';

@@ -19,7 +19,7 @@ pub use health::{Check, Health, Liveness, ModelCheck};
 pub use jobs::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, Queue, WorkerInfo};
 pub use models::Model;
 pub use projects::{AddMember, CreateProject, Member, Project};
-pub use videos::{CreateUpload, Upload, Video};
+pub use videos::{CreateUpload, Upload, Video, Zone};
 
 use serde::{Deserialize, Serialize};
 

@@ -20,7 +20,22 @@ pub struct Video {
     pub has_audio: Option<bool>,
     /// A JPEG poster exists at `/api/videos/{id}/poster`.
     pub has_poster: bool,
+    /// Zones drawn on the video (`PUT /api/videos/{id}/zones`): analyze jobs raise no fall
+    /// inside them (a bed, a sofa).
+    #[serde(default)]
+    pub zones: Vec<Zone>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A polygon in relative coordinates of the frame (0–1 on both axes, x right, y down), so it
+/// survives a change of resolution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    pub name: String,
+    /// At least three corners `[x, y]`, each 0–1.
+    pub points: Vec<[f32; 2]>,
 }
 
 /// Starts an upload: its bytes then go to `PATCH /api/uploads/{id}` in as many requests as needed.

@@ -79,6 +79,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/videos/{id}", get(videos::get).delete(videos::delete))
         .route("/videos/{id}/file", get(videos::file))
         .route("/videos/{id}/poster", get(videos::poster))
+        .route("/videos/{id}/zones", axum::routing::put(videos::set_zones))
         .route("/job-kinds", get(jobs::kinds))
         .route("/jobs", get(jobs::list).post(jobs::create))
         .route("/jobs/{id}", get(jobs::get))

@@ -469,6 +469,62 @@ pub async fn poster(
     crate::download::serve(&state.storage, &key, "image/jpeg", "poster.jpg", &headers).await
 }
 
+/// The most zones one video keeps.
+const MAX_ZONES: usize = 20;
+
+#[utoipa::path(put, path = "/api/videos/{id}/zones", tag = "videos", request_body = Vec<api::Zone>,
+    responses((status = 200, body = Video), (status = 422, body = api::ApiError), (status = 404, body = api::ApiError)))]
+pub async fn set_zones(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    JsonBody(zones): JsonBody<Vec<api::Zone>>,
+) -> Result<Json<Video>> {
+    let objects = visible_objects(&state, &caller, id).await?;
+    caller.require_writer(&state, objects.project_id).await?;
+    if zones.len() > MAX_ZONES {
+        return Err(Error::field(
+            "zones",
+            format!("{} zones: a video keeps at most {MAX_ZONES}", zones.len()),
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    for (i, z) in zones.iter().enumerate() {
+        let name = z.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::field(
+                &format!("zones[{i}].name"),
+                "give each zone a name of 1–100 characters",
+            ));
+        }
+        if !names.insert(name.to_string()) {
+            return Err(Error::field(
+                &format!("zones[{i}].name"),
+                format!("two zones are named {name:?}"),
+            ));
+        }
+        let checked = vision::events::Zone {
+            name: name.to_string(),
+            points: z.points.clone(),
+        };
+        if let Err(why) = checked.check() {
+            return Err(Error::field(&format!("zones[{i}].points"), why));
+        }
+        if z.points.len() > 100 {
+            return Err(Error::field(
+                &format!("zones[{i}].points"),
+                "a zone has at most 100 corners",
+            ));
+        }
+    }
+    state
+        .db
+        .set_video_zones(id, &zones)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found("video"))
+}
+
 #[utoipa::path(delete, path = "/api/videos/{id}", tag = "videos", responses((status = 204), (status = 404, body = api::ApiError)))]
 pub async fn delete(
     State(state): State<AppState>,

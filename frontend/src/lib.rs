@@ -20,6 +20,7 @@ mod status;
 mod upload;
 mod video_page;
 mod viewer;
+mod zones;
 
 use api::Me;
 use leptos::prelude::*;

@@ -289,4 +289,64 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
     assert_eq!(s, StatusCode::CREATED, "{job}");
     let done = finished(&alice, &job).await;
     assert_the_fall(&events_of(&alice, &done).await);
+
+    // zones drawn on the video: checked, then later jobs raise no fall inside them
+    let zones = format!("/api/videos/{video}/zones");
+    let floor = json!([{"name": "floor", "points": [[0, 0.5], [1, 0.5], [1, 1], [0, 1]]}]);
+    for (body, field) in [
+        (
+            json!([{"name": "bed", "points": [[0, 0], [1.5, 0], [1, 1]]}]),
+            "zones[0].points",
+        ),
+        (
+            json!([{"name": "bed", "points": [[0, 0], [1, 0]]}]),
+            "zones[0].points",
+        ),
+        (
+            json!([{"name": " ", "points": [[0, 0], [1, 0], [1, 1]]}]),
+            "zones[0].name",
+        ),
+        (
+            json!([{"name": "a", "points": [[0, 0], [1, 0], [1, 1]]}, {"name": "a", "points": [[0, 0], [1, 0], [1, 1]]}]),
+            "zones[1].name",
+        ),
+    ] {
+        let r = alice
+            .request(reqwest::Method::PUT, &zones)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["field"], field, "{e}");
+    }
+    let r = bob
+        .request(reqwest::Method::PUT, &zones)
+        .json(&floor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = alice
+        .request(reqwest::Method::PUT, &zones)
+        .json(&floor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["zones"][0]["name"], "floor", "{v}");
+    let (s, job) = start(
+        &alice,
+        project,
+        "analyze",
+        video,
+        json!({"source_job": annotate["id"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{job}");
+    let done = finished(&alice, &job).await;
+    let falls: Vec<Value> = events_of(&alice, &done).await;
+    assert!(falls.is_empty(), "a fall inside the floor zone: {falls:?}");
 }

@@ -1,6 +1,6 @@
 //! Videos and the uploads that create them.
 
-use api::{Upload, Video};
+use api::{Upload, Video, Zone};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ struct VideoRow {
     video_codec: Option<String>,
     has_audio: Option<bool>,
     poster_key: Option<String>,
+    zones: sqlx::types::Json<Vec<Zone>>,
     created_at: DateTime<Utc>,
 }
 
@@ -38,12 +39,13 @@ impl From<VideoRow> for Video {
             video_codec: r.video_codec,
             has_audio: r.has_audio,
             has_poster: r.poster_key.is_some(),
+            zones: r.zones.0,
             created_at: r.created_at,
         }
     }
 }
 
-const VIDEO_COLUMNS: &str = "id, project_id, filename, bytes, sha256, duration_secs, fps, width, height, video_codec, has_audio, poster_key, created_at";
+const VIDEO_COLUMNS: &str = "id, project_id, filename, bytes, sha256, duration_secs, fps, width, height, video_codec, has_audio, poster_key, zones, created_at";
 
 /// What the server learned about an accepted file.
 #[derive(Debug, Clone)]
@@ -126,6 +128,21 @@ impl Database {
         let sql = format!("SELECT {VIDEO_COLUMNS} FROM videos WHERE id = $1");
         let row: Option<VideoRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Replaces a video's zones; the updated video, or None when it is gone.
+    pub async fn set_video_zones(
+        &self,
+        id: Uuid,
+        zones: &[Zone],
+    ) -> Result<Option<Video>, DbError> {
+        let sql = format!("UPDATE videos SET zones = $2 WHERE id = $1 RETURNING {VIDEO_COLUMNS}");
+        let row: Option<VideoRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(sqlx::types::Json(zones))
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(Into::into))

@@ -161,6 +161,7 @@ async fn execute(
     let invalid = |e: serde_json::Error| JobError::Other(format!("invalid parameters: {e}"));
     // Frames of every video, so progress runs from 0 to 100 % over the whole job.
     let mut inputs = Vec::new();
+    let mut zones = std::collections::BTreeMap::new();
     for video_id in &job.video_ids {
         let objects = services
             .db
@@ -174,6 +175,15 @@ async fn execute(
             .map_err(|e| JobError::Other(e.to_string()))?;
         match (objects, video) {
             (Some(o), Some(v)) => {
+                let drawn: Vec<vision::events::Zone> = v
+                    .zones
+                    .iter()
+                    .map(|z| vision::events::Zone {
+                        name: z.name.clone(),
+                        points: z.points.clone(),
+                    })
+                    .collect();
+                zones.insert(*video_id, drawn);
                 let frames = (v.duration_secs.unwrap_or(0.0) * v.fps.unwrap_or(0.0))
                     .round()
                     .max(1.0) as u64;
@@ -276,6 +286,7 @@ async fn execute(
                 inputs,
                 settings,
                 models,
+                zones,
             };
             for a in handler.run(&ctx).await? {
                 artifacts.push(recorded(a, None));

@@ -315,6 +315,7 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         inputs: inputs.clone(),
         settings,
         models,
+        zones: Default::default(),
     };
     let artifacts = job.block_on(handler.run(&ctx))??;
     job.collect(&artifacts, &args.output)?;

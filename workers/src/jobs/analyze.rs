@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use vision::Runtime;
 use vision::annotate::{self, AnnotateConfig, TrackFrame};
-use vision::events::{self, AnalyzeConfig, Classifiers, Event, Service, analyze_tracks};
+use vision::events::{self, AnalyzeConfig, Classifiers, Event, Service, Zone, analyze_tracks};
 use vision::models::skeleton::{ClassifierContract, SkeletonClassifier};
 
 use super::annotate::{AnnotateInput, detect, report, with_video};
@@ -24,6 +24,10 @@ pub struct AnalyzeJob {
     /// The services' skeleton classifiers (registered models), at most one per service.
     #[serde(default)]
     pub models: Vec<ModelInput>,
+    /// Zones drawn on each video: no fall is raised inside them (added to the settings' own
+    /// exclusion zones).
+    #[serde(default)]
+    pub zones: std::collections::BTreeMap<uuid::Uuid, Vec<Zone>>,
 }
 
 /// A registered skeleton classifier one service uses.
@@ -94,7 +98,10 @@ impl AnalyzeJob {
                 done_before + input.frames,
                 total,
             );
-            let events_config = self.settings.events.clone();
+            let mut events_config = self.settings.events.clone();
+            if let Some(drawn) = self.zones.get(&input.video_id) {
+                events_config.exclusion_zones.extend(drawn.iter().cloned());
+            }
             let models = model_files.clone();
             let runtime = ctx.runtime;
             let (events, scores) = tokio::task::spawn_blocking(move || {
