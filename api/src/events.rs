@@ -84,6 +84,9 @@ pub struct EventQuery {
     pub to_secs: Option<f64>,
     /// Only events at least this sure (0–1).
     pub min_score: Option<f32>,
-    /// At most this many (default 500, at most 5000), ordered by video and time.
+    /// At most this many (default 500, at most 5000), newest analysis first, then by video and
+    /// time.
     pub limit: Option<i64>,
+    /// Rows to skip (the `x-total-count` header says how many match in all).
+    pub offset: Option<i64>,
 }

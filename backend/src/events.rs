@@ -15,12 +15,12 @@ use crate::error::{Error, Result};
 /// The services an event may belong to.
 const SERVICES: [&str; 2] = ["fall", "fight"];
 
-#[utoipa::path(get, path = "/api/events", tag = "events", params(EventQuery), responses((status = 200, body = Vec<Event>), (status = 422, body = api::ApiError)))]
+#[utoipa::path(get, path = "/api/events", tag = "events", params(EventQuery), responses((status = 200, body = Vec<Event>, headers(("x-total-count" = i64, description = "events matching the filters, all pages"))), (status = 422, body = api::ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(mut q): Query<EventQuery>,
-) -> Result<Json<Vec<Event>>> {
+) -> Result<(HeaderMap, Json<Vec<Event>>)> {
     q.service = q.service.filter(|s| !s.is_empty());
     if let Some(s) = &q.service
         && !SERVICES.contains(&s.as_str())
@@ -54,8 +54,17 @@ pub async fn list(
             format!("limit must be 1–{}", store::events::MAX_EVENTS),
         ));
     }
+    if q.offset.is_some_and(|o| o < 0) {
+        return Err(Error::field("offset", "offset must be 0 or more"));
+    }
     let projects = caller.visible_projects(&state).await?;
-    Ok(Json(state.db.events(&projects, &q).await?))
+    let (events, total) = state.db.events(&projects, &q).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        crate::videos::TOTAL_COUNT,
+        axum::http::HeaderValue::from(total),
+    );
+    Ok((headers, Json(events)))
 }
 
 /// An event the caller may see, and its picture's key.

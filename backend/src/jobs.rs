@@ -249,15 +249,22 @@ pub struct JobQuery {
     pub status: Option<String>,
     pub kind: Option<String>,
     pub project: Option<Uuid>,
+    /// Created on or after this day (`2026-11-30`) or RFC 3339 instant.
+    pub created_from: Option<String>,
+    /// Created before the end of this day, or this instant.
+    pub created_to: Option<String>,
+    /// Page size, 1–1000 (default 200).
     pub limit: Option<i64>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobQuery), responses((status = 200, body = Vec<Job>)))]
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobQuery), responses((status = 200, body = Vec<Job>, headers(("x-total-count" = i64, description = "jobs matching the filters, all pages")))))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<JobQuery>,
-) -> Result<Json<Vec<Job>>> {
+) -> Result<(axum::http::HeaderMap, Json<Vec<Job>>)> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
             JobStatus::parse(s)
@@ -273,13 +280,31 @@ pub async fn list(
         None => None,
     };
     let projects = caller.visible_projects(&state).await?;
+    if q.offset.is_some_and(|o| o < 0) {
+        return Err(Error::field("offset", "offset must be 0 or more"));
+    }
+    let day = |field: &str, text: &Option<String>, end: bool| {
+        text.as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| crate::videos::instant(field, t, end))
+            .transpose()
+    };
     let filter = JobFilter {
         status,
         kind,
         project: q.project,
+        created_from: day("created_from", &q.created_from, false)?,
+        created_to: day("created_to", &q.created_to, true)?,
         limit: q.limit.unwrap_or(200).clamp(1, 1000),
+        offset: q.offset.unwrap_or(0),
     };
-    Ok(Json(state.db.jobs(&projects, &filter).await?))
+    let (jobs, total) = state.db.jobs(&projects, &filter).await?;
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        crate::videos::TOTAL_COUNT,
+        axum::http::HeaderValue::from(total),
+    );
+    Ok((headers, Json(jobs)))
 }
 
 async fn visible_job(state: &AppState, caller: &Caller, id: Uuid) -> Result<Job> {

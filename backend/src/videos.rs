@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
-use store::NewVideo;
+use store::{NewVideo, VideoQuery, VideoSort};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
@@ -374,22 +374,116 @@ async fn file_sha256(path: &FsPath) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-#[utoipa::path(get, path = "/api/videos", tag = "videos", params(("project" = Option<Uuid>, Query, description = "only this project")), responses((status = 200, body = Vec<Video>)))]
+/// Filters, order and page of `GET /api/videos`.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct VideoListQuery {
+    /// Only this project.
+    pub project: Option<Uuid>,
+    /// Part of the file name, case-insensitive.
+    pub name: Option<String>,
+    /// Uploaded on or after this day (`2026-11-30`) or instant (RFC 3339).
+    pub uploaded_from: Option<String>,
+    /// Uploaded before this day (that whole day included) or instant.
+    pub uploaded_to: Option<String>,
+    /// `uploaded` (default), `name`, `size` or `duration`.
+    pub sort: Option<String>,
+    /// `desc` (default for uploaded) or `asc` (default otherwise).
+    pub order: Option<String>,
+    /// Page size, 1–1000 (default 200).
+    pub limit: Option<i64>,
+    /// Rows to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+/// The response header that tells how many rows match in all (every page).
+pub const TOTAL_COUNT: &str = "x-total-count";
+
+/// A day (`2026-11-30`, its start; with `end`, the next day's start) or an RFC 3339 instant.
+pub(crate) fn instant(field: &str, text: &str, end: bool) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|d| {
+            let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+            d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+        })
+        .map_err(|_| {
+            Error::field(
+                field,
+                format!("{field} {text:?}: use a day like 2026-11-30 or an RFC 3339 time"),
+            )
+        })
+}
+
+#[utoipa::path(get, path = "/api/videos", tag = "videos", params(VideoListQuery),
+    responses((status = 200, body = Vec<Video>, headers(("x-total-count" = i64, description = "videos matching the filters, all pages"))), (status = 422, body = api::ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Query(q): axum::extract::Query<ProjectQuery>,
-) -> Result<Json<Vec<Video>>> {
+    axum::extract::Query(q): axum::extract::Query<VideoListQuery>,
+) -> Result<(HeaderMap, Json<Vec<Video>>)> {
     let mut projects = caller.visible_projects(&state).await?;
     if let Some(p) = q.project {
         projects.retain(|id| *id == p);
     }
-    Ok(Json(state.db.videos(&projects).await?))
-}
-
-#[derive(serde::Deserialize)]
-pub struct ProjectQuery {
-    pub project: Option<Uuid>,
+    let sort = match q.sort.as_deref().unwrap_or("uploaded") {
+        "uploaded" => VideoSort::Uploaded,
+        "name" => VideoSort::Name,
+        "size" => VideoSort::Size,
+        "duration" => VideoSort::Duration,
+        other => {
+            return Err(Error::field(
+                "sort",
+                format!("sort {other:?}: use uploaded, name, size or duration"),
+            ));
+        }
+    };
+    let descending = match q.order.as_deref() {
+        None => sort == VideoSort::Uploaded,
+        Some("desc") => true,
+        Some("asc") => false,
+        Some(other) => {
+            return Err(Error::field(
+                "order",
+                format!("order {other:?}: use asc or desc"),
+            ));
+        }
+    };
+    let limit = q.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::field("limit", "limit must be 1–1000"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(Error::field("offset", "offset must be 0 or more"));
+    }
+    let query = VideoQuery {
+        name: q
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| n.trim().to_string()),
+        uploaded_from: q
+            .uploaded_from
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| instant("uploaded_from", t, false))
+            .transpose()?,
+        uploaded_to: q
+            .uploaded_to
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| instant("uploaded_to", t, true))
+            .transpose()?,
+        sort,
+        descending,
+        limit,
+        offset,
+    };
+    let (videos, total) = state.db.videos(&projects, &query).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(TOTAL_COUNT, HeaderValue::from(total));
+    Ok((headers, Json(videos)))
 }
 
 async fn visible_video(state: &AppState, caller: &Caller, id: Uuid) -> Result<Video> {

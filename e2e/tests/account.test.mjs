@@ -51,3 +51,47 @@ test("a person changes their own password on the account page", { timeout: 120_0
   assert.equal(old.status, 401);
   await apiAs({ email: ivy.email, password: next });
 });
+
+test("a person creates an API token on the account page, uses it with curl, revokes it", { timeout: 120_000 }, async () => {
+  const { execFileSync } = await import("node:child_process");
+  const joe = { email: `joe-${run}@example.org`, password: "joe-marble-thistle-36" };
+  const admin = await apiAs(ADMIN);
+  assert.equal((await admin.post("/api/users", { email: joe.email, password: joe.password, role: "uploader" })).status, 201);
+  const curl = (token, ...args) => execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
+    "-H", `Authorization: Bearer ${token}`, ...args]).toString();
+
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = collectErrors(page);
+    await signIn(page, joe);
+    await page.getByRole("link", { name: "Account" }).click();
+    const form = page.getByRole("form", { name: "Create a token" });
+    await form.getByLabel("Name").fill("nightly export");
+    await form.getByLabel("Access").selectOption("read");
+    await form.getByLabel("Expires").selectOption("30");
+    await form.getByRole("button", { name: "Create token" }).click();
+    const secret = page.locator(".new-token .secret");
+    await secret.waitFor();
+    const token = (await secret.innerText()).trim();
+    assert.ok(token.length >= 32, "a long secret");
+    const row = page.locator('tr[data-token="nightly export"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /read only/);
+    await shot(page, "account-token");
+
+    // used with curl: reads work, writes are refused (read only)
+    assert.equal(curl(token, `${BASE_URL}/api/auth/me`), "200");
+    assert.equal(curl(token, "-X", "POST", "-H", "content-type: application/json", "-d", '{"name":"x"}', `${BASE_URL}/api/projects`), "403");
+    await page.reload();
+    await row.waitFor();
+    assert.match(await row.locator("td").nth(3).innerText(), /^\d{4}-\d\d-\d\d /, "its last use is shown");
+
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.waitFor({ state: "detached" });
+    assert.equal(curl(token, `${BASE_URL}/api/auth/me`), "401");
+    assert.deepEqual(errors, [], "errors in the page");
+  } finally {
+    await browser.close();
+  }
+});

@@ -48,6 +48,13 @@ test("an uploader registers a classifier, is told when a file is not ONNX, and a
     await signIn(page, vic);
     await page.locator("#upload-input").setInputFiles(clip);
     await page.locator('li.upload.done[data-filename="13.mp4"]').waitFor({ timeout: 60_000 });
+    // the library searches on the server and says how many match
+    const search = page.getByRole("search", { name: "Find videos" });
+    await search.getByRole("searchbox", { name: "Name" }).fill("nothing-like-this");
+    await page.getByText("No videos match.").waitFor();
+    await search.getByRole("searchbox", { name: "Name" }).fill("13");
+    await page.getByRole("navigation", { name: "Pages of videos" }).getByText("1–1 of 1").waitFor();
+    assert.equal(await page.locator("li.video-card").count(), 1);
 
     await page.getByRole("link", { name: "Models" }).click();
     const form = page.getByRole("form", { name: "Add a model" });

@@ -1,5 +1,5 @@
 //! The signed-in person's own account: change the password (the current one is asked for; every
-//! other session and every API token of the account ends).
+//! other session and every API token of the account ends), and their API tokens.
 
 use api::ChangePassword;
 use leptos::prelude::*;
@@ -54,5 +54,6 @@ pub fn AccountPage() -> impl IntoView {
                 <button type="submit" class="primary">"Change password"</button>
             </form>
         </section>
+        <crate::tokens::Tokens/>
     }
 }

@@ -88,6 +88,22 @@ pub async fn get<T: DeserializeOwned>(url: impl Into<String>) -> Result<T> {
     answer(response).await
 }
 
+/// One page of a list and how many rows match in all (the `x-total-count` header).
+pub async fn get_page<T: DeserializeOwned>(url: impl Into<String>) -> Result<(Vec<T>, i64)> {
+    let url: String = url.into();
+    let response = RequestBuilder::new(&url)
+        .send()
+        .await
+        .map_err(Failure::network)?;
+    let total = response
+        .headers()
+        .get("x-total-count")
+        .and_then(|v| v.parse().ok());
+    let rows: Vec<T> = answer(response).await?;
+    let total = total.unwrap_or(rows.len() as i64);
+    Ok((rows, total))
+}
+
 pub async fn send<T: DeserializeOwned>(
     method: Method,
     url: &str,

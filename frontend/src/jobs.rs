@@ -16,27 +16,43 @@ pub fn JobsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
     let project = RwSignal::new(String::new());
-    // History from the API; live events replace the rows they are about.
+    let page = RwSignal::new(0i64);
+    // History from the API, a page at a time; live events replace the rows they are about.
     let fetched = LocalResource::new(move || {
         let query = format!(
-            "/api/jobs?limit=200{}{}{}",
+            "/api/jobs?limit={JOBS_PAGE}&offset={}{}{}{}",
+            page.get() * JOBS_PAGE,
             param("status", &status.get()),
             param("kind", &kind.get()),
             param("project", &project.get())
         );
-        async move { http::get::<Vec<Job>>(&query).await }
+        async move { http::get_page::<Job>(query).await }
     });
+    let total = move || {
+        fetched
+            .get()
+            .and_then(Result::ok)
+            .map(|(_, n)| n)
+            .unwrap_or(0)
+    };
     let rows = move || {
-        let mut jobs: Vec<Job> = fetched.get().and_then(Result::ok).unwrap_or_default();
+        let mut jobs: Vec<Job> = fetched
+            .get()
+            .and_then(Result::ok)
+            .map(|(j, _)| j)
+            .unwrap_or_default();
         let live_jobs = live.jobs.get();
         for job in jobs.iter_mut() {
             if let Some(newer) = live_jobs.get(&job.id) {
                 *job = newer.clone();
             }
         }
-        for job in live_jobs.values() {
-            if !jobs.iter().any(|j| j.id == job.id) {
-                jobs.push(job.clone());
+        // jobs started since the page loaded belong on the first page
+        if page.get() == 0 {
+            for job in live_jobs.values() {
+                if !jobs.iter().any(|j| j.id == job.id) {
+                    jobs.push(job.clone());
+                }
             }
         }
         let (s, k, p) = (status.get(), kind.get(), project.get());
@@ -53,19 +69,19 @@ pub fn JobsPage() -> impl IntoView {
         <div class="toolbar">
             <form class="filters" aria-label="Filter jobs" on:submit=|ev| ev.prevent_default()>
                 <label>"Status"
-                    <select on:change=move |ev| status.set(event_target_value(&ev))>
+                    <select on:change=move |ev| { status.set(event_target_value(&ev)); page.set(0); }>
                         <option value="">"any"</option>
                         {JobStatus::ALL.map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"Kind"
-                    <select on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <select on:change=move |ev| { kind.set(event_target_value(&ev)); page.set(0); }>
                         <option value="">"any"</option>
                         {JobKind::ALL.map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"Project"
-                    <select on:change=move |ev| project.set(event_target_value(&ev))>
+                    <select on:change=move |ev| { project.set(event_target_value(&ev)); page.set(0); }>
                         <option value="">"all my projects"</option>
                         {move || session.projects().into_iter().map(|p| view! {
                             <option value=p.id.to_string()>{p.name}</option>
@@ -83,15 +99,24 @@ pub fn JobsPage() -> impl IntoView {
             if jobs.is_empty() {
                 view! { <p class="muted">"No jobs match."</p> }.into_any()
             } else {
+                let first = page.get() * JOBS_PAGE;
                 view! {
                     <ul class="jobs">
                         {jobs.into_iter().map(|job| view! { <JobRow job/> }).collect_view()}
                     </ul>
+                    <nav class="pager" aria-label="Pages of jobs">
+                        <button disabled={first == 0} on:click=move |_| page.update(|p| *p = (*p - 1).max(0))>"Newer"</button>
+                        <span>{move || format!("{}–{} of {}", first + 1, (first + JOBS_PAGE).min(total().max(1)), total())}</span>
+                        <button disabled={move || first + JOBS_PAGE >= total()} on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+                    </nav>
                 }.into_any()
             }
         }}
     }
 }
+
+/// Jobs per page of the list.
+const JOBS_PAGE: i64 = 50;
 
 fn param(name: &str, value: &str) -> String {
     if value.is_empty() {

@@ -17,6 +17,7 @@ mod models_page;
 mod session;
 mod shell;
 mod status;
+mod tokens;
 mod upload;
 mod video_page;
 mod viewer;

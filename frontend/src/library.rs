@@ -12,11 +12,36 @@ use crate::{format, http, live::use_live, session::use_session};
 pub fn Library() -> impl IntoView {
     let session = use_session();
     let live = use_live();
+    // one page at a time, filtered and sorted by the server
+    let name = RwSignal::new(String::new());
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let sort = RwSignal::new("uploaded".to_string());
+    let page = RwSignal::new(0i64);
     let videos = LocalResource::new(move || {
         let project = session.project.get();
         live.videos_changed.track();
-        http::project_videos(project)
+        let query = format!(
+            "/api/videos?project={}&name={}&uploaded_from={}&uploaded_to={}&sort={}&limit={PAGE}&offset={}",
+            project.map(|p| p.to_string()).unwrap_or_default(),
+            encode(&name.get()),
+            encode(&from.get()),
+            encode(&to.get()),
+            sort.get(),
+            page.get() * PAGE
+        );
+        async move {
+            match project {
+                Some(_) => http::get_page::<Video>(query).await,
+                None => Ok((Vec::new(), 0)),
+            }
+        }
     });
+    let filter = move |signal: RwSignal<String>| {
+        move |ev: leptos::ev::Event| {
+            signal.set(event_target_value(&ev));
+            page.set(0);
+        }
+    };
     let can_upload = move || session.project.get().is_some_and(|p| session.can_write(p));
     view! {
         <h1>"Library"
@@ -35,22 +60,56 @@ pub fn Library() -> impl IntoView {
             </Show>
             <section aria-labelledby="videos-title">
                 <h2 id="videos-title">"Videos"</h2>
+                <div class="filters" role="search" aria-label="Find videos">
+                    <label>"Name"<input type="search" placeholder="part of the file name"
+                        prop:value=move || name.get() on:input=filter(name)/></label>
+                    <label>"Uploaded from"<input type="date" prop:value=move || from.get() on:change=filter(from)/></label>
+                    <label>"to"<input type="date" prop:value=move || to.get() on:change=filter(to)/></label>
+                    <label>"Sort by"<select on:change=filter(sort)>
+                        <option value="uploaded">"newest first"</option>
+                        <option value="name">"name"</option>
+                        <option value="size">"size"</option>
+                        <option value="duration">"duration"</option>
+                    </select></label>
+                </div>
                 <Suspense fallback=|| view! { <p>"Loading videos…"</p> }>
                     {move || videos.get().map(|r| match r {
                         Err(e) => view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No videos in this project yet."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="video-grid">
-                                {list.into_iter().map(|v| view! { <VideoCard video=v/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok((list, 0)) if list.is_empty() => {
+                            let filtered = !name.get_untracked().trim().is_empty()
+                                || !from.get_untracked().is_empty()
+                                || !to.get_untracked().is_empty();
+                            view! {
+                                <p class="muted">{if filtered { "No videos match." } else { "No videos in this project yet." }}</p>
+                            }.into_any()
+                        }
+                        Ok((list, total)) => {
+                            let first = page.get_untracked() * PAGE;
+                            let shown = list.len() as i64;
+                            view! {
+                                <ul class="video-grid">
+                                    {list.into_iter().map(|v| view! { <VideoCard video=v/> }).collect_view()}
+                                </ul>
+                                <nav class="pager" aria-label="Pages of videos">
+                                    <button disabled={first == 0} on:click=move |_| page.update(|p| *p = (*p - 1).max(0))>"Previous"</button>
+                                    <span role="status">{format!("{}–{} of {total}", first + 1, first + shown)}</span>
+                                    <button disabled={first + shown >= total} on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                </nav>
+                            }.into_any()
+                        }
                     })}
                 </Suspense>
             </section>
         </Show>
     }
+}
+
+/// Videos per page of the library.
+const PAGE: i64 = 48;
+
+/// A query-string value.
+fn encode(text: &str) -> String {
+    js_sys::encode_uri_component(text).into()
 }
 
 #[component]

@@ -132,7 +132,7 @@ pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
                     <label for="zone-name">"Name"</label>
                     <input id="zone-name" type="text" placeholder="e.g. bed" prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
-                    <button type="button" on:click=finish disabled=move || draft.get().len() < 3>"Finish zone"</button>
+                    <button type="button" on:click=finish disabled={move || draft.get().len() < 3}>"Finish zone"</button>
                     <button type="button" on:click=move |_| draft.update(|d| { d.pop(); }) disabled=move || draft.get().is_empty()>"Undo corner"</button>
                     <button type="button" class="primary" on:click=save>"Save zones"</button>
                     {move || saved.get().then(|| view! { <span class="ok" role="status">"Saved"</span> })}

@@ -87,6 +87,8 @@ enum UsersCommand {
 enum BenchCommand {
     /// Frames/s of decode, pose, pose + track on a video, and of the tracker alone.
     Pose(commands::bench::BenchArgs),
+    /// Milliseconds per window of a skeleton classifier (MODEL.onnx with MODEL.json beside it).
+    Classifier(commands::bench::ClassifierArgs),
 }
 
 #[derive(Subcommand)]
@@ -138,6 +140,12 @@ fn main() -> ExitCode {
             Command::Bench {
                 command: BenchCommand::Pose(args),
             } => tokio::task::spawn_blocking(move || commands::bench::pose(&config, args)).await?,
+            Command::Bench {
+                command: BenchCommand::Classifier(args),
+            } => {
+                tokio::task::spawn_blocking(move || commands::bench::classifier(&config, args))
+                    .await?
+            }
             Command::Users {
                 command: UsersCommand::Create(args),
             } => commands::users::create(&config, args).await,

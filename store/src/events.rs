@@ -116,19 +116,20 @@ pub(crate) async fn replace_job_events(
 }
 
 impl Database {
-    /// Events in `projects` matching `query`, by video and time.
+    /// One page of the events in `projects` matching `query`, and how many match in all.
     pub async fn events(
         &self,
         projects: &[Uuid],
         query: &EventQuery,
-    ) -> Result<Vec<Event>, DbError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM events WHERE project_id = ANY($1)
+    ) -> Result<(Vec<Event>, i64), DbError> {
+        let condition = "project_id = ANY($1)
                AND ($2::uuid IS NULL OR project_id = $2) AND ($3::uuid IS NULL OR video_id = $3)
                AND ($4::uuid IS NULL OR job_id = $4) AND ($5::text IS NULL OR service = $5)
                AND ($6::float8 IS NULL OR end_secs >= $6) AND ($7::float8 IS NULL OR start_secs <= $7)
-               AND ($8::real IS NULL OR score >= $8)
-             ORDER BY created_at DESC, video_id, start_secs LIMIT $9"
+               AND ($8::real IS NULL OR score >= $8)";
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE {condition}
+             ORDER BY created_at DESC, video_id, start_secs, id LIMIT $9 OFFSET $10"
         );
         let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(projects)
@@ -140,9 +141,23 @@ impl Database {
             .bind(query.to_secs)
             .bind(query.min_score)
             .bind(query.limit.unwrap_or(500).clamp(1, MAX_EVENTS))
+            .bind(query.offset.unwrap_or(0).max(0))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM events WHERE {condition}"
+        )))
+        .bind(projects)
+        .bind(query.project)
+        .bind(query.video)
+        .bind(query.job)
+        .bind(&query.service)
+        .bind(query.from_secs)
+        .bind(query.to_secs)
+        .bind(query.min_score)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((rows.into_iter().map(Into::into).collect(), total))
     }
 
     /// One event and its thumbnail's object key.

@@ -94,7 +94,10 @@ pub struct JobFilter {
     pub status: Option<JobStatus>,
     pub kind: Option<JobKind>,
     pub project: Option<Uuid>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
     pub limit: i64,
+    pub offset: i64,
 }
 
 /// Progress as a worker reports it.
@@ -169,23 +172,42 @@ impl Database {
         job_in(&self.pool, id).await
     }
 
-    /// Jobs in `projects`, newest first.
-    pub async fn jobs(&self, projects: &[Uuid], filter: &JobFilter) -> Result<Vec<Job>, DbError> {
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE project_id = ANY($1)
+    /// Jobs in `projects`, newest first: one page, and how many match in all.
+    pub async fn jobs(
+        &self,
+        projects: &[Uuid],
+        filter: &JobFilter,
+    ) -> Result<(Vec<Job>, i64), DbError> {
+        let condition = "project_id = ANY($1)
                AND ($2::text IS NULL OR status::text = $2) AND ($3::text IS NULL OR kind::text = $3)
                AND ($4::uuid IS NULL OR project_id = $4)
-             ORDER BY created_at DESC LIMIT $5"
+               AND ($5::timestamptz IS NULL OR created_at >= $5) AND ($6::timestamptz IS NULL OR created_at < $6)";
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE {condition} ORDER BY created_at DESC, id LIMIT $7 OFFSET $8"
         );
         let rows: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(projects)
             .bind(filter.status.map(JobStatus::as_str))
             .bind(filter.kind.map(JobKind::as_str))
             .bind(filter.project)
+            .bind(filter.created_from)
+            .bind(filter.created_to)
             .bind(if filter.limit > 0 { filter.limit } else { 200 })
+            .bind(filter.offset.max(0))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM jobs WHERE {condition}"
+        )))
+        .bind(projects)
+        .bind(filter.status.map(JobStatus::as_str))
+        .bind(filter.kind.map(JobKind::as_str))
+        .bind(filter.project)
+        .bind(filter.created_from)
+        .bind(filter.created_to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((rows.into_iter().map(Into::into).collect(), total))
     }
 
     /// Unfinished jobs plus the latest finished ones, for a websocket client's first message.

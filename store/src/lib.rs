@@ -18,4 +18,4 @@ pub use jobs::{Claim, JobFilter, NewArtifact, NewJob, ProgressUpdate, QUEUE, Que
 pub use models::NewModel;
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};
 pub use users::{NewApiToken, SessionUser, TokenUser};
-pub use videos::{NewVideo, VideoObjects};
+pub use videos::{NewVideo, VideoObjects, VideoQuery, VideoSort};

@@ -47,6 +47,43 @@ impl From<VideoRow> for Video {
 
 const VIDEO_COLUMNS: &str = "id, project_id, filename, bytes, sha256, duration_secs, fps, width, height, video_codec, has_audio, poster_key, zones, created_at";
 
+/// How to order a list of videos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VideoSort {
+    #[default]
+    Uploaded,
+    Name,
+    Size,
+    Duration,
+}
+
+/// A page of videos: filters, order, and the window.
+#[derive(Debug, Clone)]
+pub struct VideoQuery {
+    /// Part of the file name (case-insensitive).
+    pub name: Option<String>,
+    pub uploaded_from: Option<DateTime<Utc>>,
+    pub uploaded_to: Option<DateTime<Utc>>,
+    pub sort: VideoSort,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for VideoQuery {
+    fn default() -> Self {
+        Self {
+            name: None,
+            uploaded_from: None,
+            uploaded_to: None,
+            sort: VideoSort::Uploaded,
+            descending: true,
+            limit: 200,
+            offset: 0,
+        }
+    }
+}
+
 /// What the server learned about an accepted file.
 #[derive(Debug, Clone)]
 pub struct NewVideo {
@@ -113,15 +150,53 @@ impl Database {
         Ok(row.into())
     }
 
-    pub async fn videos(&self, projects: &[Uuid]) -> Result<Vec<Video>, DbError> {
+    /// One page of the videos in `projects` that match `q`, and how many match in all.
+    pub async fn videos(
+        &self,
+        projects: &[Uuid],
+        q: &VideoQuery,
+    ) -> Result<(Vec<Video>, i64), DbError> {
+        let order = match (q.sort, q.descending) {
+            (VideoSort::Uploaded, true) => "created_at DESC, id",
+            (VideoSort::Uploaded, false) => "created_at ASC, id",
+            (VideoSort::Name, true) => "lower(filename) DESC, id",
+            (VideoSort::Name, false) => "lower(filename) ASC, id",
+            (VideoSort::Size, true) => "bytes DESC, id",
+            (VideoSort::Size, false) => "bytes ASC, id",
+            (VideoSort::Duration, true) => "duration_secs DESC NULLS LAST, id",
+            (VideoSort::Duration, false) => "duration_secs ASC NULLS LAST, id",
+        };
+        let filter = "project_id = ANY($1)
+               AND ($2::text IS NULL OR filename ILIKE '%' || $2 || '%' ESCAPE '\\')
+               AND ($3::timestamptz IS NULL OR created_at >= $3)
+               AND ($4::timestamptz IS NULL OR created_at < $4)";
+        let pattern = q.name.as_deref().map(|n| {
+            n.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        });
         let sql = format!(
-            "SELECT {VIDEO_COLUMNS} FROM videos WHERE project_id = ANY($1) ORDER BY created_at DESC"
+            "SELECT {VIDEO_COLUMNS} FROM videos WHERE {filter} ORDER BY {order} LIMIT $5 OFFSET $6"
         );
         let rows: Vec<VideoRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(projects)
+            .bind(&pattern)
+            .bind(q.uploaded_from)
+            .bind(q.uploaded_to)
+            .bind(q.limit)
+            .bind(q.offset)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM videos WHERE {filter}"
+        )))
+        .bind(projects)
+        .bind(&pattern)
+        .bind(q.uploaded_from)
+        .bind(q.uploaded_to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((rows.into_iter().map(Into::into).collect(), total))
     }
 
     pub async fn video(&self, id: Uuid) -> Result<Option<Video>, DbError> {

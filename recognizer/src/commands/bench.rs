@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use anyhow::Context;
+
 use vision::media::VideoReader;
 use vision::pipeline::{PoseConfig, PosePipeline};
 use vision::track::{ByteTrackConfig, ByteTracker, Detection};
@@ -20,6 +22,75 @@ pub struct BenchArgs {
     /// Longer side of the pose model's input (0 = native size).
     #[arg(long, default_value_t = 0)]
     pub input_size: u32,
+}
+
+#[derive(clap::Args)]
+pub struct ClassifierArgs {
+    /// The ONNX model; its contract is MODEL.json beside it.
+    pub model: std::path::PathBuf,
+    /// Windows to time (after 5 warm-up windows).
+    #[arg(long, default_value_t = 200)]
+    pub windows: usize,
+}
+
+/// Times whole classifier windows as the event pipeline asks for them: the window built from
+/// the remembered frames (layout, normalisation) and run through the model.
+pub fn classifier(config: &Config, args: ClassifierArgs) -> anyhow::Result<()> {
+    use vision::models::skeleton::{ClassifierContract, SkeletonClassifier};
+    use vision::pose::Person;
+    let contract_path = args.model.with_extension("json");
+    let contract: ClassifierContract =
+        serde_json::from_str(&std::fs::read_to_string(&contract_path).with_context(|| {
+            format!("the contract {} cannot be read", contract_path.display())
+        })?)?;
+    let runtime = services::runtime(config)?;
+    let mut model = SkeletonClassifier::load(runtime, &args.model, contract.clone())?;
+    let persons = contract.persons.max(1) as u64;
+    // people walking across a 1280x720 frame, one frame per 1/30 s
+    for f in 0..contract.frames as u64 * 2 {
+        let people: Vec<Person> = (0..persons)
+            .map(|m| {
+                let x0 = 200.0 + 4.0 * f as f32 + 300.0 * m as f32;
+                let mut keypoints = [[0.0f32; 3]; 17];
+                for (v, k) in keypoints.iter_mut().enumerate() {
+                    *k = [x0 + (v % 5) as f32 * 10.0, 200.0 + v as f32 * 20.0, 0.8];
+                }
+                Person {
+                    keypoints,
+                    bbox: [x0 - 20.0, 180.0, x0 + 80.0, 560.0],
+                    confidence: 0.9,
+                    track_id: Some(m + 1),
+                }
+            })
+            .collect();
+        model.push(f as f64 / 30.0, (1280, 720), &people);
+    }
+    let subject: Vec<u64> = (1..=persons).collect();
+    for _ in 0..5 {
+        model.event_probability(&subject)?;
+    }
+    let mut ms = Vec::with_capacity(args.windows);
+    for _ in 0..args.windows.max(1) {
+        let started = Instant::now();
+        model.event_probability(&subject)?;
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{}: {} windows of [1, {}, {}, 17, {}] ({:?}, {} intra-op threads): median {:.2} ms, p95 {:.2} ms, min {:.2} ms",
+        args.model.display(),
+        ms.len(),
+        contract.persons,
+        contract.frames,
+        contract.channels,
+        contract.layout,
+        runtime.config.intra_threads,
+        at(0.5),
+        at(0.95),
+        ms[0]
+    );
+    Ok(())
 }
 
 pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {

@@ -592,7 +592,7 @@ mod tests {
             let mut t = 0.0;
             let mut frame = 0;
             let mut step = |p: &mut EventPipeline, person: Person| {
-                p.push(frame, t, (640, 480), &[person]);
+                p.push(frame, t, (640, 480), &[person]).unwrap();
                 t += 1.0 / 15.0;
                 frame += 1;
             };
