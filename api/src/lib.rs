@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod models;
 pub mod projects;
 pub mod videos;
+pub mod webhooks;
 
 pub use auth::{
     ApiToken, ChangePassword, CreateToken, CreateUser, LoginRequest, Me, Role, TokenCreated,
@@ -20,6 +21,7 @@ pub use jobs::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, Queue,
 pub use models::Model;
 pub use projects::{AddMember, CreateProject, Member, Project};
 pub use videos::{CreateUpload, Upload, Video, Zone};
+pub use webhooks::{CreateWebhook, WEBHOOK_EVENTS, Webhook, WebhookCreated, WebhookDelivery};
 
 use serde::{Deserialize, Serialize};
 

@@ -20,6 +20,7 @@ mod state;
 pub mod throttle;
 pub mod users;
 pub mod videos;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +69,13 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         )
         .route("/models/{id}", delete(models::delete))
         .route(
+            "/projects/{id}/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/webhooks/{id}", delete(webhooks::delete))
+        .route("/webhooks/{id}/test", post(webhooks::test))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
             "/uploads/{id}",
             get(videos::get_upload)
                 .head(videos::get_upload)
@@ -97,6 +105,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn(security::json_errors));
     tokio::spawn(videos::expire_abandoned_uploads(state.clone()));
+    tokio::spawn(webhooks::deliver(state.clone()));
     let mut app = Router::new()
         .nest("/api", api)
         .route("/metrics", get(metrics::metrics))

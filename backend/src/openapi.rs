@@ -14,10 +14,11 @@ use utoipa::OpenApi;
         crate::jobs::kinds, crate::jobs::create, crate::jobs::list, crate::jobs::get, crate::jobs::cancel, crate::jobs::retry,
         crate::jobs::artifacts, crate::jobs::download,
         crate::models::upload, crate::models::list, crate::models::delete,
+        crate::webhooks::create, crate::webhooks::list, crate::webhooks::delete, crate::webhooks::test, crate::webhooks::deliveries,
         crate::events::list, crate::events::get, crate::events::thumbnail,
         crate::live::websocket, crate::admin::queue, crate::health::get_health,
     ),
-    tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "models"), (name = "admin"))
+    tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "models"), (name = "webhooks"), (name = "admin"))
 )]
 pub struct ApiDoc;
 

@@ -11,6 +11,7 @@ pub mod projects;
 pub mod testing;
 pub mod users;
 pub mod videos;
+pub mod webhooks;
 
 pub use db::{Database, DatabaseConfig, DbError};
 pub use events::NewEvent;
@@ -19,3 +20,4 @@ pub use models::NewModel;
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};
 pub use users::{NewApiToken, SessionUser, TokenUser};
 pub use videos::{NewVideo, VideoObjects, VideoQuery, VideoSort};
+pub use webhooks::DueDelivery;
