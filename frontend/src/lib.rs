@@ -21,6 +21,7 @@ mod tokens;
 mod upload;
 mod video_page;
 mod viewer;
+mod webhooks_page;
 mod zones;
 
 use api::Me;
@@ -78,6 +79,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/jobs") view=jobs::JobsPage/>
                 <Route path=path!("/jobs/:id") view=job_page::JobPage/>
                 <Route path=path!("/models") view=models_page::ModelsPage/>
+                <Route path=path!("/webhooks") view=webhooks_page::WebhooksPage/>
                 <Route path=path!("/admin") view=admin::AdminPage/>
                 <Route path=path!("/status") view=status::StatusPage/>
                 <Route path=path!("/account") view=account::AccountPage/>
