@@ -8,6 +8,7 @@ pub mod health;
 pub mod jobs;
 pub mod models;
 pub mod projects;
+pub mod retention;
 pub mod videos;
 pub mod webhooks;
 
@@ -20,6 +21,7 @@ pub use health::{Check, Health, Liveness, ModelCheck};
 pub use jobs::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, Queue, WorkerInfo};
 pub use models::Model;
 pub use projects::{AddMember, CreateProject, Member, Project};
+pub use retention::{Pin, ProjectStorage, Removal, Retention};
 pub use videos::{CreateUpload, Upload, Video, Zone};
 pub use webhooks::{CreateWebhook, WEBHOOK_EVENTS, Webhook, WebhookCreated, WebhookDelivery};
 

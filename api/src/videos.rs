@@ -24,6 +24,9 @@ pub struct Video {
     /// inside them (a bed, a sofa).
     #[serde(default)]
     pub zones: Vec<Zone>,
+    /// Kept whatever the project's retention (administrators pin).
+    #[serde(default)]
+    pub pinned: bool,
     pub created_at: DateTime<Utc>,
 }
 

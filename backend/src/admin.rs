@@ -1,12 +1,15 @@
-//! Admin views: workers (alive, current job, last heartbeat) and the queue.
+//! Admin views: workers (alive, current job, last heartbeat), the queue, storage per project and
+//! retention (limits, pins, what sweeps removed).
 
-use api::Queue;
+use api::{Pin, ProjectStorage, Queue, Removal, Retention};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::Result;
+use crate::error::{Error, JsonBody, Result};
 
 #[utoipa::path(get, path = "/api/admin/queue", tag = "admin", responses((status = 200, body = Queue), (status = 403, body = api::ApiError)))]
 pub async fn queue(State(state): State<AppState>, caller: Caller) -> Result<Json<Queue>> {
@@ -25,4 +28,85 @@ pub async fn queue(State(state): State<AppState>, caller: Caller) -> Result<Json
         running: count(api::JobStatus::Running),
         workers,
     }))
+}
+
+#[utoipa::path(get, path = "/api/admin/storage", tag = "admin", responses((status = 200, body = Vec<ProjectStorage>), (status = 403, body = api::ApiError)))]
+pub async fn storage(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ProjectStorage>>> {
+    caller.require_admin()?;
+    Ok(Json(state.db.project_storage().await?))
+}
+
+#[utoipa::path(put, path = "/api/admin/projects/{id}/retention", tag = "admin", request_body = Retention,
+    responses((status = 204), (status = 422, body = api::ApiError), (status = 403, body = api::ApiError)))]
+pub async fn set_retention(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project): Path<Uuid>,
+    JsonBody(r): JsonBody<Retention>,
+) -> Result<StatusCode> {
+    caller.require_admin()?;
+    for (field, days) in [
+        ("videos_days", r.videos_days),
+        ("artifacts_days", r.artifacts_days),
+    ] {
+        if days.is_some_and(|d| !(1..=36_500).contains(&d)) {
+            return Err(Error::field(
+                field,
+                format!("{field} must be 1–36500 days, or null to keep forever"),
+            ));
+        }
+    }
+    if state.db.set_retention(project, &r).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::not_found("project"))
+    }
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct RemovalQuery {
+    pub project: Option<Uuid>,
+}
+
+#[utoipa::path(get, path = "/api/admin/removals", tag = "admin", params(RemovalQuery), responses((status = 200, body = Vec<Removal>)))]
+pub async fn removals(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<RemovalQuery>,
+) -> Result<Json<Vec<Removal>>> {
+    caller.require_admin()?;
+    Ok(Json(state.db.removals(q.project, 500).await?))
+}
+
+#[utoipa::path(put, path = "/api/videos/{id}/pinned", tag = "admin", request_body = Pin, responses((status = 204), (status = 403, body = api::ApiError)))]
+pub async fn pin_video(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    JsonBody(pin): JsonBody<Pin>,
+) -> Result<StatusCode> {
+    caller.require_admin()?;
+    if state.db.set_video_pinned(id, pin.pinned).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::not_found("video"))
+    }
+}
+
+#[utoipa::path(put, path = "/api/jobs/{id}/pinned", tag = "admin", request_body = Pin, responses((status = 204), (status = 403, body = api::ApiError)))]
+pub async fn pin_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    JsonBody(pin): JsonBody<Pin>,
+) -> Result<StatusCode> {
+    caller.require_admin()?;
+    if state.db.set_job_pinned(id, pin.pinned).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::not_found("job"))
+    }
 }

@@ -96,6 +96,14 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/jobs/{id}/artifacts", get(jobs::artifacts))
         .route("/artifacts/{id}/download", get(jobs::download))
         .route("/admin/queue", get(admin::queue))
+        .route("/admin/storage", get(admin::storage))
+        .route("/admin/removals", get(admin::removals))
+        .route(
+            "/admin/projects/{id}/retention",
+            axum::routing::put(admin::set_retention),
+        )
+        .route("/videos/{id}/pinned", axum::routing::put(admin::pin_video))
+        .route("/jobs/{id}/pinned", axum::routing::put(admin::pin_job))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::get))
         .route("/events/{id}/thumbnail", get(events::thumbnail))

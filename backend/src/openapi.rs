@@ -16,7 +16,7 @@ use utoipa::OpenApi;
         crate::models::upload, crate::models::list, crate::models::delete,
         crate::webhooks::create, crate::webhooks::list, crate::webhooks::delete, crate::webhooks::test, crate::webhooks::deliveries,
         crate::events::list, crate::events::get, crate::events::thumbnail,
-        crate::live::websocket, crate::admin::queue, crate::health::get_health,
+        crate::live::websocket, crate::admin::queue, crate::admin::storage, crate::admin::set_retention, crate::admin::removals, crate::admin::pin_video, crate::admin::pin_job, crate::health::get_health,
     ),
     tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "models"), (name = "webhooks"), (name = "admin"))
 )]

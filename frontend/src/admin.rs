@@ -23,6 +23,7 @@ pub fn AdminPage() -> impl IntoView {
             <QueuePanel/>
             <UsersPanel/>
             <ProjectsPanel/>
+            <StoragePanel/>
         </Show>
     }
 }
@@ -292,5 +293,91 @@ fn ProjectMembers(project: Project) -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </form>
         </li>
+    }
+}
+
+/// Storage per project and how long each keeps videos and results; what sweeps removed.
+#[component]
+fn StoragePanel() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let usage = LocalResource::new(move || {
+        version.track();
+        http::get::<Vec<api::ProjectStorage>>("/api/admin/storage")
+    });
+    let removed = LocalResource::new(move || {
+        version.track();
+        http::get::<Vec<api::Removal>>("/api/admin/removals")
+    });
+    view! {
+        <section aria-labelledby="storage-title">
+            <h2 id="storage-title">"Storage and retention"</h2>
+            <p class="hint">"Workers remove, once a day, source videos and job results older than a project's limit; pinned videos and jobs stay. Empty: keep forever."</p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || usage.get().map(|r| match r {
+                    Err(e) => view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="storage">
+                            <thead><tr><th>"Project"</th><th>"Videos"</th><th>"Results"</th><th>"Keep videos (days)"</th><th>"Keep results (days)"</th><th></th></tr></thead>
+                            <tbody>{list.into_iter().map(|p| view! { <RetentionRow project=p/> }).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Suspense>
+            <h3>"Recently removed"</h3>
+            {move || removed.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul class="removals">{list.into_iter().take(20).map(|r| view! {
+                        <li>{format!("{} · {} {} · {}", crate::format::time(&r.removed_at), r.kind, r.name, crate::format::bytes(r.bytes as f64))}</li>
+                    }).collect_view()}</ul>
+                }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn RetentionRow(project: api::ProjectStorage) -> impl IntoView {
+    let id = project.project_id;
+    let days = |d: Option<i32>| d.map(|d| d.to_string()).unwrap_or_default();
+    let videos = RwSignal::new(days(project.retention.videos_days));
+    let results = RwSignal::new(days(project.retention.artifacts_days));
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let save = move |_| {
+        let parse = |s: String| s.trim().parse::<i32>().ok();
+        let body = api::Retention {
+            videos_days: parse(videos.get_untracked()),
+            artifacts_days: parse(results.get_untracked()),
+        };
+        spawn_local(async move {
+            match http::send_no_content(
+                Method::PUT,
+                &format!("/api/admin/projects/{id}/retention"),
+                &body,
+            )
+            .await
+            {
+                Ok(()) => {
+                    error.set(None);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e.error)),
+            }
+        });
+    };
+    let label = project.name.clone();
+    view! {
+        <tr data-project=project.name.clone()>
+            <td>{project.name.clone()}</td>
+            <td>{format!("{} · {}", project.videos, crate::format::bytes(project.video_bytes as f64))}</td>
+            <td>{format!("{} · {}", project.artifacts, crate::format::bytes(project.artifact_bytes as f64))}</td>
+            <td><input type="number" min="1" aria-label=format!("keep videos of {label} (days)") bind:value=videos/></td>
+            <td><input type="number" min="1" aria-label=format!("keep results of {} (days)", project.name) bind:value=results/></td>
+            <td><button on:click=save>"Save"</button>
+                {move || saved.get().then(|| view! { <span class="ok">" saved"</span> })}
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}</td>
+        </tr>
     }
 }

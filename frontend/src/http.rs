@@ -138,8 +138,13 @@ pub async fn post_form<T: DeserializeOwned>(url: &str, form: web_sys::FormData) 
 
 /// A JSON request whose answer has no body (204): a password change.
 pub async fn post_no_content(url: &str, body: &impl Serialize) -> Result<()> {
+    send_no_content(Method::POST, url, body).await
+}
+
+/// A JSON request of any method whose answer has no body (204): a setting saved.
+pub async fn send_no_content(method: Method, url: &str, body: &impl Serialize) -> Result<()> {
     let request = RequestBuilder::new(url)
-        .method(Method::POST)
+        .method(method)
         .header(api::CSRF_HEADER, &session::csrf_token())
         .json(body)
         .map_err(Failure::network)?;

@@ -151,6 +151,24 @@ fn VideoView(video: Video) -> impl IntoView {
                         <A href=format!("/new-job?video={id}") attr:class="button primary">"New job"</A>
                         <button class="danger" on:click=delete>"Delete"</button>
                     })}
+                    {session.is_admin().then(|| {
+                        let pinned = RwSignal::new(video.pinned);
+                        let toggle = move |_| {
+                            let want = !pinned.get_untracked();
+                            spawn_local(async move {
+                                match http::send_no_content(Method::PUT, &format!("/api/videos/{id}/pinned"), &api::Pin { pinned: want }).await {
+                                    Ok(()) => pinned.set(want),
+                                    Err(e) => error.set(Some(e.error)),
+                                }
+                            });
+                        };
+                        view! {
+                            <button on:click=toggle aria-pressed=move || pinned.get().to_string()
+                                title="Pinned videos are kept whatever the project's retention">
+                                {move || if pinned.get() { "Pinned" } else { "Pin" }}
+                            </button>
+                        }
+                    })}
                 </div>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </aside>

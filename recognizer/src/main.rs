@@ -44,6 +44,8 @@ enum Command {
         #[command(subcommand)]
         command: commands::run_job::RunCommand,
     },
+    /// Remove now what the projects' retention says is too old (workers do it daily).
+    Sweep,
     /// Benchmarks on this machine.
     Bench {
         #[command(subcommand)]
@@ -136,6 +138,16 @@ fn main() -> ExitCode {
             Command::Run { command } => {
                 tokio::task::spawn_blocking(move || commands::run_job::run(&config, command))
                     .await?
+            }
+            Command::Sweep => {
+                let db = commands::services::database(&config).await?;
+                let storage = commands::services::storage(&config).await?;
+                let r = db.sweep_retention(&storage).await?;
+                println!(
+                    "removed {} videos and {} job results, {} bytes",
+                    r.videos, r.artifacts, r.bytes
+                );
+                Ok(())
             }
             Command::Bench {
                 command: BenchCommand::Pose(args),

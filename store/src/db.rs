@@ -43,6 +43,8 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
     #[error("job queue: {0}")]
     Queue(String),
+    #[error("object storage: {0}")]
+    Storage(String),
 }
 
 impl DbError {

@@ -21,6 +21,7 @@ struct VideoRow {
     has_audio: Option<bool>,
     poster_key: Option<String>,
     zones: sqlx::types::Json<Vec<Zone>>,
+    pinned: bool,
     created_at: DateTime<Utc>,
 }
 
@@ -40,12 +41,13 @@ impl From<VideoRow> for Video {
             has_audio: r.has_audio,
             has_poster: r.poster_key.is_some(),
             zones: r.zones.0,
+            pinned: r.pinned,
             created_at: r.created_at,
         }
     }
 }
 
-const VIDEO_COLUMNS: &str = "id, project_id, filename, bytes, sha256, duration_secs, fps, width, height, video_codec, has_audio, poster_key, zones, created_at";
+const VIDEO_COLUMNS: &str = "id, project_id, filename, bytes, sha256, duration_secs, fps, width, height, video_codec, has_audio, poster_key, zones, pinned, created_at";
 
 /// How to order a list of videos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

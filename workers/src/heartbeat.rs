@@ -22,6 +22,9 @@ pub struct WorkerConfig {
     /// A job that reports no progress for this long is failed and its slot freed (a stuck
     /// decoder, a hung storage request): heartbeats alone only say the process lives.
     pub stall_secs: u64,
+    /// How often this worker removes what the projects' retention says is too old (0 = never;
+    /// several workers sweeping at once split the work).
+    pub retention_sweep_secs: u64,
 }
 
 impl Default for WorkerConfig {
@@ -32,6 +35,7 @@ impl Default for WorkerConfig {
             lease_secs: 30,
             scratch_dir: std::env::temp_dir().join("recognizer-work"),
             stall_secs: 900,
+            retention_sweep_secs: 86_400,
         }
     }
 }

@@ -60,6 +60,7 @@ pub async fn run_worker(
         config.clone(),
         shutdown.clone(),
     ));
+    let sweeps = tokio::spawn(sweep_retention(services.clone(), shutdown.clone()));
     let worker = WorkerBuilder::new(services.identity.id.clone())
         .backend(backend)
         .data(services.clone())
@@ -71,7 +72,33 @@ pub async fn run_worker(
     };
     let result = worker.run_until(stop).await;
     let _ = beats.await;
+    sweeps.abort();
     result.map_err(|e| anyhow::anyhow!("worker stopped: {e}"))
+}
+
+/// The daily retention sweep: a minute after start, then every `retention_sweep_secs`.
+async fn sweep_retention(services: Arc<WorkerServices>, mut shutdown: watch::Receiver<bool>) {
+    let every = services.config.retention_sweep_secs;
+    if every == 0 {
+        return;
+    }
+    let mut wait = Duration::from_secs(60.min(every));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        match services.db.sweep_retention(&services.storage).await {
+            Ok(r) => tracing::info!(
+                videos = r.videos,
+                artifacts = r.artifacts,
+                bytes = r.bytes,
+                "retention sweep done"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed; it runs again later"),
+        }
+        wait = Duration::from_secs(every);
+    }
 }
 
 async fn handle(entry: QueuedJob, services: Data<Arc<WorkerServices>>) -> Result<(), BoxDynError> {
