@@ -5,27 +5,11 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use common::platform::{Platform, shared};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn models(dir: &Path) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/make_models.py");
-    let out = Command::new(common::python())
-        .arg(script)
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn fall_contract() -> Value {
     json!({"layout": "NMTVC", "channels": 3, "frames": 30, "persons": 1,
@@ -35,7 +19,7 @@ fn fall_contract() -> Value {
 #[tokio::test]
 async fn models_are_checked_at_upload_picked_by_analyze_jobs_and_deleted() {
     let dir = tempfile::tempdir().unwrap();
-    models(dir.path());
+    common::make_models(dir.path());
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
     let p = Platform::start().await;
     let _worker = p.spawn_worker();

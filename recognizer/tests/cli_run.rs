@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use common::platform::shared;
@@ -90,13 +89,7 @@ fn the_offline_analyze_runs_the_worker_handler_on_local_files() {
 
     // a classifier that always says "fall" (built with the onnx package) is fused in
     let models = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/make_models.py");
-    let made = Command::new(common::python())
-        .arg(script)
-        .arg(models.path())
-        .status()
-        .unwrap();
-    assert!(made.success());
+    common::make_models(models.path());
     std::fs::write(
         models.path().join("constant_fall.json"),
         r#"{"layout": "NMTVC", "channels": 3, "frames": 30, "persons": 1,

@@ -6,30 +6,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::{Value, json};
 use vision::models::skeleton::{ClassifierContract, ClassifierError, SkeletonClassifier};
 use vision::pose::Person;
 use vision::{Runtime, RuntimeConfig};
 
 const FRAME: (u32, u32) = (640, 480);
-
-fn make_models(dir: &Path) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/make_models.py");
-    let out = Command::new(common::python())
-        .arg(script)
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "make_models.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&std::fs::read_to_string(dir.join("probes.json")).unwrap()).unwrap()
-}
 
 /// Person `m` of frame `f`: every coordinate a different, known number.
 fn person(track: u64, f: usize, m: usize) -> Person {
@@ -92,7 +74,7 @@ fn assert_close(got: f32, want: f32, what: &str) {
 #[test]
 fn every_layout_and_normalization_reaches_the_model_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let probes = make_models(dir.path());
+    let probes = common::make_models(dir.path());
     let rt = runtime();
 
     // MMAction2: [N, M, T, V, C], x y score, PreNormalize2D; the last 8 of 12 frames
@@ -178,7 +160,7 @@ fn every_layout_and_normalization_reaches_the_model_exactly() {
 #[test]
 fn a_model_that_is_not_onnx_or_disagrees_with_its_contract_is_refused_saying_why() {
     let dir = tempfile::tempdir().unwrap();
-    make_models(dir.path());
+    common::make_models(dir.path());
     let rt = runtime();
     let good = json!({"layout": "NMTVC", "channels": 3, "frames": 8, "persons": 2,
         "normalization": "image_centered", "classes": ["a", "b", "c", "d", "e"], "event_class": "a"});

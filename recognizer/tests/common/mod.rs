@@ -108,6 +108,24 @@ pub fn python() -> std::path::PathBuf {
     python
 }
 
+/// Builds the small ONNX models of `tests/python/make_models.py` into `dir` and returns its
+/// `probes.json` (which input elements each probe model returns).
+pub fn make_models(dir: &std::path::Path) -> serde_json::Value {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/make_models.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "make_models.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(dir.join("probes.json")).unwrap()).unwrap()
+}
+
 /// Runs a command that must end by itself within `limit`; returns (status, stderr).
 pub fn run_to_end(mut cmd: Command, limit: Duration) -> (std::process::ExitStatus, String) {
     let mut child = cmd
