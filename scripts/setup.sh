@@ -18,7 +18,8 @@ S3S_FS_VERSION=0.14.1           # 0.17 needs a newer Rust
 apt_pkgs=(ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev pkg-config clang libclang-dev postgresql-15 python3-venv
   nodejs npm unzip curl)
-[ $WITH_TEST = 1 ] && apt_pkgs+=(chromium chromium-driver)
+# docker-compose (v1, Debian's) only validates docker-compose.yml in the tests: no Docker engine
+[ $WITH_TEST = 1 ] && apt_pkgs+=(chromium chromium-driver docker-compose)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

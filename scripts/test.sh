@@ -51,6 +51,9 @@ pids+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$s3_port) 2>/dev/null && break; sleep 0.1; done
 log "PostgreSQL on 127.0.0.1:$pg_port, s3s-fs on 127.0.0.1:$s3_port"
 
+# --- deployment files ----------------------------------------------------------------------
+scripts/check-deploy.sh
+
 # --- Rust tests ----------------------------------------------------------------------------
 log "Rust tests"
 cargo test -q || die "Rust tests failed"
