@@ -59,11 +59,7 @@ pub async fn set_retention(
             ));
         }
     }
-    if state.db.set_retention(project, &r).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Error::not_found("project"))
-    }
+    changed(state.db.set_retention(project, &r).await?, "project")
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -89,11 +85,7 @@ pub async fn pin_video(
     JsonBody(pin): JsonBody<Pin>,
 ) -> Result<StatusCode> {
     caller.require_admin()?;
-    if state.db.set_video_pinned(id, pin.pinned).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Error::not_found("video"))
-    }
+    changed(state.db.set_video_pinned(id, pin.pinned).await?, "video")
 }
 
 #[utoipa::path(put, path = "/api/jobs/{id}/pinned", tag = "admin", request_body = Pin, responses((status = 204), (status = 403, body = api::ApiError)))]
@@ -104,9 +96,14 @@ pub async fn pin_job(
     JsonBody(pin): JsonBody<Pin>,
 ) -> Result<StatusCode> {
     caller.require_admin()?;
-    if state.db.set_job_pinned(id, pin.pinned).await? {
+    changed(state.db.set_job_pinned(id, pin.pinned).await?, "job")
+}
+
+/// 204 when the row was there to change, else 404 naming it.
+fn changed(found: bool, what: &str) -> Result<StatusCode> {
+    if found {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(Error::not_found("job"))
+        Err(Error::not_found(what))
     }
 }

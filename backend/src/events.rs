@@ -59,12 +59,7 @@ pub async fn list(
     }
     let projects = caller.visible_projects(&state).await?;
     let (events, total) = state.db.events(&projects, &q).await?;
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        crate::videos::TOTAL_COUNT,
-        axum::http::HeaderValue::from(total),
-    );
-    Ok((headers, Json(events)))
+    Ok(crate::paging::counted(events, total))
 }
 
 /// An event the caller may see, and its picture's key.

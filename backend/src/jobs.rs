@@ -286,7 +286,7 @@ pub async fn list(
     let day = |field: &str, text: &Option<String>, end: bool| {
         text.as_deref()
             .filter(|t| !t.is_empty())
-            .map(|t| crate::videos::instant(field, t, end))
+            .map(|t| crate::paging::instant(field, t, end))
             .transpose()
     };
     let filter = JobFilter {
@@ -299,12 +299,7 @@ pub async fn list(
         offset: q.offset.unwrap_or(0),
     };
     let (jobs, total) = state.db.jobs(&projects, &filter).await?;
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert(
-        crate::videos::TOTAL_COUNT,
-        axum::http::HeaderValue::from(total),
-    );
-    Ok((headers, Json(jobs)))
+    Ok(crate::paging::counted(jobs, total))
 }
 
 async fn visible_job(state: &AppState, caller: &Caller, id: Uuid) -> Result<Job> {

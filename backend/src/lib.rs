@@ -13,6 +13,7 @@ pub mod live;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod paging;
 mod poster;
 pub mod projects;
 mod security;

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{Error, JsonBody, Result};
+use crate::paging::{counted, instant};
 
 /// A plain file name: no directories, not blank, no control or invisible format characters (a
 /// right-to-left override makes `clip\u{202e}4pm.exe` read as `clipexe.mp4`).
@@ -395,27 +396,6 @@ pub struct VideoListQuery {
     pub offset: Option<i64>,
 }
 
-/// The response header that tells how many rows match in all (every page).
-pub const TOTAL_COUNT: &str = "x-total-count";
-
-/// A day (`2026-11-30`, its start; with `end`, the next day's start) or an RFC 3339 instant.
-pub(crate) fn instant(field: &str, text: &str, end: bool) -> Result<chrono::DateTime<chrono::Utc>> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&chrono::Utc));
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(|d| {
-            let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-            d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
-        })
-        .map_err(|_| {
-            Error::field(
-                field,
-                format!("{field} {text:?}: use a day like 2026-11-30 or an RFC 3339 time"),
-            )
-        })
-}
-
 #[utoipa::path(get, path = "/api/videos", tag = "videos", params(VideoListQuery),
     responses((status = 200, body = Vec<Video>, headers(("x-total-count" = i64, description = "videos matching the filters, all pages"))), (status = 422, body = api::ApiError)))]
 pub async fn list(
@@ -481,9 +461,7 @@ pub async fn list(
         offset,
     };
     let (videos, total) = state.db.videos(&projects, &query).await?;
-    let mut headers = HeaderMap::new();
-    headers.insert(TOTAL_COUNT, HeaderValue::from(total));
-    Ok((headers, Json(videos)))
+    Ok(counted(videos, total))
 }
 
 async fn visible_video(state: &AppState, caller: &Caller, id: Uuid) -> Result<Video> {
