@@ -210,9 +210,10 @@ async fn login_raw(p: &Platform, email: &str, password: &str) -> reqwest::Respon
         .unwrap()
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
+/// The fastest of a few tries: the request's own cost, least disturbed by whatever else the
+/// (shared, 2-core) machine does — a median of four let one busy moment decide.
+fn fastest(v: Vec<Duration>) -> Duration {
+    v.into_iter().min().expect("tries")
 }
 
 #[tokio::test]
@@ -237,7 +238,7 @@ async fn failed_sign_ins_are_throttled_and_unknown_accounts_take_as_long() {
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         unknown.push(t.elapsed());
     }
-    let (k, u) = (median(known), median(unknown));
+    let (k, u) = (fastest(known), fastest(unknown));
     assert!(
         u * 2 > k && k * 2 > u,
         "sign-in time tells whether an account exists: known {k:?}, unknown {u:?}"
