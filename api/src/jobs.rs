@@ -145,16 +145,92 @@ pub struct Artifact {
     pub created_at: DateTime<Utc>,
 }
 
-/// A job kind, whether workers can run it yet, and its parameters' defaults.
+/// A job kind, whether workers can run it yet, its parameters' defaults, what each parameter
+/// means and the kind's presets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobKindInfo {
     pub kind: JobKind,
     pub implemented: bool,
     pub defaults: serde_json::Value,
-    /// Parameters that take one of a few words, with those words (for a drop-down).
+    /// Every parameter, basic ones first.
     #[serde(default)]
-    pub choices: std::collections::BTreeMap<String, Vec<String>>,
+    pub params: Vec<ParamInfo>,
+    /// Named sets of values over the defaults; the first is the defaults themselves.
+    #[serde(default)]
+    pub presets: Vec<Preset>,
+}
+
+/// One parameter of a job kind, for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ParamInfo {
+    /// Dotted path in the parameters, e.g. `events.fall_rules.threshold`.
+    pub path: String,
+    pub label: String,
+    /// One line: what it does.
+    pub help: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Shown under "Advanced".
+    #[serde(default)]
+    pub advanced: bool,
+    pub input: ParamInput,
+}
+
+/// The input a parameter takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ParamInput {
+    Toggle,
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Number {
+        min: f64,
+        max: f64,
+        step: f64,
+    },
+    /// One of these words.
+    Choice {
+        options: Vec<String>,
+    },
+    /// Any of these words, at least one.
+    Several {
+        options: Vec<String>,
+    },
+    Text,
+    LongText,
+    /// A job id of the same project.
+    Job,
+    /// A registered classifier's id for this service, or null.
+    Model {
+        service: String,
+    },
+    /// Three weights 0–1, named.
+    Weights {
+        parts: Vec<String>,
+    },
+    /// `{"kind": "blur", "strength"}` / `{"kind": "mosaic", "block"}` / `{"kind": "solid", "colour": [r, g, b]}`.
+    Filter,
+    /// `[{"video", "label", "start"?, "end"?}]`.
+    Labels,
+    /// `[{"name", "points": [[x, y], …]}]`, coordinates 0–1.
+    Zones,
+}
+
+/// A named set of parameter values over the defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Preset {
+    pub name: String,
+    pub label: String,
+    /// What it does and its measured effect.
+    pub help: String,
+    /// Only the parameters it changes.
+    pub params: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,7 +18,10 @@ pub use auth::{
 };
 pub use events::{Event, EventQuery, ServerEvent};
 pub use health::{Check, Health, Liveness, ModelCheck};
-pub use jobs::{Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, Queue, WorkerInfo};
+pub use jobs::{
+    Artifact, CreateJob, Job, JobKind, JobKindInfo, JobStatus, ParamInfo, ParamInput, Preset,
+    Queue, WorkerInfo,
+};
 pub use models::Model;
 pub use projects::{AddMember, CreateProject, Member, Project};
 pub use retention::{Pin, ProjectStorage, Removal, Retention};

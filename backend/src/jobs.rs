@@ -41,18 +41,51 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
     } else {
         params.clone()
     };
+    let table = parameters(kind);
     match kind {
-        JobKind::Annotate => checked::<AnnotateConfig>(&params, AnnotateConfig::problems),
-        JobKind::Analyze => checked::<AnalyzeConfig>(&params, AnalyzeConfig::problems),
-        _ => checked::<AnonymizeConfig>(&params, AnonymizeConfig::problems),
+        JobKind::Annotate => checked::<AnnotateConfig>(&params, &table, AnnotateConfig::problems),
+        JobKind::Analyze => checked::<AnalyzeConfig>(&params, &table, AnalyzeConfig::problems),
+        _ => checked::<AnonymizeConfig>(&params, &table, AnonymizeConfig::problems),
     }
 }
 
-/// Reads a kind's settings and checks their ranges; the first field at fault is named, so the
-/// form can show the message next to it.
+/// A kind's parameters for people: vision's table beside the settings type, the one source of
+/// the form, the OpenAPI document and the CLI's help.
+pub fn parameters(kind: JobKind) -> Vec<vision::params::Param> {
+    match kind {
+        JobKind::Anonymize => vision::anonymize::parameters::parameters(),
+        JobKind::Annotate => vision::annotate::parameters::parameters(),
+        JobKind::Analyze => vision::events::parameters::parameters(),
+        JobKind::Visualize => Vec::new(),
+    }
+}
+
+pub fn presets(kind: JobKind) -> Vec<vision::params::Preset> {
+    match kind {
+        JobKind::Anonymize => vision::anonymize::parameters::presets(),
+        JobKind::Annotate => vision::annotate::parameters::presets(),
+        JobKind::Analyze => vision::events::parameters::presets(),
+        JobKind::Visualize => Vec::new(),
+    }
+}
+
+/// A kind's defaults as JSON.
+pub fn defaults(kind: JobKind) -> serde_json::Value {
+    match kind {
+        JobKind::Anonymize => serde_json::to_value(AnonymizeConfig::default()),
+        JobKind::Annotate => serde_json::to_value(AnnotateConfig::default()),
+        JobKind::Analyze => serde_json::to_value(AnalyzeConfig::default()),
+        JobKind::Visualize => Ok(serde_json::json!({})),
+    }
+    .expect("settings serialise")
+}
+
+/// Reads a kind's settings and checks their ranges (the table's, then the type's own rules); the
+/// first field at fault is named, so the form can show the message next to it.
 fn checked<T: serde::de::DeserializeOwned + serde::Serialize>(
     params: &serde_json::Value,
-    problems: fn(&T) -> Vec<(&'static str, String)>,
+    table: &[vision::params::Param],
+    problems_of: fn(&T) -> Vec<(&'static str, String)>,
 ) -> Result<serde_json::Value> {
     // The path names the field at fault ("params.mode: unknown variant `ears`…"); read from
     // text, since serde_json's Value deserializer loses the path of enum errors.
@@ -70,7 +103,11 @@ fn checked<T: serde::de::DeserializeOwned + serde::Serialize>(
             format!("params{at}: {}", e.into_inner()),
         )
     })?;
-    let problems = problems(&config);
+    let value = serde_json::to_value(&config).expect("settings serialise");
+    let mut problems = vision::params::out_of_range(table, &value);
+    if problems.is_empty() {
+        problems = problems_of(&config);
+    }
     if let Some((field, _)) = problems.first() {
         let all: Vec<String> = problems.iter().map(|(_, m)| m.clone()).collect();
         return Err(Error::field(
@@ -78,7 +115,7 @@ fn checked<T: serde::de::DeserializeOwned + serde::Serialize>(
             format!("params: {}", all.join("; ")),
         ));
     }
-    Ok(serde_json::to_value(&config).expect("settings serialise"))
+    Ok(value)
 }
 
 /// Most videos one job may take: a larger batch is better split (progress, retries, results).
@@ -104,23 +141,11 @@ pub fn distinct_videos(ids: &[Uuid]) -> Result<Vec<Uuid>> {
     Ok(distinct)
 }
 
-/// The words the anonymize enums accept, in their serde spelling.
-fn anonymize_choices() -> std::collections::BTreeMap<String, Vec<String>> {
-    use vision::anonymize::{Mode, Shape};
-    fn names<T: serde::Serialize>(values: &[T]) -> Vec<String> {
-        values
-            .iter()
-            .filter_map(|v| serde_json::to_value(v).ok()?.as_str().map(str::to_string))
-            .collect()
-    }
-    [
-        (
-            "mode".to_string(),
-            names(&[Mode::Face, Mode::Eyes, Mode::Person]),
-        ),
-        ("shape".to_string(), names(&[Shape::Ellipse, Shape::Box])),
-    ]
-    .into()
+/// vision's description as the API's type (the same fields, owned).
+fn described<T: serde::Serialize, U: serde::de::DeserializeOwned>(from: &T) -> U {
+    serde_json::to_value(from)
+        .and_then(serde_json::from_value)
+        .expect("vision's parameter tables match the API's types")
 }
 
 #[utoipa::path(get, path = "/api/job-kinds", tag = "jobs", responses((status = 200, body = Vec<JobKindInfo>)))]
@@ -131,21 +156,9 @@ pub async fn kinds(_caller: Caller) -> Json<Vec<JobKindInfo>> {
             .map(|kind| JobKindInfo {
                 kind,
                 implemented: implemented(kind),
-                defaults: match kind {
-                    JobKind::Anonymize => serde_json::to_value(AnonymizeConfig::default()).unwrap(),
-                    JobKind::Annotate => serde_json::to_value(AnnotateConfig::default()).unwrap(),
-                    JobKind::Analyze => serde_json::to_value(AnalyzeConfig::default()).unwrap(),
-                    _ => serde_json::json!({}),
-                },
-                choices: match kind {
-                    JobKind::Anonymize => anonymize_choices(),
-                    JobKind::Annotate => [(
-                        "normalize".to_string(),
-                        vec!["frame".to_string(), "bbox".to_string()],
-                    )]
-                    .into(),
-                    _ => Default::default(),
-                },
+                defaults: defaults(kind),
+                params: parameters(kind).iter().map(described).collect(),
+                presets: presets(kind).iter().map(described).collect(),
             })
             .collect(),
     )

@@ -100,17 +100,18 @@ test("an uploader uploads a clip, anonymizes it, watches live progress to 100 %,
     await page.getByLabel("Kind").selectOption("anonymize");
     assert.ok(await page.getByLabel("bikes.mp4").isChecked(), "the video we came from is chosen");
     // words to choose from come as a drop-down
-    assert.deepEqual(await page.getByLabel("mode").locator("option").allInnerTexts(), ["face", "eyes", "person"]);
-    assert.equal(await page.getByLabel("threshold").inputValue(), "0.2");
+    assert.deepEqual(await page.getByLabel("What to hide").locator("option").allInnerTexts(), ["face", "eyes", "person"]);
+    await page.locator("details.advanced summary").click();
+    assert.equal(await page.getByLabel("Face detection threshold").inputValue(), "0.2");
     // a value the API refuses: the message appears next to that field
-    await page.getByLabel("mask scale").fill("9");
+    await page.getByLabel("Mask size").fill("9");
     await page.getByRole("button", { name: "Start job" }).click();
-    const invalid = page.locator(".field.invalid", { has: page.getByLabel("mask scale") });
+    const invalid = page.locator(".field.invalid", { has: page.getByLabel("Mask size") });
     await invalid.getByRole("alert").waitFor();
     assert.match(await invalid.innerText(), /mask_scale 9 must be between 1 and 4/);
     assert.equal(await page.getByText(/mask_scale 9 must be/).count(), 1, "said once, at the field");
     await shot(page, "job-form-error");
-    await page.getByLabel("mask scale").fill("1.5");
+    await page.getByLabel("Mask size").fill("1.5");
 
     let navigations = 0;
     page.on("framenavigated", () => navigations++);
@@ -191,13 +192,14 @@ test("an uploader makes a training set with an annotate job and looks into its r
     await page.getByRole("link", { name: "New job" }).click();
     await page.getByLabel("Kind").selectOption("annotate");
     await page.getByLabel("bikes.mp4").check();
-    assert.deepEqual(await page.getByLabel("normalize").locator("option").allInnerTexts(), ["frame", "bbox"]);
+    await page.locator("details.advanced summary").click();
+    assert.deepEqual(await page.getByLabel("Coordinates").locator("option").allInnerTexts(), ["frame", "bbox"]);
     // no label: the API says stage 3 needs one, at the label field
     await page.getByRole("button", { name: "Start job" }).click();
-    await page.locator(".field.invalid", { has: page.getByLabel("label", { exact: true }) }).getByRole("alert").waitFor();
+    await page.locator(".field.invalid", { has: page.getByLabel("Label", { exact: true }) }).getByRole("alert").waitFor();
     await shot(page, "annotate-form-error");
-    await page.getByLabel("label", { exact: true }).fill("ride");
-    await page.getByLabel("pose input size").fill("256");
+    await page.getByLabel("Label", { exact: true }).fill("ride");
+    await page.getByLabel("Pose model input size").fill("256");
     await page.getByRole("button", { name: "Start job" }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: 180_000 });

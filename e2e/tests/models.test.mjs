@@ -82,8 +82,8 @@ test("an uploader registers a classifier, is told when a file is not ONNX, and a
     await page.getByRole("link", { name: "New job" }).click();
     await page.getByLabel("Kind").selectOption("analyze");
     await page.getByLabel("13.mp4").check();
-    assert.deepEqual(await page.getByLabel("fight model").locator("option").allInnerTexts(), ["none: the scorer alone"]);
-    await page.getByLabel("fall model").selectOption({ label: "always fall" });
+    assert.deepEqual(await page.getByLabel("Fight classifier").locator("option").allInnerTexts(), ["none: the scorer alone"]);
+    await page.getByLabel("Fall classifier").selectOption({ label: "always fall" });
     await page.getByRole("button", { name: "Start job" }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: 360_000 });

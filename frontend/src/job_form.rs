@@ -1,14 +1,17 @@
-//! The new-job form: the kind, the videos, and the kind's parameters with their defaults from
-//! `GET /api/job-kinds`. The API's validation message appears next to the field it names.
+//! The new-job form: the kind, a preset, the videos, and the kind's parameters as the API
+//! describes them (`GET /api/job-kinds`: label, help, unit, range, basic or advanced). Basic
+//! settings first, the rest under "Advanced"; nested ones are sub-forms (`params_form`). The
+//! API's validation message appears next to the field it names.
 
 use api::{CreateJob, Job, JobKind, JobKindInfo, Model, Video};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::http::{self, Failure};
+use crate::params_form::{ParamField, merged};
 use crate::{live::use_live, session::use_session};
 
 #[component]
@@ -61,19 +64,36 @@ fn JobForm(
     preselected: Option<Uuid>,
 ) -> impl IntoView {
     let models = StoredValue::new(models);
+    let all_videos = StoredValue::new(videos.clone());
     let session = use_session();
     let live = use_live();
     let navigate = use_navigate();
     let first = kinds.first().map(|k| k.kind).unwrap_or(JobKind::Anonymize);
     let kind = RwSignal::new(first);
-    let defaults = StoredValue::new(kinds.clone());
-    let params = RwSignal::new(Map::new());
-    let reset_params = move |k: JobKind| {
-        let d =
-            defaults.with_value(|all| all.iter().find(|i| i.kind == k).map(|i| i.defaults.clone()));
-        params.set(d.and_then(|v| v.as_object().cloned()).unwrap_or_default());
+    let infos = StoredValue::new(kinds.clone());
+    let info = move || infos.with_value(|all| all.iter().find(|i| i.kind == kind.get()).cloned());
+    let params = RwSignal::new(Value::Null);
+    let preset = RwSignal::new(String::new());
+    // bumped when the kind or the preset changes: the fields are drawn again from `params`
+    // (not on every keystroke, which would lose the focus)
+    let drawn = RwSignal::new(0u32);
+    let apply = move |k: JobKind, name: Option<String>| {
+        infos.with_value(|all| {
+            let Some(i) = all.iter().find(|i| i.kind == k) else {
+                return;
+            };
+            let chosen = name
+                .and_then(|n| i.presets.iter().find(|p| p.name == n))
+                .or(i.presets.first());
+            preset.set(chosen.map(|p| p.name.clone()).unwrap_or_default());
+            params.set(match chosen {
+                Some(p) => merged(&i.defaults, &p.params),
+                None => i.defaults.clone(),
+            });
+        });
+        drawn.update(|d| *d += 1);
     };
-    reset_params(first);
+    apply(first, None);
     let chosen = RwSignal::new(match preselected {
         Some(v) if videos.iter().any(|x| x.id == v) => vec![v],
         _ => Vec::new(),
@@ -90,7 +110,7 @@ fn JobForm(
             project_id: project,
             kind: kind.get_untracked(),
             video_ids: chosen.get_untracked(),
-            params: Value::Object(params.get_untracked()),
+            params: params.get_untracked(),
             priority: priority.get_untracked(),
         };
         let navigate = navigate.clone();
@@ -131,53 +151,115 @@ fn JobForm(
             }
         })
         .collect_view();
+    // the first chosen video: zones are drawn on its poster, labels name the chosen ones
+    let chosen_videos = Signal::derive(move || {
+        let ids = chosen.get();
+        all_videos.with_value(|all| {
+            ids.iter()
+                .filter_map(|id| all.iter().find(|v| v.id == *id).cloned())
+                .collect::<Vec<_>>()
+        })
+    });
+    let fields = move |advanced: bool| {
+        move || {
+            drawn.track();
+            let Some(i) = info() else {
+                return ().into_any();
+            };
+            i.params
+                .into_iter()
+                .filter(|p| p.advanced == advanced)
+                .map(|p| {
+                    let name = format!("params.{}", p.path);
+                    let error = Signal::derive(move || field_error(&name));
+                    let models = models.get_value();
+                    view! { <ParamField info=p params error models videos=chosen_videos/> }
+                })
+                .collect_view()
+                .into_any()
+        }
+    };
+    // an error in an advanced field opens "Advanced", so the message is seen
+    let advanced_open = Signal::derive(move || {
+        let Some(field) = failure.get().and_then(|f| f.field) else {
+            return false;
+        };
+        info().is_some_and(|i| {
+            i.params.iter().any(|p| {
+                p.advanced
+                    && (field == format!("params.{}", p.path)
+                        || field.starts_with(&format!("params.{}.", p.path)))
+            })
+        }) || field == "priority"
+    });
+    let advanced = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        if advanced_open.get() {
+            if let Some(d) = advanced.get() {
+                d.set_open(true);
+            }
+        }
+    });
+    let preset_list = move || {
+        drawn.track();
+        let Some(i) = info() else {
+            return ().into_any();
+        };
+        i.presets
+            .into_iter()
+            .map(|p| {
+                let id = format!("preset-{}", p.name);
+                let name = p.name.clone();
+                let checked = preset.get_untracked() == p.name;
+                view! {
+                    <li>
+                        <input type="radio" name="preset" id=id.clone() value=p.name.clone() checked=checked
+                            on:change=move |_| apply(kind.get_untracked(), Some(name.clone()))/>
+                        <label for=id>{p.label}</label>
+                        <p class="help">{p.help}</p>
+                    </li>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
     view! {
         <form class="card job-form" on:submit=submit novalidate>
             <label for="job-kind">"Kind"</label>
             <select id="job-kind" on:change=move |ev| {
-                if let Some(k) = JobKind::parse(&event_target_value(&ev)) { reset_params(k); kind.set(k); }
+                if let Some(k) = JobKind::parse(&event_target_value(&ev)) { kind.set(k); apply(k, None); }
             }>
                 {kinds.iter().map(|k| view! { <option value=k.kind.as_str()>{k.kind.as_str()}</option> }).collect_view()}
             </select>
+            <fieldset class="presets">
+                <legend>"Preset"</legend>
+                <ul class="choices">{preset_list}</ul>
+            </fieldset>
             <fieldset>
                 <legend>"Videos"</legend>
                 <ul class="checklist">{video_rows}</ul>
                 <FieldError message=Signal::derive(move || field_error("video_ids"))/>
             </fieldset>
             <fieldset>
-                <legend>"Parameters"</legend>
-                {move || {
-                    // Re-drawn when the kind changes, not on every keystroke (that would lose focus).
-                    kind.track();
-                    let keys: Vec<String> = params.with_untracked(|p| p.keys().cloned().collect());
-                    keys.into_iter().map(|key| {
-                        let name = format!("params.{key}");
-                        let error = Signal::derive(move || field_error(&name));
-                        let choices = defaults.with_value(|all| {
-                            all.iter().find(|i| i.kind == kind.get_untracked()).and_then(|i| i.choices.get(&key).cloned())
-                        });
-                        // a classifier per service: the project's models of that service
-                        let choices = match key.strip_suffix("_model") {
-                            Some(service) => Some(models.with_value(|all| {
-                                let mut c = vec![String::new()];
-                                c.extend(all.iter().filter(|m| m.service == service).map(|m| format!("{}\t{}", m.id, m.name)));
-                                c
-                            })),
-                            None => choices,
-                        };
-                        view! { <ParamField key params choices error/> }
-                    }).collect_view()
-                }}
+                <legend>"Settings"</legend>
+                {fields(false)}
                 // only what is about the parameters as a whole (the rest is shown at its field)
                 <FieldError message=Signal::derive(move || {
                     failure.get().filter(|f| f.field.as_deref() == Some("params")).map(|f| f.error)
                 })/>
             </fieldset>
-            <label for="job-priority">"Priority (−100 to 100; higher runs first)"</label>
-            <input id="job-priority" type="number" min="-100" max="100"
-                prop:value=move || priority.get().to_string()
-                on:input=move |ev| priority.set(event_target_value(&ev).parse().unwrap_or(0))/>
-            <FieldError message=Signal::derive(move || field_error("priority"))/>
+            <details class="advanced" node_ref=advanced>
+                <summary>"Advanced"</summary>
+                {fields(true)}
+                <div class="field">
+                    <label for="job-priority">"Priority"</label>
+                    <input id="job-priority" type="number" min="-100" max="100"
+                        prop:value=move || priority.get().to_string()
+                        on:input=move |ev| priority.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                    <p class="help">"−100 to 100; higher runs first."</p>
+                    <FieldError message=Signal::derive(move || field_error("priority"))/>
+                </div>
+            </details>
             {move || failure.get().filter(|f| f.field.is_none()).map(|f| view! {
                 <p class="error" role="alert">{f.error}</p>
             })}
@@ -187,113 +269,10 @@ fn JobForm(
 }
 
 #[component]
-fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
+pub fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
     move || {
         message
             .get()
             .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-    }
-}
-
-/// One parameter: a checkbox, number or text box by the default's type; anything nested is
-/// edited as JSON.
-#[component]
-fn ParamField(
-    key: String,
-    params: RwSignal<Map<String, Value>>,
-    choices: Option<Vec<String>>,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("param-{key}");
-    let label = key.replace('_', " ");
-    let current = params.with_untracked(|p| p.get(&key).cloned().unwrap_or(Value::Null));
-    let set = {
-        let key = key.clone();
-        move |v: Value| {
-            params.update(|p| {
-                p.insert(key.clone(), v);
-            })
-        }
-    };
-    let input = match current {
-        Value::Bool(b) => view! {
-            <input id=id.clone() type="checkbox" prop:checked=b
-                on:change=move |ev| set(Value::Bool(event_target_checked(&ev)))/>
-        }.into_any(),
-        Value::Number(n) => view! {
-            <input id=id.clone() type="number" step="any" value=readable(&n)
-                on:input=move |ev| {
-                    let text = event_target_value(&ev);
-                    // Sent as typed when it is not a number, so the API names the problem.
-                    set(text.parse::<f64>().ok().and_then(|f| {
-                        if f.fract() == 0.0 && f.abs() < 1e15 { Some(Value::from(f as i64)) } else { serde_json::Number::from_f64(f).map(Value::Number) }
-                    }).unwrap_or(Value::String(text)))
-                }/>
-        }.into_any(),
-        // a choice among ids: "id\tname" per option, "" = none
-        Value::Null if choices.is_some() => {
-            let options = choices.unwrap_or_default();
-            view! {
-                <select id=id.clone() on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    set(if v.is_empty() { Value::Null } else { Value::String(v) })
-                }>
-                    {options.into_iter().map(|o| {
-                        let (value, text) = o.split_once('\t').map_or((o.clone(), "none: the scorer alone".to_string()), |(v, t)| (v.to_string(), t.to_string()));
-                        view! { <option value=value>{text}</option> }
-                    }).collect_view()}
-                </select>
-            }.into_any()
-        }
-        Value::String(s) if choices.is_some() => {
-            let options = choices.unwrap_or_default();
-            view! {
-                <select id=id.clone() on:change=move |ev| set(Value::String(event_target_value(&ev)))>
-                    {options.into_iter().map(|o| {
-                        let selected = o == s;
-                        view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            }.into_any()
-        }
-        Value::String(s) => view! {
-            <input id=id.clone() type="text" value=s on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
-        }.into_any(),
-        // optional text (no default): empty means "not given"
-        Value::Null => view! {
-            <input id=id.clone() type="text" placeholder="optional"
-                on:input=move |ev| {
-                    let text = event_target_value(&ev);
-                    set(if text.trim().is_empty() { Value::Null } else { Value::String(text) })
-                }/>
-        }.into_any(),
-        other => {
-            let text = serde_json::to_string(&other).unwrap_or_default();
-            view! {
-                <textarea id=id.clone() rows="2" spellcheck="false"
-                    on:input=move |ev| {
-                        let text = event_target_value(&ev);
-                        set(serde_json::from_str(&text).unwrap_or(Value::String(text)))
-                    }>{text}</textarea>
-            }.into_any()
-        }
-    };
-    view! {
-        <div class=move || if error.get().is_some() { "field invalid" } else { "field" }>
-            <label for=id>{label}</label>
-            {input}
-            <FieldError message=error/>
-        </div>
-    }
-}
-
-/// Defaults stored as f32 read back as 0.20000000298023224; seven significant digits is what
-/// they hold.
-fn readable(n: &serde_json::Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.is_f64() => format!("{f:.6e}")
-            .parse::<f64>()
-            .map_or_else(|_| n.to_string(), |r| r.to_string()),
-        _ => n.to_string(),
     }
 }

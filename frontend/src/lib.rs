@@ -14,6 +14,7 @@ mod library;
 mod live;
 mod login;
 mod models_page;
+mod params_form;
 mod session;
 mod shell;
 mod status;

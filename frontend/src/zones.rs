@@ -18,20 +18,28 @@ fn svg_points(points: &[[f32; 2]]) -> String {
         .join(" ")
 }
 
-#[component]
-pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
-    let id = video.id;
-    let zones = RwSignal::new(video.zones.clone());
-    let draft = RwSignal::new(Vec::<[f32; 2]>::new());
-    let name = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<Failure>);
-    let saved = RwSignal::new(false);
-    let aspect = match (video.width, video.height) {
+/// The aspect ratio of a video's frame for CSS (`16 / 9` when unknown).
+pub fn aspect(video: &Video) -> String {
+    match (video.width, video.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => format!("{w} / {h}"),
         _ => "16 / 9".into(),
-    };
+    }
+}
+
+/// Zones drawn on a picture: click corners, name the zone, finish it; remove one from the list.
+/// `id` prefixes the inputs' ids so two can live on one page.
+#[component]
+pub fn ZoneDrawing(
+    zones: RwSignal<Vec<Zone>>,
+    poster: Option<String>,
+    aspect: String,
+    editable: bool,
+    #[prop(into)] id: String,
+) -> impl IntoView {
+    let draft = RwSignal::new(Vec::<[f32; 2]>::new());
+    let name = RwSignal::new(String::new());
     let click = move |ev: leptos::ev::MouseEvent| {
-        if !may_write {
+        if !editable {
             return;
         }
         let Some(target) = ev
@@ -46,7 +54,6 @@ pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
         }
         let x = ((ev.client_x() as f64 - r.left()) / r.width()).clamp(0.0, 1.0) as f32;
         let y = ((ev.client_y() as f64 - r.top()) / r.height()).clamp(0.0, 1.0) as f32;
-        saved.set(false);
         draft.update(|d| d.push([x, y]));
     };
     let finish = move |_| {
@@ -66,8 +73,60 @@ pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
         });
         draft.set(Vec::new());
         name.set(String::new());
-        saved.set(false);
     };
+    let name_id = format!("{id}-name");
+    view! {
+        <div class="zone-canvas" style=format!("aspect-ratio: {aspect}") on:click=click
+            role="img" aria-label="The video's poster with its zones">
+            {poster.map(|src| view! { <img src=src alt=""/> })}
+            <svg viewBox="0 0 1 1" preserveAspectRatio="none">
+                {move || zones.get().into_iter().map(|z| view! {
+                    <polygon class="zone" points=svg_points(&z.points) data-zone=z.name.clone()></polygon>
+                }).collect_view()}
+                {move || {
+                    let d = draft.get();
+                    (!d.is_empty()).then(|| view! {
+                        <polyline class="draft" points=svg_points(&d)></polyline>
+                    })
+                }}
+            </svg>
+            {move || zones.get().into_iter().map(|z| {
+                let [x, y] = z.points[0];
+                view! { <span class="zone-name" style=format!("left:{:.2}%;top:{:.2}%", x * 100.0, y * 100.0)>{z.name}</span> }
+            }).collect_view()}
+            {move || draft.get().into_iter().map(|[x, y]| view! {
+                <span class="corner" style=format!("left:{:.2}%;top:{:.2}%", x * 100.0, y * 100.0)></span>
+            }).collect_view()}
+        </div>
+        <ul class="zone-list">
+            {move || zones.get().into_iter().enumerate().map(|(i, z)| view! {
+                <li data-zone=z.name.clone()>{z.name.clone()}
+                    <span class="muted">{format!(" · {} corners", z.points.len())}</span>
+                    {editable.then(|| view! {
+                        <button type="button" on:click=move |_| zones.update(|all| { all.remove(i); })>"Remove"</button>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
+        {editable.then(|| view! {
+            <div class="actions">
+                <label for=name_id.clone()>"Name"</label>
+                <input id=name_id type="text" placeholder="e.g. bed" prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))/>
+                <button type="button" on:click=finish disabled={move || draft.get().len() < 3}>"Finish zone"</button>
+                <button type="button" on:click=move |_| draft.update(|d| { d.pop(); }) disabled=move || draft.get().is_empty()>"Undo corner"</button>
+            </div>
+        })}
+    }
+}
+
+/// A video's saved zones, drawn on its poster.
+#[component]
+pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
+    let id = video.id;
+    let zones = RwSignal::new(video.zones.clone());
+    let stored = RwSignal::new(video.zones.clone());
+    let failure = RwSignal::new(None::<Failure>);
     let save = move |_| {
         failure.set(None);
         let body = zones.get_untracked();
@@ -80,13 +139,14 @@ pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
             .await
             {
                 Ok(v) => {
-                    zones.set(v.zones);
-                    saved.set(true);
+                    zones.set(v.zones.clone());
+                    stored.set(v.zones);
                 }
                 Err(e) => failure.set(Some(e)),
             }
         });
     };
+    let poster = video.has_poster.then(|| format!("/api/videos/{id}/poster"));
     view! {
         <section class="zones" aria-labelledby="zones-title">
             <h2 id="zones-title">"Zones"</h2>
@@ -95,47 +155,11 @@ pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
             } else {
                 "Areas where analyze jobs raise no fall."
             }}</p>
-            <div class="zone-canvas" style=format!("aspect-ratio: {aspect}") on:click=click
-                role="img" aria-label="The video's poster with its zones">
-                {video.has_poster.then(|| view! { <img src=format!("/api/videos/{id}/poster") alt=""/> })}
-                <svg viewBox="0 0 1 1" preserveAspectRatio="none">
-                    {move || zones.get().into_iter().map(|z| view! {
-                        <polygon class="zone" points=svg_points(&z.points) data-zone=z.name.clone()></polygon>
-                    }).collect_view()}
-                    {move || {
-                        let d = draft.get();
-                        (!d.is_empty()).then(|| view! {
-                            <polyline class="draft" points=svg_points(&d)></polyline>
-                        })
-                    }}
-                </svg>
-                {move || zones.get().into_iter().map(|z| {
-                    let [x, y] = z.points[0];
-                    view! { <span class="zone-name" style=format!("left:{:.2}%;top:{:.2}%", x * 100.0, y * 100.0)>{z.name}</span> }
-                }).collect_view()}
-                {move || draft.get().into_iter().map(|[x, y]| view! {
-                    <span class="corner" style=format!("left:{:.2}%;top:{:.2}%", x * 100.0, y * 100.0)></span>
-                }).collect_view()}
-            </div>
-            <ul class="zone-list">
-                {move || zones.get().into_iter().enumerate().map(|(i, z)| view! {
-                    <li data-zone=z.name.clone()>{z.name.clone()}
-                        <span class="muted">{format!(" · {} corners", z.points.len())}</span>
-                        {may_write.then(|| view! {
-                            <button type="button" on:click=move |_| { zones.update(|all| { all.remove(i); }); saved.set(false); }>"Remove"</button>
-                        })}
-                    </li>
-                }).collect_view()}
-            </ul>
+            <ZoneDrawing zones poster aspect=aspect(&video) editable=may_write id="zone"/>
             {may_write.then(|| view! {
                 <div class="actions">
-                    <label for="zone-name">"Name"</label>
-                    <input id="zone-name" type="text" placeholder="e.g. bed" prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))/>
-                    <button type="button" on:click=finish disabled={move || draft.get().len() < 3}>"Finish zone"</button>
-                    <button type="button" on:click=move |_| draft.update(|d| { d.pop(); }) disabled=move || draft.get().is_empty()>"Undo corner"</button>
                     <button type="button" class="primary" on:click=save>"Save zones"</button>
-                    {move || saved.get().then(|| view! { <span class="ok" role="status">"Saved"</span> })}
+                    {move || (zones.get() == stored.get()).then(|| view! { <span class="ok" role="status">"Saved"</span> })}
                 </div>
             })}
             {move || failure.get().map(|f| view! { <p class="error" role="alert">{f.error}</p> })}

@@ -44,6 +44,12 @@ enum Command {
         #[command(subcommand)]
         command: commands::run_job::RunCommand,
     },
+    /// What a job kind's parameters mean: labels, units, ranges, defaults and presets (the same
+    /// table as the web form and the API document), e.g. `recognizer params anonymize`.
+    Params {
+        /// anonymize, annotate or analyze
+        kind: String,
+    },
     /// Remove now what the projects' retention says is too old (workers do it daily).
     Sweep,
     /// Benchmarks on this machine.
@@ -135,6 +141,7 @@ fn main() -> ExitCode {
             Command::Pose(args) => {
                 tokio::task::spawn_blocking(move || commands::pose::run(&config, args)).await?
             }
+            Command::Params { kind } => commands::params::print(&kind),
             Command::Run { command } => {
                 tokio::task::spawn_blocking(move || commands::run_job::run(&config, command))
                     .await?

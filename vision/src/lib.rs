@@ -10,6 +10,7 @@ pub mod events;
 pub mod media;
 pub mod metrics;
 pub mod models;
+pub mod params;
 pub mod pipeline;
 pub mod pose;
 pub mod render;

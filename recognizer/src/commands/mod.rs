@@ -4,6 +4,7 @@ pub mod bench;
 pub mod check;
 pub mod local_job;
 pub mod models;
+pub mod params;
 pub mod pose;
 pub mod run_job;
 pub mod serve;

@@ -108,6 +108,12 @@ pub enum FilterKind {
     Solid,
 }
 
+/// Help for `run anonymize`'s options: the label, help and unit of the parameter table the
+/// web form and the API document read (`recognizer params anonymize`).
+fn anonymize_help(path: &str) -> String {
+    super::params::help(&vision::anonymize::parameters::parameters(), path)
+}
+
 #[derive(clap::Args)]
 pub struct AnonymizeArgs {
     /// Input video (file or URL).
@@ -118,10 +124,15 @@ pub struct AnonymizeArgs {
     /// Mask log (default: OUTPUT with .masks.jsonl).
     #[arg(long)]
     pub log: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "face")]
-    pub mode: ModeArg,
-    #[arg(long, value_enum, default_value = "blur")]
-    pub filter: FilterKind,
+    /// Start from a named preset (standard, fast, thorough, eyes_only; see `recognizer params
+    /// anonymize`); the options below change it further.
+    #[arg(long, default_value = "standard")]
+    pub preset: String,
+    #[arg(long, value_enum, help = anonymize_help("mode"))]
+    pub mode: Option<ModeArg>,
+    /// How to hide it (with --strength, --block or --colour).
+    #[arg(long, value_enum)]
+    pub filter: Option<FilterKind>,
     /// Blur strength, fraction of the mask size (0.01–1).
     #[arg(long, default_value_t = 0.5)]
     pub strength: f32,
@@ -131,32 +142,27 @@ pub struct AnonymizeArgs {
     /// Solid colour as RRGGBB.
     #[arg(long, default_value = "000000")]
     pub colour: String,
-    #[arg(long, value_enum, default_value = "ellipse")]
-    pub shape: ShapeArg,
-    /// Masks are this much larger than the region they hide (the head around a face, an eye band, a body)
-    #[arg(long, default_value_t = AnonymizeConfig::default().mask_scale)]
-    pub mask_scale: f32,
-    /// Face detection threshold.
-    #[arg(long, default_value_t = AnonymizeConfig::default().threshold)]
-    pub threshold: f32,
-    /// Longer side of the face detector's input (0 = the video's size).
-    #[arg(long, default_value_t = AnonymizeConfig::default().face_input_size)]
-    pub face_input_size: u32,
+    #[arg(long, value_enum, help = anonymize_help("shape"))]
+    pub shape: Option<ShapeArg>,
+    #[arg(long, help = anonymize_help("mask_scale"))]
+    pub mask_scale: Option<f32>,
+    #[arg(long, help = anonymize_help("threshold"))]
+    pub threshold: Option<f32>,
+    #[arg(long, help = anonymize_help("face_input_size"))]
+    pub face_input_size: Option<u32>,
     /// Do not use the pose model (faces only: faster, misses heads turned away).
     #[arg(long)]
     pub no_pose: bool,
-    /// Frames a mask is kept around detections.
-    #[arg(long, default_value_t = AnonymizeConfig::default().hold_frames)]
-    pub hold: u32,
-    /// Detect on every k-th frame; interpolate in between unless the faces changed (then look for faces around them in those frames too).
-    #[arg(long, default_value_t = AnonymizeConfig::default().detect_every)]
-    pub detect_every: u32,
-    /// Also detect faces in the frames in between while one smaller than this many pixels is in view (0 = no such rule).
-    #[arg(long, default_value_t = AnonymizeConfig::default().small_face)]
-    pub small_face: u32,
-    /// Run the pose model at least every this many frames; on every keyframe while it sees heads without faces.
-    #[arg(long, default_value_t = AnonymizeConfig::default().pose_every)]
-    pub pose_every: u32,
+    #[arg(long, help = anonymize_help("pose_input_size"))]
+    pub pose_input_size: Option<u32>,
+    #[arg(long, help = anonymize_help("hold_frames"))]
+    pub hold: Option<u32>,
+    #[arg(long, help = anonymize_help("detect_every"))]
+    pub detect_every: Option<u32>,
+    #[arg(long, help = anonymize_help("small_face"))]
+    pub small_face: Option<u32>,
+    #[arg(long, help = anonymize_help("pose_every"))]
+    pub pose_every: Option<u32>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -183,14 +189,23 @@ fn parse_colour(s: &str) -> anyhow::Result<[u8; 3]> {
 }
 
 impl AnonymizeArgs {
+    /// The defaults, then the preset, then the options given.
     pub fn config(&self) -> anyhow::Result<AnonymizeConfig> {
-        Ok(AnonymizeConfig {
-            mode: match self.mode {
+        let presets = vision::anonymize::parameters::presets();
+        let preset = vision::params::find_preset(&presets, &self.preset)
+            .map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
+        let defaults = serde_json::to_value(AnonymizeConfig::default())?;
+        let mut c: AnonymizeConfig =
+            serde_json::from_value(vision::params::merged(&defaults, &preset.params))?;
+        if let Some(mode) = self.mode {
+            c.mode = match mode {
                 ModeArg::Face => Mode::Face,
                 ModeArg::Eyes => Mode::Eyes,
                 ModeArg::Person => Mode::Person,
-            },
-            filter: match self.filter {
+            };
+        }
+        if let Some(filter) = self.filter {
+            c.filter = match filter {
                 FilterKind::Blur => Filter::Blur {
                     strength: self.strength,
                 },
@@ -198,21 +213,24 @@ impl AnonymizeArgs {
                 FilterKind::Solid => Filter::Solid {
                     colour: parse_colour(&self.colour)?,
                 },
-            },
-            shape: match self.shape {
+            };
+        }
+        if let Some(shape) = self.shape {
+            c.shape = match shape {
                 ShapeArg::Ellipse => Shape::Ellipse,
                 ShapeArg::Box => Shape::Box,
-            },
-            mask_scale: self.mask_scale,
-            threshold: self.threshold,
-            face_input_size: self.face_input_size,
-            use_pose: !self.no_pose,
-            hold_frames: self.hold,
-            detect_every: self.detect_every,
-            small_face: self.small_face,
-            pose_every: self.pose_every,
-            ..AnonymizeConfig::default()
-        })
+            };
+        }
+        c.use_pose &= !self.no_pose;
+        c.mask_scale = self.mask_scale.unwrap_or(c.mask_scale);
+        c.threshold = self.threshold.unwrap_or(c.threshold);
+        c.face_input_size = self.face_input_size.unwrap_or(c.face_input_size);
+        c.pose_input_size = self.pose_input_size.unwrap_or(c.pose_input_size);
+        c.hold_frames = self.hold.unwrap_or(c.hold_frames);
+        c.detect_every = self.detect_every.unwrap_or(c.detect_every);
+        c.small_face = self.small_face.unwrap_or(c.small_face);
+        c.pose_every = self.pose_every.unwrap_or(c.pose_every);
+        Ok(c)
     }
 }
 

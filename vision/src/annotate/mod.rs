@@ -10,6 +10,7 @@
 pub mod dataset;
 pub mod export;
 pub mod labels;
+pub mod parameters;
 pub mod pickle;
 pub mod stages;
 pub mod tensors;

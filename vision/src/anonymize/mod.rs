@@ -12,6 +12,7 @@
 pub mod filter;
 mod io;
 pub mod masks;
+pub mod parameters;
 mod schedule;
 pub mod temporal;
 

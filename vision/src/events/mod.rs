@@ -12,6 +12,7 @@
 pub mod fall;
 pub mod fight;
 pub mod manager;
+pub mod parameters;
 pub mod snapshot;
 pub mod zones;
 
