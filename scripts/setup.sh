@@ -17,7 +17,7 @@ S3S_FS_VERSION=0.14.1           # 0.17 needs a newer Rust
 # --- system packages ---------------------------------------------------------------------
 apt_pkgs=(ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev pkg-config clang libclang-dev postgresql-15 python3-venv
-  nodejs npm unzip curl)
+  nodejs npm unzip curl fonts-dejavu-core)   # fonts: the text of the report charts (PNG)
 # docker-compose (v1, Debian's) only validates docker-compose.yml in the tests: no Docker engine
 [ $WITH_TEST = 1 ] && apt_pkgs+=(chromium chromium-driver docker-compose)
 missing=()

@@ -180,9 +180,10 @@ pub async fn create(
             format!("priority {} must be between -100 and 100", req.priority),
         ));
     }
+    let mut videos = Vec::new();
     for id in &video_ids {
         match state.db.video(*id).await? {
-            Some(v) if v.project_id == req.project_id => {}
+            Some(v) if v.project_id == req.project_id => videos.push(v),
             _ => {
                 return Err(Error::field(
                     "video_ids",
@@ -194,6 +195,27 @@ pub async fn create(
     if req.kind == JobKind::Analyze {
         let settings: AnalyzeConfig = serde_json::from_value(params.clone())
             .map_err(|e| Error::bad_request(e.to_string()))?;
+        // labels to evaluate against must name this job's videos, rightly (the row is named)
+        let rules = settings
+            .label_rules()
+            .map_err(|(field, e)| Error::field(&format!("params.{field}"), e))?;
+        if !rules.is_empty() {
+            let known: Vec<vision::evaluate::labels::LabelledVideo> = videos
+                .iter()
+                .map(|v| vision::evaluate::labels::LabelledVideo {
+                    name: v.filename.clone(),
+                    id: v.id.to_string(),
+                    duration_secs: v.duration_secs.unwrap_or(0.0),
+                })
+                .collect();
+            let field = if settings.labels.is_empty() {
+                "params.labels_csv"
+            } else {
+                "params.labels"
+            };
+            vision::evaluate::labels::ground_truth(&rules, &Default::default(), &known)
+                .map_err(|e| Error::field(field, e))?;
+        }
         for (service, field, id) in settings.models() {
             let found = match Uuid::parse_str(id) {
                 Ok(id) => state.db.model(id).await?,
@@ -227,17 +249,21 @@ pub async fn create(
             Ok(id) => state.db.job(id).await?,
             Err(_) => None,
         };
-        // an analyze job reads an annotate job's tracks; an annotate job its own kind's stages
-        let source_kind = match req.kind {
-            JobKind::Analyze => JobKind::Annotate,
-            kind => kind,
+        // an analyze job reads the tracks an annotate or an earlier analyze job stored (to
+        // re-score with other settings or labels without estimating poses again); an annotate
+        // job its own kind's stages
+        let allowed: &[JobKind] = match req.kind {
+            JobKind::Analyze => &[JobKind::Annotate, JobKind::Analyze],
+            JobKind::Annotate => &[JobKind::Annotate],
+            _ => &[],
         };
-        if !found.is_some_and(|j| j.project_id == req.project_id && j.kind == source_kind) {
+        if !found.is_some_and(|j| j.project_id == req.project_id && allowed.contains(&j.kind)) {
+            let kinds: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
             return Err(Error::field(
                 "params.source_job",
                 format!(
                     "source_job {source} is not an {} job of this project",
-                    source_kind.as_str()
+                    kinds.join(" or ")
                 ),
             ));
         }

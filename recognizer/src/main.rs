@@ -44,6 +44,9 @@ enum Command {
         #[command(subcommand)]
         command: commands::run_job::RunCommand,
     },
+    /// Score an analysis (the output of `run analyze`) against labelled intervals: report.html,
+    /// metrics.json, tables and charts.
+    Evaluate(commands::evaluate::EvaluateArgs),
     /// What a job kind's parameters mean: labels, units, ranges, defaults and presets (the same
     /// table as the web form and the API document), e.g. `recognizer params anonymize`.
     Params {
@@ -142,6 +145,9 @@ fn main() -> ExitCode {
                 tokio::task::spawn_blocking(move || commands::pose::run(&config, args)).await?
             }
             Command::Params { kind } => commands::params::print(&kind),
+            Command::Evaluate(args) => {
+                tokio::task::spawn_blocking(move || commands::evaluate::run(args)).await?
+            }
             Command::Run { command } => {
                 tokio::task::spawn_blocking(move || commands::run_job::run(&config, command))
                     .await?

@@ -191,7 +191,7 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    assert_eq!(e["field"], "params.events", "{e}");
+    assert_eq!(e["field"], "params.events.fall_rules.threshold", "{e}");
     assert!(
         e["error"]
             .as_str()
@@ -289,6 +289,100 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
     assert_eq!(s, StatusCode::CREATED, "{job}");
     let done = finished(&alice, &job).await;
     assert_the_fall(&events_of(&alice, &done).await);
+
+    // the first job scored against labels without estimating poses again: its stored tracks,
+    // a report; labels that name no video of the job, or run backwards, are refused by row
+    let first = stored["job_id"].as_str().unwrap().to_string();
+    for (labels, says) in [
+        (
+            "video,label,start,end\n14.mp4,fall,0.4,4\n",
+            "labels row 2: no video \"14.mp4\"",
+        ),
+        (
+            "video,label,start,end\n13.mp4,fall,4,0.4\n",
+            "labels row 2: interval 4–0.4 s",
+        ),
+        (
+            "video,label,start,end\n13.mp4,fall,x,4\n",
+            "labels CSV line 2: `x` is not a number",
+        ),
+    ] {
+        let (s, e) = start(
+            &alice,
+            project,
+            "analyze",
+            video,
+            json!({"source_job": first, "labels_csv": labels}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], "params.labels_csv", "{e}");
+        assert!(e["error"].as_str().unwrap().contains(says), "{e}");
+    }
+    let (s, job) = start(
+        &alice,
+        project,
+        "analyze",
+        video,
+        json!({"source_job": first, "labels_csv": "video,label,start,end\n13.mp4,Falling (BW),0.4,4\n"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{job}");
+    let done = finished(&alice, &job).await;
+    let (_, artifacts) = alice
+        .get(&format!(
+            "/api/jobs/{}/artifacts",
+            done["id"].as_str().unwrap()
+        ))
+        .await;
+    let names: Vec<&str> = artifacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    for f in reports::FILES {
+        assert!(names.contains(&f), "{f} in {names:?}");
+    }
+    let metrics = artifacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["filename"] == "metrics.json")
+        .unwrap();
+    let r = alice
+        .request(
+            reqwest::Method::GET,
+            &format!(
+                "/api/artifacts/{}/download",
+                metrics["id"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let metrics: Value = r.json().await.unwrap();
+    let fall = &metrics["services"][0];
+    assert_eq!(fall["service"], "fall");
+    assert_eq!(fall["events"][0]["matched"], 1, "{fall}");
+    assert_eq!(fall["events"][0]["false_alarms"], 0, "{fall}");
+    // another project's job cannot be the source
+    let (carol, theirs) = p
+        .member(&admin, "carol@example.org", "uploader", None)
+        .await;
+    let their_video = carol
+        .upload_video(theirs, &shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"))
+        .await;
+    let (s, e) = start(
+        &carol,
+        theirs,
+        "analyze",
+        their_video,
+        json!({"source_job": first}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["field"], "params.source_job", "{e}");
 
     // zones drawn on the video: checked, then later jobs raise no fall inside them
     let zones = format!("/api/videos/{video}/zones");

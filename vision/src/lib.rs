@@ -6,6 +6,7 @@ pub mod annotate;
 pub mod anonymize;
 pub mod assignment;
 pub mod catalog;
+pub mod evaluate;
 pub mod events;
 pub mod media;
 pub mod metrics;

@@ -185,6 +185,36 @@ pub(crate) mod checks {
     //! What every kind's table must hold; each kind's tests call these on its own table.
     use super::*;
 
+    /// A kind's table describes its settings type `T`, and each preset over `T`'s defaults is
+    /// valid settings (after `complete`, which adds what only a user can give, e.g. a label).
+    pub fn table_holds<T>(
+        params: &[Param],
+        presets: &[Preset],
+        problems: fn(&T) -> Vec<(&'static str, String)>,
+        complete: fn(&mut T),
+    ) where
+        T: Default + Serialize + serde::de::DeserializeOwned,
+    {
+        let defaults = serde_json::to_value(T::default()).unwrap();
+        describes(params, &defaults);
+        assert!(
+            presets[0].params.as_object().is_some_and(|m| m.is_empty()),
+            "the first preset is the defaults"
+        );
+        for p in presets {
+            let mut config: T = serde_json::from_value(merged(&defaults, &p.params))
+                .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            complete(&mut config);
+            let value = serde_json::to_value(&config).unwrap();
+            assert!(out_of_range(params, &value).is_empty(), "{}", p.name);
+            let wrong: Vec<String> = problems(&config).into_iter().map(|(_, m)| m).collect();
+            assert!(wrong.is_empty(), "{}: {wrong:?}", p.name);
+            if p.name != presets[0].name {
+                assert_ne!(value, defaults, "{} changes nothing", p.name);
+            }
+        }
+    }
+
     /// Every leaf of the defaults is described once (a nested input covers its subtree), every
     /// description names a real setting, and every default is inside its range.
     pub fn describes(params: &[Param], defaults: &Value) {

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod evaluate;
 pub mod local_job;
 pub mod models;
 pub mod params;

@@ -56,6 +56,11 @@ pub struct AnalyzeArgs {
     /// JSON file of the same name (`model.json`). Repeat for fight.
     #[arg(long = "model", value_name = "SERVICE=FILE.onnx")]
     pub models: Vec<String>,
+    /// Labelled intervals to score the events against: `video,label[,start,end]` lines, a
+    /// GMDCSA24 label file or a JSON list of rules (labels `fall…`/`fight…` count for that
+    /// service). Writes OUTPUT/report/ (report.html, metrics.json, tables, charts).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -275,9 +280,17 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         args.from_stage
     );
     let mut job = LocalJob::new(&args.output)?;
+    let labels_csv = match &args.labels {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("--labels {}: cannot read it", path.display()))?,
+        ),
+        None => None,
+    };
     let mut settings = AnalyzeConfig {
         pose_input_size: args.pose_input_size,
         events: events_config,
+        labels_csv,
         ..AnalyzeConfig::default()
     };
     let problems: Vec<String> = settings.problems().into_iter().map(|(_, m)| m).collect();
@@ -369,6 +382,9 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         };
         println!("{}: {summary}", input.filename);
     }
+    if args.labels.is_some() {
+        super::evaluate::headline(&args.output.join("report"))?;
+    }
     Ok(())
 }
 
@@ -380,7 +396,7 @@ fn people_count(n: usize) -> String {
     }
 }
 
-fn parse_service(s: &str) -> anyhow::Result<vision::events::Service> {
+pub fn parse_service(s: &str) -> anyhow::Result<vision::events::Service> {
     use vision::events::Service;
     match s.trim() {
         "fall" => Ok(Service::Fall),

@@ -81,7 +81,7 @@ pub fn python() -> std::path::PathBuf {
     let python = venv.join("bin/python");
     let ready = |p: &Path| {
         Command::new(p)
-            .args(["-c", "import numpy, pycocotools.coco, onnx"])
+            .args(["-c", "import numpy, pycocotools.coco, onnx, sklearn"])
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
@@ -99,11 +99,18 @@ pub fn python() -> std::path::PathBuf {
             "python3 -m venv failed (Debian: apt-get install python3-venv)"
         );
         let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "numpy", "pycocotools", "onnx"])
+            .args([
+                "install",
+                "-q",
+                "numpy",
+                "pycocotools",
+                "onnx",
+                "scikit-learn",
+            ])
             .status()
             .unwrap()
             .success();
-        assert!(ok, "pip install numpy pycocotools onnx failed");
+        assert!(ok, "pip install numpy pycocotools onnx scikit-learn failed");
     }
     python
 }

@@ -108,6 +108,11 @@ impl Labels {
 
 /// `video,label[,start,end]` per line; a header line starting with `video` is skipped.
 fn parse_csv(text: &str) -> Result<Vec<LabelRule>, String> {
+    Ok(parse_csv_rows(text)?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The same, with each rule's line number (from 1, the header counted).
+pub fn parse_csv_rows(text: &str) -> Result<Vec<(usize, LabelRule)>, String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -139,12 +144,16 @@ fn parse_csv(text: &str) -> Result<Vec<LabelRule>, String> {
                 i + 1
             ));
         };
-        rules.push(LabelRule {
-            video: video.into(),
-            label: label.into(),
-            start: number(2)?,
-            end: number(3)?,
-        });
+        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        rules.push((
+            line,
+            LabelRule {
+                video: video.into(),
+                label: label.into(),
+                start: number(2)?,
+                end: number(3)?,
+            },
+        ));
     }
     Ok(rules)
 }

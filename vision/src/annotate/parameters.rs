@@ -64,33 +64,16 @@ pub fn presets() -> Vec<Preset> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::annotate::AnnotateConfig;
-    use crate::params::{checks, merged};
 
     #[test]
-    fn every_setting_is_described() {
-        checks::describes(
-            &parameters(),
-            &serde_json::to_value(AnnotateConfig::default()).unwrap(),
+    fn the_table_describes_the_settings_and_presets_are_valid() {
+        crate::params::checks::table_holds(
+            &super::parameters(),
+            &super::presets(),
+            AnnotateConfig::problems,
+            // a training set needs the user's label
+            |c: &mut AnnotateConfig| c.label = Some("walk".into()),
         );
-    }
-
-    #[test]
-    fn presets_are_valid_settings() {
-        let defaults = serde_json::to_value(AnnotateConfig::default()).unwrap();
-        for p in presets() {
-            let mut config: AnnotateConfig = serde_json::from_value(merged(&defaults, &p.params))
-                .unwrap_or_else(|e| panic!("{}: {e}", p.name));
-            if config.runs(3) {
-                config.label = Some("walk".into()); // a training set needs a label from the user
-            }
-            assert!(
-                config.problems().is_empty(),
-                "{}: {:?}",
-                p.name,
-                config.problems()
-            );
-        }
     }
 }

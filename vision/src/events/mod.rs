@@ -168,6 +168,11 @@ pub struct AnalyzeConfig {
     /// A registered skeleton classifier (model id) fused with the fight scorer.
     pub fight_model: Option<String>,
     pub events: EventsConfig,
+    /// Labelled intervals to score the events against (the job then writes an evaluation
+    /// report): `{video, label, start?, end?}`; labels `fall…` / `fight…` count for that service.
+    pub labels: Vec<crate::annotate::labels::LabelRule>,
+    /// The same as text: `video,label[,start,end]` lines, the GMDCSA24 CSV, or a JSON list.
+    pub labels_csv: Option<String>,
 }
 
 impl Default for AnalyzeConfig {
@@ -178,6 +183,8 @@ impl Default for AnalyzeConfig {
             fall_model: None,
             fight_model: None,
             events: EventsConfig::default(),
+            labels: Vec::new(),
+            labels_csv: None,
         }
     }
 }
@@ -194,6 +201,48 @@ impl AnalyzeConfig {
         .collect()
     }
 
+    /// The label rules to evaluate against, each with its row (`labels` first, then the rows
+    /// of `labels_csv`); empty when the job is not evaluated.
+    pub fn label_rules(
+        &self,
+    ) -> Result<Vec<(usize, crate::annotate::labels::LabelRule)>, (&'static str, String)> {
+        let mut rules: Vec<_> = self
+            .labels
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, r)| (i + 1, r))
+            .collect();
+        for (row, r) in &rules {
+            if r.video.trim().is_empty() || r.label.trim().is_empty() {
+                return Err((
+                    "labels",
+                    format!("labels row {row}: a rule needs a video and a label"),
+                ));
+            }
+        }
+        if let Some(text) = self.labels_csv.as_deref().filter(|t| !t.trim().is_empty()) {
+            rules
+                .extend(crate::evaluate::labels::parse_rules(text).map_err(|e| ("labels_csv", e))?);
+        }
+        Ok(rules)
+    }
+
+    /// Each service this job runs, with its event threshold.
+    pub fn thresholds(&self) -> Vec<(Service, f64)> {
+        self.events
+            .services
+            .iter()
+            .map(|s| {
+                let rules = match s {
+                    Service::Fall => &self.events.fall_rules,
+                    Service::Fight => &self.events.fight_rules,
+                };
+                (*s, rules.threshold as f64)
+            })
+            .collect()
+    }
+
     /// Every out-of-range field: its path and what is wrong with it.
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut e = Vec::new();
@@ -202,6 +251,9 @@ impl AnalyzeConfig {
                 "pose_input_size",
                 format!("pose_input_size {} {why}", self.pose_input_size),
             ));
+        }
+        if let Err(problem) = self.label_rules() {
+            e.push(problem);
         }
         e.extend(
             self.events

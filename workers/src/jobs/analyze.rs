@@ -8,8 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use vision::Runtime;
+use vision::annotate::labels::LabelRule;
 use vision::annotate::{self, AnnotateConfig, TrackFrame};
+use vision::evaluate::VideoResult;
+use vision::evaluate::labels::{LabelMap, LabelledVideo, ground_truth};
 use vision::events::{self, AnalyzeConfig, Classifiers, Event, Service, Zone, analyze_tracks};
+use vision::metrics::events::Span;
 use vision::models::skeleton::{ClassifierContract, SkeletonClassifier};
 
 use super::annotate::{AnnotateInput, detect, report, with_video};
@@ -64,6 +68,12 @@ impl AnalyzeJob {
         let mut done_before = 0;
         let mut artifacts = Vec::new();
         let mut csv = String::from(events::CSV_HEADER);
+        // checked before the poses: a label naming no video of this job fails it now
+        let rules = self
+            .settings
+            .label_rules()
+            .map_err(|(_, e)| JobError::Other(e))?;
+        let mut results = Vec::new();
         for (n, input) in self.inputs.iter().enumerate() {
             let dir = ctx.scratch.join(input.video_id.to_string());
             std::fs::create_dir_all(&dir).map_err(|e| scratch(&dir, e))?;
@@ -102,6 +112,7 @@ impl AnalyzeJob {
             if let Some(drawn) = self.zones.get(&input.video_id) {
                 events_config.exclusion_zones.extend(drawn.iter().cloned());
             }
+            let duration_secs = vision::evaluate::duration_of(&frames);
             let models = model_files.clone();
             let runtime = ctx.runtime;
             let (events, scores) = tokio::task::spawn_blocking(move || {
@@ -124,6 +135,17 @@ impl AnalyzeJob {
             }
             for (service, e) in &events {
                 csv.push_str(&events::csv_row(&input.filename, *service, e));
+            }
+            if !rules.is_empty() {
+                results.push(vision::evaluate::VideoResult {
+                    name: input.filename.clone(),
+                    duration_secs,
+                    events: events
+                        .iter()
+                        .map(|(s, e)| (*s, Span::new(e.start_time, e.end_time)))
+                        .collect(),
+                    scores: scores.clone(),
+                });
             }
             let pictures = self.pictures(ctx, input, &dir, &events).await?;
             for (n, ((service, event), picture)) in events.iter().zip(pictures).enumerate() {
@@ -148,6 +170,9 @@ impl AnalyzeJob {
             tracing::info!(video = %input.filename, events = events.len(), "analyzed");
             done_before += input.frames;
         }
+        if !rules.is_empty() {
+            artifacts.extend(self.evaluate(ctx, &rules, results, total).await?);
+        }
         let csv_path = ctx.scratch.join("events.csv");
         write(&csv_path, &csv)?;
         artifacts.push(
@@ -159,6 +184,62 @@ impl AnalyzeJob {
             )
             .await?,
         );
+        Ok(artifacts)
+    }
+
+    /// The events scored against the labels: `report/report.html`, `metrics.json`, the tables
+    /// and the charts.
+    async fn evaluate(
+        &self,
+        ctx: &JobContext,
+        rules: &[(usize, LabelRule)],
+        results: Vec<VideoResult>,
+        total: u64,
+    ) -> Result<Vec<Artifact>, JobError> {
+        report(ctx, "evaluate against the labels", total, total);
+        let videos: Vec<LabelledVideo> = self
+            .inputs
+            .iter()
+            .zip(&results)
+            .map(|(input, r)| LabelledVideo {
+                name: input.filename.clone(),
+                id: input.video_id.to_string(),
+                duration_secs: r.duration_secs,
+            })
+            .collect();
+        let truth = ground_truth(rules, &LabelMap::default(), &videos).map_err(JobError::Other)?;
+        let services = self.settings.thresholds();
+        let dir = ctx.scratch.join("report");
+        let title = format!("Analyze job {} against its labels", ctx.job_id);
+        let files = tokio::task::spawn_blocking(move || {
+            let evaluation = vision::evaluate::evaluate(&results, &truth, &services, 1.0);
+            reports::write_report(&dir, &title, &evaluation, &results, &truth)
+        })
+        .await
+        .map_err(|e| JobError::from_join("writing the report", e))?
+        .map_err(|e| JobError::Other(e.to_string()))?;
+        let mut artifacts = Vec::new();
+        for path in files {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let kind = match name.as_str() {
+                "report.html" => "report",
+                "metrics.json" => "metrics",
+                _ => "report-part",
+            };
+            artifacts.push(
+                upload(
+                    ctx,
+                    kind,
+                    &path,
+                    &ctx.artifact_key(&format!("report/{name}")),
+                )
+                .await?,
+            );
+        }
         Ok(artifacts)
     }
 
