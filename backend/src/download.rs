@@ -54,6 +54,16 @@ pub async fn serve(
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     response_headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    // documents the workers wrote (report.html, charts) open in a sandbox: no scripts, nothing
+    // fetched, no access to this site's session
+    if content_type.starts_with("text/html") || content_type.starts_with("image/svg") {
+        response_headers.insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+            ),
+        );
+    }
     let safe_name: String = filename
         .chars()
         .map(|c| {

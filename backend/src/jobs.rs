@@ -257,7 +257,15 @@ pub async fn create(
             JobKind::Annotate => &[JobKind::Annotate],
             _ => &[],
         };
-        if !found.is_some_and(|j| j.project_id == req.project_id && allowed.contains(&j.kind)) {
+        let Some(found) = found.filter(|j| j.project_id == req.project_id) else {
+            // another project's job is as good as none (nothing about it is told)
+            return Err(Error {
+                status: StatusCode::NOT_FOUND,
+                message: format!("source_job {source}: no such job in this project"),
+                field: Some("params.source_job".into()),
+            });
+        };
+        if !allowed.contains(&found.kind) {
             let kinds: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
             return Err(Error::field(
                 "params.source_job",

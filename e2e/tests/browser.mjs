@@ -3,7 +3,8 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export const BASE_URL = process.env.RECOGNIZER_URL ?? "http://127.0.0.1:8080";
 export const SHOTS = new URL("../screenshots/", import.meta.url).pathname;
@@ -69,4 +70,20 @@ export async function apiAs({ email, password }) {
     return { status: r.status, body: text ? JSON.parse(text) : null };
   };
   return { get: (p) => call("GET", p), post: (p, b) => call("POST", p, b ?? {}) };
+}
+
+/// A clip of the labelled footage in ../shared/data (tests only; the product never reads it).
+export function sharedClip(name) {
+  const roots = [process.env.RECOGNIZER_SHARED_DATA, new URL("../../../shared/data", import.meta.url).pathname, "/work/shared/data"];
+  for (const root of roots.filter(Boolean)) {
+    if (existsSync(join(root, name))) return join(root, name);
+  }
+  throw new Error(`${name} is missing: this test needs the labelled footage of ../shared/data (set RECOGNIZER_SHARED_DATA to its folder)`);
+}
+
+/// Uploads a file on the library page (the current project) and waits until it is stored.
+export async function uploadInLibrary(page, path) {
+  await page.getByRole("link", { name: "Library" }).click();
+  await page.locator("#upload-input").setInputFiles(path);
+  await page.locator(`li.upload.done[data-filename="${path.split("/").pop()}"]`).waitFor({ timeout: 60_000 });
 }

@@ -3,21 +3,12 @@
 // to the fall, the timeline under the player marks it, and the "why" panel explains it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { ADMIN, apiAs, collectErrors, launch, shot, signIn } from "./browser.mjs";
+import { ADMIN, apiAs, collectErrors, launch, uploadInLibrary, sharedClip, shot, signIn } from "./browser.mjs";
 
 const run = Date.now().toString(36);
 const uma = { email: `uma-${run}@example.org`, password: "uma-cobalt-harvest-73" };
 
 /// The labelled footage lives outside the repository (../shared/data); say so when it is missing.
-function sharedClip(name) {
-  const roots = [process.env.RECOGNIZER_SHARED_DATA, new URL("../../../shared/data", import.meta.url).pathname, "/work/shared/data"];
-  for (const root of roots.filter(Boolean)) {
-    if (existsSync(join(root, name))) return join(root, name);
-  }
-  throw new Error(`${name} is missing: this test needs the labelled footage of ../shared/data (set RECOGNIZER_SHARED_DATA to its folder)`);
-}
 
 const playerTime = (page) => page.locator("video.player").first().evaluate((v) => v.currentTime);
 
@@ -37,8 +28,7 @@ test("an analyze job on a real fall clip shows its fall in a list, on the timeli
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     await signIn(page, uma);
-    await page.locator("#upload-input").setInputFiles(clip);
-    await page.locator('li.upload.done[data-filename="13.mp4"]').waitFor({ timeout: 60_000 });
+    await uploadInLibrary(page, clip);
 
     await page.getByRole("link", { name: "Jobs", exact: true }).click();
     await page.getByRole("link", { name: "New job" }).click();

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ADMIN, DATA, apiAs, collectErrors, launch, shot, signIn } from "./browser.mjs";
+import { ADMIN, DATA, apiAs, collectErrors, launch, uploadInLibrary, shot, signIn } from "./browser.mjs";
 
 const run = Date.now().toString(36);
 
@@ -22,9 +22,7 @@ test("a reviewer-friendly anonymize job starts from a preset without touching Ad
     const errors = collectErrors(page);
     await signIn(page, ADMIN);
     await page.getByLabel("Project").selectOption({ label: name });
-    await page.getByRole("link", { name: "Library" }).click();
-    await page.locator("#upload-input").setInputFiles(join(DATA, "bikes.mp4"));
-    await page.locator('li.upload.done[data-filename="bikes.mp4"]').waitFor({ timeout: 60_000 });
+    await uploadInLibrary(page, join(DATA, "bikes.mp4"));
 
     await page.getByRole("link", { name: "Jobs", exact: true }).click();
     await page.getByRole("link", { name: "New job" }).click();

@@ -120,10 +120,16 @@ fn Results(job: Uuid) -> impl IntoView {
                     Err(e) => view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="muted">"This job produced no files."</p> }.into_any(),
                     Ok(mut list) => {
+                        let report = list.iter().any(|a| a.filename == "metrics.json" && a.kind == "metrics")
+                            .then(|| view! { <crate::report::Report artifacts=list.clone()/> });
                         // what people came for first: the videos
                         // then what covers the whole job, then each video's files together
                         list.sort_by_key(|a| (!a.content_type.starts_with("video/"), a.video_id, a.filename.clone()));
-                        list.into_iter().map(|a| view! { <ArtifactView artifact=a/> }).collect_view().into_any()
+                        view! {
+                            {report}
+                            // the report's tables and charts are listed in the report itself
+                            {list.into_iter().filter(|a| a.kind != "report-part").map(|a| view! { <ArtifactView artifact=a/> }).collect_view()}
+                        }.into_any()
                     }
                 })}
             </Suspense>
@@ -157,7 +163,7 @@ fn ArtifactView(artifact: Artifact) -> impl IntoView {
             {is_video.then(|| view! {
                 <video class="player" controls preload="metadata" src=url.clone()></video>
             })}
-            {artifact.content_type.starts_with("image/").then(|| view! {
+            {(artifact.content_type.starts_with("image/") && artifact.kind != "report-part").then(|| view! {
                 <img class="picture" src=url.clone() alt=artifact.filename.clone() loading="lazy"/>
             })}
             <div class="actions">

@@ -15,6 +15,7 @@ mod live;
 mod login;
 mod models_page;
 mod params_form;
+mod report;
 mod session;
 mod shell;
 mod status;

@@ -381,7 +381,7 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
         json!({"source_job": first}),
     )
     .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
     assert_eq!(e["field"], "params.source_job", "{e}");
 
     // zones drawn on the video: checked, then later jobs raise no fall inside them

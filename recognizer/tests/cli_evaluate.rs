@@ -8,20 +8,10 @@ mod common;
 use std::path::Path;
 
 use common::platform::shared;
-use common::recognizer;
 use vision::evaluate::labels::{LabelMap, folder_rule, gmdcsa_rules};
 
 fn run(args: &[&str]) -> (bool, String, String) {
-    let mut cmd = recognizer(args);
-    if let Ok(dir) = std::env::var("RECOGNIZER_MODELS_DIR") {
-        cmd.env("RECOGNIZER_MODELS__DIR", dir);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::output(args)
 }
 
 /// `Subject 1/Fall/13.mp4` of GMDCSA24 linked as `NAME`, with its labels from `Subject 1/Fall.csv`.

@@ -5,19 +5,9 @@
 mod common;
 
 use common::platform::data;
-use common::recognizer;
 
 fn run(args: &[&str]) -> (bool, String, String) {
-    let mut cmd = recognizer(args);
-    if let Ok(dir) = std::env::var("RECOGNIZER_MODELS_DIR") {
-        cmd.env("RECOGNIZER_MODELS__DIR", dir);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::output(args)
 }
 
 #[test]

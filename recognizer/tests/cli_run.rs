@@ -15,17 +15,9 @@ use vision::media::{EncodeOptions, VideoWriter};
 
 /// `recognizer run analyze ARGS` to its end: (success, stdout, stderr).
 fn analyze(args: &[&str]) -> (bool, String, String) {
-    let mut cmd = recognizer(&["run", "analyze"]);
-    cmd.args(args);
-    if let Ok(dir) = std::env::var("RECOGNIZER_MODELS_DIR") {
-        cmd.env("RECOGNIZER_MODELS__DIR", dir);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut all = vec!["run", "analyze"];
+    all.extend_from_slice(args);
+    common::output(&all)
 }
 
 fn events(dir: &Path, video: &str) -> Vec<serde_json::Value> {

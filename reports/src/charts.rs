@@ -261,7 +261,8 @@ pub fn heatmap<DB: DrawingBackend>(
         .y_label_area_size(170)
         .build_cartesian_2d(
             (0u32..(columns.len().max(1) as u32 - 1)).into_segmented(),
-            (0u32..rows - 1).into_segmented(),
+            // one row still needs a range of two values: a segmented 0..0 draws nothing
+            (0u32..(rows - 1).max(1)).into_segmented(),
         )?;
     let heads: Vec<String> = columns
         .iter()

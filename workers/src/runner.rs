@@ -375,6 +375,8 @@ fn content_type(key: &str) -> &'static str {
         Some("pkl") => "application/python-pickle",
         Some("png") => "image/png",
         Some("jpg") => "image/jpeg",
+        Some("svg") => "image/svg+xml",
+        Some("html") => "text/html; charset=utf-8",
         _ => "application/octet-stream",
     }
 }

@@ -30,6 +30,21 @@ pub fn recognizer(args: &[&str]) -> Command {
     cmd
 }
 
+/// `recognizer ARGS` run to its end with the model cache of the environment: (success, stdout,
+/// stderr).
+pub fn output(args: &[&str]) -> (bool, String, String) {
+    let mut cmd = recognizer(args);
+    if let Ok(dir) = std::env::var("RECOGNIZER_MODELS_DIR") {
+        cmd.env("RECOGNIZER_MODELS__DIR", dir);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Kills the child when dropped, so a failing assertion never leaves a server running.
 pub struct Running(pub Child);
 
