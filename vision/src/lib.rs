@@ -8,6 +8,7 @@ pub mod assignment;
 pub mod catalog;
 pub mod evaluate;
 pub mod events;
+pub mod footfall;
 pub mod media;
 pub mod metrics;
 pub mod models;
