@@ -11,7 +11,168 @@
 pub mod counters;
 pub mod heatmap;
 
+use serde::{Deserialize, Serialize};
+
+use crate::annotate::TrackFrame;
+use crate::events::Zone;
 use crate::pose::Person;
+use counters::{Line, LineCounter, LineStats, ZoneCounter, ZoneStats};
+use heatmap::{Heatmap, HeatmapConfig};
+
+/// What footfall counts, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FootfallConfig {
+    pub zones: Vec<Zone>,
+    pub lines: Vec<Line>,
+    pub heatmap: HeatmapConfig,
+    /// Frames in a row a person must be in a new state (inside, across) before it counts.
+    pub inertia_frames: u32,
+    /// Ankles scored below this are not used for the ground point (the box's bottom is).
+    pub min_keypoint_score: f32,
+}
+
+impl Default for FootfallConfig {
+    fn default() -> Self {
+        Self {
+            zones: Vec::new(),
+            lines: Vec::new(),
+            heatmap: HeatmapConfig::default(),
+            inertia_frames: 3,
+            min_keypoint_score: 0.3,
+        }
+    }
+}
+
+impl FootfallConfig {
+    /// Every field at fault, named.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut e = Vec::new();
+        for (field, v) in [
+            ("heatmap.cols", self.heatmap.cols),
+            ("heatmap.rows", self.heatmap.rows),
+        ] {
+            if !(1..=256).contains(&v) {
+                e.push((
+                    field.to_string(),
+                    format!("{field} {v} must be between 1 and 256 cells"),
+                ));
+            }
+        }
+        if let Some(w) = self.heatmap.window_secs
+            && !(w > 0.0 && w <= 7.0 * 86_400.0)
+        {
+            e.push((
+                "heatmap.window_secs".into(),
+                format!("heatmap.window_secs {w} must be above 0 and at most a week"),
+            ));
+        }
+        if let Some(h) = self.heatmap.half_life_secs
+            && h <= 0.0
+        {
+            e.push((
+                "heatmap.half_life_secs".into(),
+                format!("heatmap.half_life_secs {h} must be above 0"),
+            ));
+        }
+        if !(1..=100).contains(&self.inertia_frames) {
+            e.push((
+                "inertia_frames".into(),
+                format!(
+                    "inertia_frames {} must be between 1 and 100",
+                    self.inertia_frames
+                ),
+            ));
+        }
+        for (i, z) in self.zones.iter().enumerate() {
+            if let Err(why) = z.check() {
+                e.push((format!("zones[{i}]"), why));
+            }
+        }
+        for (i, l) in self.lines.iter().enumerate() {
+            if l.a.iter().chain(&l.b).any(|v| !(0.0..=1.0).contains(v)) {
+                e.push((
+                    format!("lines[{i}]"),
+                    format!("line {:?}: each coordinate 0–1", l.name),
+                ));
+            } else if l.a == l.b {
+                e.push((
+                    format!("lines[{i}]"),
+                    format!("line {:?} starts where it ends", l.name),
+                ));
+            }
+        }
+        e
+    }
+
+    /// A window longer than the video is refused (one window for the whole video is `None`).
+    pub fn check_against(&self, duration_secs: f64) -> Result<(), (String, String)> {
+        match self.heatmap.window_secs {
+            Some(w) if duration_secs > 0.0 && w > duration_secs => Err((
+                "heatmap.window_secs".into(),
+                format!(
+                    "heatmap.window_secs {w} is longer than the video ({duration_secs:.1} s): leave it out for one window"
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Footfall of one video.
+#[derive(Debug, Clone)]
+pub struct Footfall {
+    pub heatmap: Heatmap,
+    pub zones: Vec<ZoneCounter>,
+    pub lines: Vec<LineCounter>,
+}
+
+impl Footfall {
+    pub fn zone_stats(&self) -> Vec<ZoneStats> {
+        self.zones.iter().map(ZoneCounter::stats).collect()
+    }
+    pub fn line_stats(&self) -> Vec<LineStats> {
+        self.lines.iter().map(LineCounter::stats).collect()
+    }
+}
+
+/// Counts footfall over a video's tracked frames.
+pub fn count(frames: &[TrackFrame], config: &FootfallConfig) -> Footfall {
+    let mut out = Footfall {
+        heatmap: Heatmap::new(config.heatmap.clone()),
+        zones: config
+            .zones
+            .iter()
+            .map(|z| ZoneCounter::new(z.clone(), config.inertia_frames))
+            .collect(),
+        lines: config
+            .lines
+            .iter()
+            .map(|l| LineCounter::new(l.clone(), config.inertia_frames))
+            .collect(),
+    };
+    for f in frames {
+        let (h, w, _) = f.frame_shape;
+        let people: Vec<Footprint> = f
+            .persons
+            .iter()
+            .filter_map(|p| {
+                Some(Footprint {
+                    track: p.person.track_id?,
+                    point: ground_point(&p.person, w, h, config.min_keypoint_score),
+                })
+            })
+            .collect();
+        out.heatmap.push(f.timestamp, &people);
+        for z in &mut out.zones {
+            z.push(f.frame_number, f.timestamp, &people);
+        }
+        for l in &mut out.lines {
+            l.push(&people);
+        }
+    }
+    out
+}
 
 /// COCO indices of the ankles.
 const LEFT_ANKLE: usize = 15;
@@ -41,6 +202,44 @@ pub struct Footprint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_settings_are_named() {
+        let mut c = FootfallConfig::default();
+        c.heatmap.cols = 0;
+        c.heatmap.window_secs = Some(-1.0);
+        c.lines.push(Line {
+            name: "door".into(),
+            a: [0.5, 0.5],
+            b: [0.5, 0.5],
+        });
+        c.zones.push(Zone {
+            name: "bow".into(),
+            points: vec![[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]],
+        });
+        let fields: Vec<String> = c.problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            [
+                "heatmap.cols",
+                "heatmap.window_secs",
+                "zones[0]",
+                "lines[0]"
+            ]
+        );
+        let long = FootfallConfig {
+            heatmap: HeatmapConfig {
+                window_secs: Some(900.0),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            long.check_against(60.0).unwrap_err().0,
+            "heatmap.window_secs"
+        );
+        assert!(long.check_against(3600.0).is_ok());
+    }
 
     #[test]
     fn ankles_when_confident_else_the_box() {
