@@ -219,6 +219,8 @@ pub enum ParamInput {
     Labels,
     /// `[{"name", "points": [[x, y], …]}]`, coordinates 0–1.
     Zones,
+    /// `[{"name", "a": [x, y], "b": [x, y]}]`, coordinates 0–1.
+    Lines,
 }
 
 /// A named set of parameter values over the defaults.

@@ -137,7 +137,7 @@ fn leaf(p: &Param, default: Option<&Value>) -> Schema {
         Input::Text | Input::LongText | Input::Job | Input::Model { .. } => object()
             .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
             .into(),
-        Input::Labels | Input::Zones => {
+        Input::Labels | Input::Zones | Input::Lines => {
             array(ObjectBuilder::new().schema_type(Type::Object).into()).into()
         }
         Input::Filter => object().schema_type(Type::Object).into(),

@@ -65,6 +65,8 @@ pub enum Input {
     Labels,
     /// Polygons in relative coordinates: `[{"name", "points": [[x, y], …]}]`.
     Zones,
+    /// Counting lines in relative coordinates: `[{"name", "a": [x, y], "b": [x, y]}]`.
+    Lines,
 }
 
 impl Param {

@@ -33,6 +33,7 @@ fn input(p: &Param) -> String {
         Input::Filter => "blur / mosaic / solid".into(),
         Input::Labels => "label rules".into(),
         Input::Zones => "zones (0–1 polygons)".into(),
+        Input::Lines => "lines (0–1 ends)".into(),
         Input::Integer { .. } | Input::Number { .. } => String::new(),
     }
 }

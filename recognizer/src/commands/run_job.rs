@@ -36,9 +36,14 @@ pub struct AnalyzeArgs {
     /// Output directory.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Services to run, comma-separated: fall, fight.
+    /// Services to run, comma-separated: fall, fight, footfall (heatmap.csv, zones.csv,
+    /// occupancy.csv, lines.csv per video; zones from --zones, lines from --lines).
     #[arg(long, value_delimiter = ',', default_value = "fall,fight")]
     pub services: Vec<String>,
+    /// Counting lines for footfall as JSON: `[{"name": "door", "a": [x, y], "b": [x, y]}]`
+    /// in relative coordinates (0–1); crossings from its left to its right count as in.
+    #[arg(long)]
+    pub lines: Option<PathBuf>,
     /// 2: read OUTPUT/<video>/tracks.jsonl from an earlier run instead of estimating poses.
     #[arg(long = "from", default_value_t = 1)]
     pub from_stage: u8,
@@ -259,9 +264,12 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         }
         None => EventsConfig::default(),
     };
+    // footfall is counted beside the event services
+    let footfall = args.services.iter().any(|s| s.trim() == "footfall");
     events_config.services = args
         .services
         .iter()
+        .filter(|s| s.trim() != "footfall")
         .map(|s| parse_service(s).with_context(|| "--services"))
         .collect::<anyhow::Result<_>>()?;
     if let Some(path) = &args.zones {
@@ -287,10 +295,27 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    let mut footfall_config = vision::footfall::FootfallConfig {
+        enabled: footfall,
+        // the zones given count footfall too (and no fall is raised inside them)
+        zones: events_config.exclusion_zones.clone(),
+        ..Default::default()
+    };
+    if let Some(path) = &args.lines {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--lines {}: cannot read it", path.display()))?;
+        footfall_config.lines = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "--lines {}: expected a JSON list of {{\"name\", \"a\": [x, y], \"b\": [x, y]}} in 0–1",
+                path.display()
+            )
+        })?;
+    }
     let mut settings = AnalyzeConfig {
         pose_input_size: args.pose_input_size,
         events: events_config,
         labels_csv,
+        footfall: footfall_config,
         ..AnalyzeConfig::default()
     };
     let problems: Vec<String> = settings.problems().into_iter().map(|(_, m)| m).collect();

@@ -118,9 +118,6 @@ impl EventsConfig {
     /// Every out-of-range field, named.
     pub fn problems(&self) -> Vec<String> {
         let mut e = Vec::new();
-        if self.services.is_empty() {
-            e.push("services: choose at least one of fall, fight".into());
-        }
         e.extend(self.fall.problems());
         e.extend(self.fight.problems());
         e.extend(self.fall_rules.problems("fall_rules"));
@@ -173,6 +170,9 @@ pub struct AnalyzeConfig {
     pub labels: Vec<crate::annotate::labels::LabelRule>,
     /// The same as text: `video,label[,start,end]` lines, the GMDCSA24 CSV, or a JSON list.
     pub labels_csv: Option<String>,
+    /// Footfall: a heatmap of where people walk and linger, zone visits and dwell, line
+    /// crossings (when `footfall.enabled`).
+    pub footfall: crate::footfall::FootfallConfig,
 }
 
 impl Default for AnalyzeConfig {
@@ -185,6 +185,7 @@ impl Default for AnalyzeConfig {
             events: EventsConfig::default(),
             labels: Vec::new(),
             labels_csv: None,
+            footfall: Default::default(),
         }
     }
 }
@@ -254,6 +255,24 @@ impl AnalyzeConfig {
         }
         if let Err(problem) = self.label_rules() {
             e.push(problem);
+        }
+        if self.events.services.is_empty() && !self.footfall.enabled {
+            e.push((
+                "events.services",
+                "events.services: choose at least one of fall, fight, or count footfall".into(),
+            ));
+        }
+        if self.footfall.enabled {
+            for (field, message) in self.footfall.problems() {
+                // the form shows a message at the field it names: the list, not its item
+                let at = match field.split(['[', '.']).next().unwrap_or_default() {
+                    "zones" => "footfall.zones",
+                    "lines" => "footfall.lines",
+                    "heatmap" => "footfall.heatmap",
+                    _ => "footfall",
+                };
+                e.push((at, format!("footfall.{field}: {message}")));
+            }
         }
         e.extend(
             self.events

@@ -15,6 +15,14 @@ pub fn parameters() -> Vec<Param> {
         Param::new("events.exclusion_zones", "Zones without falls",
             "Areas where lying down is expected (a bed, a sofa): no fall is raised inside them. Zones saved on a video apply too.")
             .input(Input::Zones),
+        Param::new("footfall.enabled", "Count footfall",
+            "A heatmap of where people walk and linger, visits and dwell in zones, crossings of lines (files per video: heatmap.csv, zones.csv, occupancy.csv, lines.csv).")
+            .toggle(),
+        Param::new("footfall.zones", "Footfall zones", "Areas to count visits, occupancy and dwell in (with footfall on).")
+            .input(Input::Zones),
+        Param::new("footfall.lines", "Counting lines",
+            "Lines to count crossings of, by direction: from its left to its right (seen from its start) is in (with footfall on).")
+            .input(Input::Lines),
         Param::new("fall_model", "Fall classifier", "A registered skeleton classifier fused with the fall scorer; none = the scorer alone.")
             .input(Input::Model { service: "fall" }),
         Param::new("fight_model", "Fight classifier", "A registered skeleton classifier fused with the fight scorer; none = the scorer alone.")
@@ -29,6 +37,18 @@ pub fn parameters() -> Vec<Param> {
             .unit("px").integer(0, 4096).advanced(),
         Param::new("source_job", "Tracks from job", "An annotate job of this project whose stored tracks to analyze instead of estimating poses again.")
             .input(Input::Job).advanced(),
+        Param::new("footfall.heatmap.cols", "Heatmap columns", "Cells across the frame.").integer(1, 256).advanced(),
+        Param::new("footfall.heatmap.rows", "Heatmap rows", "Cells down the frame.").integer(1, 256).advanced(),
+        Param::new("footfall.heatmap.window_secs", "Heatmap window", "One heatmap per this much time; 0 = one for the whole video.")
+            .unit("s").number(0.0, 604_800.0, 60.0).advanced(),
+        Param::new("footfall.heatmap.half_life_secs", "Heatmap half-life", "Presence fades by half over this long in the decayed heatmap; 0 = no fading.")
+            .unit("s").number(0.0, 86_400.0, 1.0).advanced(),
+        Param::new("footfall.heatmap.gap_secs", "Visit gap", "A person missing longer than this starts a new visit to a cell.")
+            .unit("s").number(0.0, 60.0, 0.1).advanced(),
+        Param::new("footfall.inertia_frames", "Count after", "Frames in a row a person must be inside (or across) before it counts: a tracker's flicker does not.")
+            .unit("frames").integer(1, 100).advanced(),
+        Param::new("footfall.min_keypoint_score", "Ankle confidence", "Ankles scored below this are not used for where a person stands (the box's bottom is).")
+            .number(0.0, 0.99, 0.01).advanced(),
         Param::new("events.smooth_secs", "Smoothing", "Event rules see each person's mean score over this trailing span: one noisy frame neither opens nor breaks an event.")
             .unit("s").number(0.0, 5.0, 0.1).advanced(),
         Param::new("events.classifier_weight", "Classifier share", "With a classifier: its share of the score (scorer × (1 − w) + classifier × w).")

@@ -15,10 +15,10 @@ use super::Footprint;
 pub struct HeatmapConfig {
     pub cols: u32,
     pub rows: u32,
-    /// Length of each window; none = the whole video in one.
-    pub window_secs: Option<f64>,
-    /// Half-life of the decayed presence; none = no decayed grid.
-    pub half_life_secs: Option<f64>,
+    /// Length of each window; 0 = the whole video in one.
+    pub window_secs: f64,
+    /// Half-life of the decayed presence; 0 = no decay.
+    pub half_life_secs: f64,
     /// A person missing longer than this ends their visit (a tracker's flicker does not).
     pub gap_secs: f64,
 }
@@ -28,8 +28,8 @@ impl Default for HeatmapConfig {
         Self {
             cols: 32,
             rows: 18,
-            window_secs: None,
-            half_life_secs: None,
+            window_secs: 0.0,
+            half_life_secs: 0.0,
             gap_secs: 0.5,
         }
     }
@@ -85,16 +85,19 @@ impl Heatmap {
     }
 
     fn window(&mut self, time: f64) -> &mut Grid {
-        let index = match self.config.window_secs {
-            Some(w) if w > 0.0 => (time / w).floor().max(0.0) as usize,
-            _ => 0,
+        let w = self.config.window_secs;
+        let index = if w > 0.0 {
+            (time / w).floor().max(0.0) as usize
+        } else {
+            0
         };
         let cells = self.decayed.len();
         while self.windows.len() <= index {
             let i = self.windows.len() as f64;
-            let (from, to) = match self.config.window_secs {
-                Some(w) if w > 0.0 => (i * w, (i + 1.0) * w),
-                _ => (0.0, f64::INFINITY),
+            let (from, to) = if w > 0.0 {
+                (i * w, (i + 1.0) * w)
+            } else {
+                (0.0, f64::INFINITY)
             };
             self.windows.push(Grid {
                 from_secs: from,
@@ -110,7 +113,8 @@ impl Heatmap {
     pub fn push(&mut self, time: f64, people: &[Footprint]) {
         let dt = self.last_time.map_or(0.0, |t| (time - t).max(0.0));
         self.last_time = Some(time);
-        if let Some(half) = self.config.half_life_secs.filter(|h| *h > 0.0) {
+        let half = self.config.half_life_secs;
+        if half > 0.0 {
             let keep = 0.5f64.powf(dt / half);
             self.decayed.iter_mut().for_each(|v| *v *= keep);
         }
@@ -127,6 +131,10 @@ impl Heatmap {
             }
             self.decayed[cell] += dt;
         }
+    }
+
+    pub fn config(&self) -> &HeatmapConfig {
+        &self.config
     }
 
     pub fn windows(&self) -> &[Grid] {
@@ -216,8 +224,8 @@ mod tests {
         let mut h = Heatmap::new(HeatmapConfig {
             cols: 1,
             rows: 1,
-            window_secs: Some(10.0),
-            half_life_secs: Some(1.0),
+            window_secs: 10.0,
+            half_life_secs: 1.0,
             ..Default::default()
         });
         for f in 0..=20 {

@@ -23,6 +23,8 @@ use heatmap::{Heatmap, HeatmapConfig};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FootfallConfig {
+    /// Count footfall at all (an analyze job's part; off by default).
+    pub enabled: bool,
     pub zones: Vec<Zone>,
     pub lines: Vec<Line>,
     pub heatmap: HeatmapConfig,
@@ -35,6 +37,7 @@ pub struct FootfallConfig {
 impl Default for FootfallConfig {
     fn default() -> Self {
         Self {
+            enabled: false,
             zones: Vec::new(),
             lines: Vec::new(),
             heatmap: HeatmapConfig::default(),
@@ -59,20 +62,18 @@ impl FootfallConfig {
                 ));
             }
         }
-        if let Some(w) = self.heatmap.window_secs
-            && !(w > 0.0 && w <= 7.0 * 86_400.0)
-        {
+        let w = self.heatmap.window_secs;
+        if !(0.0..=7.0 * 86_400.0).contains(&w) {
             e.push((
                 "heatmap.window_secs".into(),
-                format!("heatmap.window_secs {w} must be above 0 and at most a week"),
+                format!("heatmap.window_secs {w} must be between 0 (the whole video) and a week"),
             ));
         }
-        if let Some(h) = self.heatmap.half_life_secs
-            && h <= 0.0
-        {
+        let h = self.heatmap.half_life_secs;
+        if !(0.0..=86_400.0).contains(&h) {
             e.push((
                 "heatmap.half_life_secs".into(),
-                format!("heatmap.half_life_secs {h} must be above 0"),
+                format!("heatmap.half_life_secs {h} must be between 0 (no decay) and a day"),
             ));
         }
         if !(1..=100).contains(&self.inertia_frames) {
@@ -108,10 +109,10 @@ impl FootfallConfig {
     /// A window longer than the video is refused (one window for the whole video is `None`).
     pub fn check_against(&self, duration_secs: f64) -> Result<(), (String, String)> {
         match self.heatmap.window_secs {
-            Some(w) if duration_secs > 0.0 && w > duration_secs => Err((
+            w if duration_secs > 0.0 && w > duration_secs => Err((
                 "heatmap.window_secs".into(),
                 format!(
-                    "heatmap.window_secs {w} is longer than the video ({duration_secs:.1} s): leave it out for one window"
+                    "heatmap.window_secs {w} is longer than the video ({duration_secs:.1} s): 0 makes one window of the whole video"
                 ),
             )),
             _ => Ok(()),
@@ -133,6 +134,82 @@ impl Footfall {
     }
     pub fn line_stats(&self) -> Vec<LineStats> {
         self.lines.iter().map(LineCounter::stats).collect()
+    }
+}
+
+impl Footfall {
+    /// The grid per window: `window,from_secs,to_secs,row,col,presence_secs,visits` (the numbers
+    /// behind the heatmap).
+    pub fn heatmap_csv(&self) -> String {
+        let mut out = String::from("window,from_secs,to_secs,row,col,presence_secs,visits\n");
+        let cols = self.heatmap.config().cols.max(1) as usize;
+        for (w, g) in self.heatmap.windows().iter().enumerate() {
+            for (i, (p, v)) in g.presence.iter().zip(&g.visits).enumerate() {
+                let to = if g.to_secs.is_finite() {
+                    format!("{:.3}", g.to_secs)
+                } else {
+                    String::new()
+                };
+                out.push_str(&format!(
+                    "{w},{:.3},{to},{},{},{p:.3},{v}\n",
+                    g.from_secs,
+                    i / cols,
+                    i % cols
+                ));
+            }
+        }
+        out
+    }
+
+    /// Per zone: entries, exits, visitors, occupancy and dwell.
+    pub fn zones_csv(&self) -> String {
+        let mut out = String::from(
+            "zone,entries,exits,visitors,occupancy_mean,occupancy_max,dwell_p50_secs,dwell_p90_secs\n",
+        );
+        let opt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+        for z in self.zone_stats() {
+            out.push_str(&format!(
+                "{},{},{},{},{:.3},{},{},{}\n",
+                csv_field(&z.name),
+                z.entries,
+                z.exits,
+                z.visitors,
+                z.occupancy_mean,
+                z.occupancy_max,
+                opt(z.dwell_p50_secs),
+                opt(z.dwell_p90_secs)
+            ));
+        }
+        out
+    }
+
+    /// People inside each zone at each frame: `time_secs,zone,inside`.
+    pub fn occupancy_csv(&self) -> String {
+        let mut out = String::from("time_secs,zone,inside\n");
+        for z in &self.zones {
+            for (t, n) in z.occupancy() {
+                out.push_str(&format!("{t:.3},{},{n}\n", csv_field(&z.zone.name)));
+            }
+        }
+        out
+    }
+
+    /// Per line: crossings in and out.
+    pub fn lines_csv(&self) -> String {
+        let mut out = String::from("line,in,out\n");
+        for l in self.line_stats() {
+            out.push_str(&format!("{},{},{}\n", csv_field(&l.name), l.in_, l.out));
+        }
+        out
+    }
+}
+
+/// A name as one CSV field.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
     }
 }
 
@@ -207,7 +284,7 @@ mod tests {
     fn bad_settings_are_named() {
         let mut c = FootfallConfig::default();
         c.heatmap.cols = 0;
-        c.heatmap.window_secs = Some(-1.0);
+        c.heatmap.window_secs = -1.0;
         c.lines.push(Line {
             name: "door".into(),
             a: [0.5, 0.5],
@@ -229,7 +306,7 @@ mod tests {
         );
         let long = FootfallConfig {
             heatmap: HeatmapConfig {
-                window_secs: Some(900.0),
+                window_secs: 900.0,
                 ..Default::default()
             },
             ..Default::default()

@@ -115,13 +115,38 @@ impl AnalyzeJob {
             let duration_secs = vision::evaluate::duration_of(&frames);
             let models = model_files.clone();
             let runtime = ctx.runtime;
-            let (events, scores) = tokio::task::spawn_blocking(move || {
+            let footfall_config = self.settings.footfall.clone();
+            if footfall_config.enabled {
+                footfall_config
+                    .check_against(duration_secs)
+                    .map_err(|(field, e)| {
+                        JobError::Other(format!("{}: footfall.{field}: {e}", input.filename))
+                    })?;
+            }
+            let (events, scores, footfall) = tokio::task::spawn_blocking(move || {
                 let classifiers = load_classifiers(runtime, &models)?;
-                analyze_tracks(&frames, &events_config, classifiers)
-                    .map_err(|e| JobError::Other(e.to_string()))
+                let (events, scores) = analyze_tracks(&frames, &events_config, classifiers)
+                    .map_err(|e| JobError::Other(e.to_string()))?;
+                let footfall = footfall_config
+                    .enabled
+                    .then(|| vision::footfall::count(&frames, &footfall_config));
+                Ok::<_, JobError>((events, scores, footfall))
             })
             .await
             .map_err(|e| JobError::from_join("scoring events", e))??;
+            if let Some(f) = footfall {
+                for (name, text) in [
+                    ("heatmap.csv", f.heatmap_csv()),
+                    ("zones.csv", f.zones_csv()),
+                    ("occupancy.csv", f.occupancy_csv()),
+                    ("lines.csv", f.lines_csv()),
+                ] {
+                    let path = dir.join(name);
+                    write(&path, &text)?;
+                    let a = upload(ctx, "footfall", &path, &key(name)).await?;
+                    artifacts.push(with_video(a, input));
+                }
+            }
             let events_path = dir.join("events.json");
             write(&events_path, &events::events_json(&events))?;
             let scores_path = dir.join("scores.jsonl");
