@@ -558,9 +558,10 @@ mod tests {
             &serde_json::json!({"events": {"fight_rules": {"threshold": 3}}}),
         )
         .unwrap_err();
+        // the range from the parameter table names the exact field
         assert_eq!(
             err.field.as_deref(),
-            Some("params.events"),
+            Some("params.events.fight_rules.threshold"),
             "{}",
             err.message
         );

@@ -755,10 +755,19 @@ mod tests {
             ..EventsConfig::default()
         };
         let p = c.problems();
-        assert!(p.iter().any(|m| m.starts_with("services")), "{p:?}");
         assert!(
             p.iter().any(|m| m.starts_with("fall_rules.threshold")),
             "{p:?}"
         );
+        // no service at all is only refused when footfall is off too
+        let mut job = AnalyzeConfig {
+            events: c,
+            ..AnalyzeConfig::default()
+        };
+        let fields: Vec<&str> = job.problems().iter().map(|(f, _)| *f).collect();
+        assert!(fields.contains(&"events.services"), "{fields:?}");
+        job.footfall.enabled = true;
+        let fields: Vec<&str> = job.problems().iter().map(|(f, _)| *f).collect();
+        assert!(!fields.contains(&"events.services"), "{fields:?}");
     }
 }
