@@ -67,14 +67,16 @@ test("a reviewer-friendly anonymize job starts from a preset without touching Ad
     await page.getByLabel("Kind").selectOption("analyze");
     await page.getByLabel("Falls only").check();
     await page.getByLabel("bikes.mp4").check();
-    const canvas = page.locator(".zones-field .zone-canvas");
+    // the fall exclusion zones (footfall has its own zone drawing further down)
+    const zonesField = page.locator('[data-param="events.exclusion_zones"]');
+    const canvas = zonesField.locator(".zone-canvas");
     await canvas.waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll(".zones-field img")].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-param="events.exclusion_zones"] img')].every((i) => i.complete && i.naturalWidth > 0));
     await canvas.scrollIntoViewIfNeeded();
     const box = await canvas.boundingBox();
     for (const [x, y] of [[0.1, 0.6], [0.5, 0.6], [0.5, 0.95]]) await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
-    await page.locator(".zones-field").getByLabel("Name", { exact: true }).fill("bench");
-    await page.locator(".zones-field").getByRole("button", { name: "Finish zone" }).click();
+    await zonesField.getByLabel("Name", { exact: true }).fill("bench");
+    await zonesField.getByRole("button", { name: "Finish zone" }).click();
     await canvas.locator('polygon[data-zone="bench"]').waitFor();
     // weights are three named numbers under Advanced
     await page.locator("details.advanced summary").click();
