@@ -50,7 +50,7 @@ fn footfall_tables_on_a_real_clip_and_bad_shapes_refused() {
     ]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("vtest.avi:"), "{stdout}");
-    let dir = out.join("vtest.avi");
+    let dir = out.join("vtest.avi").join("footfall");
     // the whole video in one window of 32 × 18 cells
     let heatmap = read(&dir.join("heatmap.csv"));
     assert_eq!(heatmap.len(), 32 * 18);
@@ -65,8 +65,8 @@ fn footfall_tables_on_a_real_clip_and_bad_shapes_refused() {
         "{presence} person-seconds in {seconds} s"
     );
     let zone = &read(&dir.join("zones.csv"))[0];
-    assert_eq!(zone[0], "lower half");
-    let (entries, visitors): (u64, u64) = (zone[1].parse().unwrap(), zone[3].parse().unwrap());
+    assert_eq!((zone[0].as_str(), zone[1].as_str()), ("lower half", "all"));
+    let (entries, visitors): (u64, u64) = (zone[4].parse().unwrap(), zone[6].parse().unwrap());
     assert!(entries >= visitors && visitors >= 3, "{zone:?}");
     // the mean occupancy of the table is the mean of the time series
     let mean: f64 = occupancy
@@ -75,13 +75,28 @@ fn footfall_tables_on_a_real_clip_and_bad_shapes_refused() {
         .sum::<f64>()
         / frames as f64;
     assert!(
-        (mean - zone[4].parse::<f64>().unwrap()).abs() < 0.001,
+        (mean - zone[7].parse::<f64>().unwrap()).abs() < 0.001,
         "{mean} vs {zone:?}"
     );
     let line = &read(&dir.join("lines.csv"))[0];
     assert_eq!(line[0], "middle");
     let crossings: u64 = line[1].parse::<u64>().unwrap() + line[2].parse::<u64>().unwrap();
     assert!(crossings >= 2, "people cross the middle of vtest: {line:?}");
+    // the pictures and the page: the heatmap is the background plus its legend strip
+    let heatmap = image::open(dir.join("heatmap.png")).unwrap();
+    let background = image::open(dir.join("background.jpg")).unwrap();
+    assert_eq!(heatmap.height(), background.height());
+    assert!(heatmap.width() > background.width());
+    let page = std::fs::read_to_string(dir.join("footfall.html")).unwrap();
+    assert!(page.contains("lower half") && page.contains("data:image/png;base64,"));
+    assert!(page.contains("id=\"occupancy\"") && page.contains("id=\"dwell\""));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("footfall.json")).unwrap()).unwrap();
+    assert_eq!(summary["windows"][0]["picture"], "heatmap.png");
+    assert_eq!(
+        summary["zones"][0]["stats"][0]["entries"].as_u64(),
+        Some(entries)
+    );
     println!("vtest.avi footfall: zone {zone:?}, line {line:?}, {presence:.0} person-seconds");
 
     // a bow-tie zone and a line of no length: refused, naming the field

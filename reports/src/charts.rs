@@ -21,7 +21,7 @@ pub fn colour(service: Service) -> RGBColor {
     }
 }
 
-fn style(size: u32) -> TextStyle<'static> {
+pub(crate) fn style(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
 }
 

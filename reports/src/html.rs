@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use vision::evaluate::{Evaluation, Level, Outcome};
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -37,7 +37,7 @@ fn level_row(name: &str, l: &Level) -> String {
     )
 }
 
-const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}\
+pub(crate) const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}\
 main{max-width:1100px;margin:0 auto;padding:1.2rem}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}\
 table{border-collapse:collapse;background:#fff;margin:.5rem 0 1rem;font-size:.9rem}\
 th,td{border:1px solid #dde1e6;padding:.25rem .5rem;text-align:right}th:first-child,td:first-child{text-align:left}\

@@ -1,7 +1,8 @@
 //! An evaluation written out: `metrics.json` (every measure and the curves a threshold slider
 //! needs), `per_video.csv`, `events_vs_labels.csv`, the charts as SVG and PNG (`roc`, `pr`,
 //! `confusion`, `scores`, `heatmap`), and `report.html`: one file with the tables and the charts
-//! inside it, which opens offline.
+//! inside it, which opens offline. `footfall` writes an analyze job's footfall pictures, charts
+//! and page.
 
 pub mod charts;
 mod html;
@@ -105,6 +106,8 @@ macro_rules! both {
         svg
     }};
 }
+
+pub mod footfall;
 
 /// Writes every file of [`FILES`] into `dir` (made if missing).
 pub fn write_report(

@@ -1,8 +1,11 @@
 //! Footfall counts on the ground-truth tracks of TUD-Campus and TUD-Stadtmitte (py-motmetrics'
 //! `gt.txt`), against a second, simpler count worked out here from each track's frames; and the
-//! same counts on the reference tracker output (`test.txt`), whose difference is printed.
+//! same counts on the reference tracker output (`test.txt`), whose difference is printed. And the
+//! heatmap's background of a busy real clip has nobody in it.
 
 mod common;
+#[path = "common/models.rs"]
+mod models;
 
 use std::collections::BTreeMap;
 
@@ -167,4 +170,51 @@ fn counts_on_ground_truth_tracks_match_a_count_by_hand() {
             tl.out
         );
     }
+}
+
+/// vtest.avi: people cross the campus for the whole 80 s; the median of 48 frames spread over it
+/// leaves the place and none of them — the person detector, which finds the pedestrians of a
+/// frame of the same clip, finds no one in it.
+#[test]
+fn the_background_of_a_busy_clip_has_no_person_in_it() {
+    use vision::footfall::background::{SAMPLES, median_background};
+    use vision::models::nanodet::{NanoDet, NanoDetConfig};
+    let clip = common::data("vtest.avi");
+    let background = median_background(&clip, SAMPLES, 960).unwrap();
+    assert_eq!(
+        background.dimensions(),
+        (768, 576),
+        "narrower than 960: kept"
+    );
+    let mut detector = NanoDet::new(
+        models::runtime(),
+        &models::catalog(),
+        NanoDetConfig::default(),
+    )
+    .unwrap();
+    let frame = models::frame(&clip, 100);
+    let in_frame = detector.detect_people(&frame).unwrap();
+    assert!(
+        in_frame.len() >= 5,
+        "{} people in frame 100",
+        in_frame.len()
+    );
+    let left = detector.detect_people(&background).unwrap();
+    assert!(left.is_empty(), "people in the background: {left:?}");
+    // a background is a picture of the place: close to the frame where nobody walks (the top)
+    let top_difference: f64 = (0..768)
+        .flat_map(|x| (0..100).map(move |y| (x, y)))
+        .map(|(x, y)| {
+            let (a, b) = (frame.get_pixel(x, y).0, background.get_pixel(x, y).0);
+            (0..3)
+                .map(|c| (a[c] as f64 - b[c] as f64).abs())
+                .sum::<f64>()
+                / 3.0
+        })
+        .sum::<f64>()
+        / (768.0 * 100.0);
+    assert!(top_difference < 12.0, "mean difference {top_difference:.1}");
+    // and smaller: at most 960 wide
+    let wide = median_background(&clip, 8, 384).unwrap();
+    assert_eq!(wide.dimensions(), (384, 288));
 }

@@ -28,10 +28,10 @@ pub struct ZoneCounter {
     pub zone: Zone,
     inertia: u32,
     people: HashMap<u64, Presence>,
-    entries: u64,
-    exits: u64,
-    visitors: HashSet<u64>,
-    dwell: Vec<f64>,
+    /// When each visit began, and whose it was.
+    entered: Vec<(f64, u64)>,
+    /// When each visit ended, and how long it lasted.
+    exited: Vec<(f64, f64)>,
     occupancy: Vec<(f64, u32)>,
 }
 
@@ -55,10 +55,8 @@ impl ZoneCounter {
             zone,
             inertia: inertia.max(1),
             people: HashMap::new(),
-            entries: 0,
-            exits: 0,
-            visitors: HashSet::new(),
-            dwell: Vec::new(),
+            entered: Vec::new(),
+            exited: Vec::new(),
             occupancy: Vec::new(),
         }
     }
@@ -82,45 +80,70 @@ impl ZoneCounter {
                 state.streak = 0;
                 if now_inside {
                     state.entered_at = state.streak_start;
-                    self.entries += 1;
-                    self.visitors.insert(p.track);
+                    self.entered.push((state.streak_start, p.track));
                 } else {
-                    self.exits += 1;
-                    self.dwell.push(state.streak_start - state.entered_at);
+                    let left = state.streak_start;
+                    self.exited.push((left, left - state.entered_at));
                 }
             }
         }
         // gone for `inertia` frames: out of the zone where last seen
         let inertia = self.inertia as u64;
-        let (mut exits, mut dwell) = (0, Vec::new());
+        let mut exited = Vec::new();
         self.people.retain(|_, s| {
             let gone = frame.saturating_sub(s.last_frame) >= inertia;
             if gone && s.inside {
-                exits += 1;
-                dwell.push(s.last_seen - s.entered_at);
+                exited.push((s.last_seen, s.last_seen - s.entered_at));
             }
             !gone
         });
-        self.exits += exits;
-        self.dwell.extend(dwell);
+        exited.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.exited.extend(exited);
         let inside = self.people.values().filter(|s| s.inside).count() as u32;
         self.occupancy.push((time, inside));
     }
 
+    /// The whole video.
     pub fn stats(&self) -> ZoneStats {
-        let mut sorted = self.dwell.clone();
+        self.stats_between(f64::NEG_INFINITY, f64::INFINITY)
+    }
+
+    /// One time window `[from, to)`: visits begun in it (entries, visitors), visits ended in it
+    /// (exits, dwell) and its frames' occupancy — a person who leaves in the next window is
+    /// inside this one's occupancy and that one's exits.
+    pub fn stats_between(&self, from: f64, to: f64) -> ZoneStats {
+        let within = |t: f64| t >= from && t < to;
+        let entered: Vec<u64> = self
+            .entered
+            .iter()
+            .filter(|(t, _)| within(*t))
+            .map(|(_, track)| *track)
+            .collect();
+        let dwell: Vec<f64> = self
+            .exited
+            .iter()
+            .filter(|(t, _)| within(*t))
+            .map(|(_, d)| *d)
+            .collect();
+        let mut sorted = dwell.clone();
         sorted.sort_by(f64::total_cmp);
-        let n = self.occupancy.len().max(1) as f64;
+        let occupancy: Vec<u32> = self
+            .occupancy
+            .iter()
+            .filter(|(t, _)| within(*t))
+            .map(|(_, o)| *o)
+            .collect();
+        let n = occupancy.len().max(1) as f64;
         ZoneStats {
             name: self.zone.name.clone(),
-            entries: self.entries,
-            exits: self.exits,
-            visitors: self.visitors.len() as u64,
-            occupancy_mean: self.occupancy.iter().map(|(_, o)| *o as f64).sum::<f64>() / n,
-            occupancy_max: self.occupancy.iter().map(|(_, o)| *o).max().unwrap_or(0),
+            entries: entered.len() as u64,
+            exits: dwell.len() as u64,
+            visitors: entered.iter().collect::<HashSet<_>>().len() as u64,
+            occupancy_mean: occupancy.iter().map(|o| *o as f64).sum::<f64>() / n,
+            occupancy_max: occupancy.iter().copied().max().unwrap_or(0),
             dwell_p50_secs: percentile(&sorted, 0.5),
             dwell_p90_secs: percentile(&sorted, 0.9),
-            dwell_secs: self.dwell.clone(),
+            dwell_secs: dwell,
         }
     }
 
@@ -284,6 +307,27 @@ mod tests {
         assert_eq!((s.entries, s.exits, s.visitors), (2, 1, 2));
         // person 2 entered at 0 s (first of the 2 frames that settled it) and was last seen at 4 s
         assert_eq!(s.dwell_secs, vec![4.0]);
+    }
+
+    #[test]
+    fn a_person_leaving_mid_window_counts_in_both_windows() {
+        let mut z = ZoneCounter::new(left_half(), 1);
+        // inside from 2 s to 14 s, in windows of 10 s
+        for f in 0..20u64 {
+            let x = if (2..14).contains(&f) { 0.2 } else { 0.8 };
+            z.push(f, f as f64, &[at(1, x, 0.5)]);
+        }
+        let (first, second) = (z.stats_between(0.0, 10.0), z.stats_between(10.0, 20.0));
+        assert_eq!((first.entries, first.exits, first.visitors), (1, 0, 1));
+        assert_eq!(first.occupancy_max, 1);
+        assert!((first.occupancy_mean - 0.8).abs() < 1e-9, "{first:?}");
+        // left at 14 s: the exit and the 12 s of dwell belong to the second window
+        assert_eq!((second.entries, second.exits, second.visitors), (0, 1, 0));
+        assert_eq!(second.dwell_secs, vec![12.0]);
+        assert!((second.occupancy_mean - 0.4).abs() < 1e-9, "{second:?}");
+        // the windows add up to the whole
+        let all = z.stats();
+        assert_eq!((all.entries, all.exits), (1, 1));
     }
 
     #[test]

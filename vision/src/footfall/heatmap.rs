@@ -118,6 +118,8 @@ impl Heatmap {
             let keep = 0.5f64.powf(dt / half);
             self.decayed.iter_mut().for_each(|v| *v *= keep);
         }
+        // every window up to now exists, people or not (an empty hour is a finding)
+        self.window(time);
         let gap = self.config.gap_secs;
         self.last.retain(|_, (_, seen)| time - *seen <= gap);
         for p in people {
@@ -139,6 +141,26 @@ impl Heatmap {
 
     pub fn windows(&self) -> &[Grid] {
         &self.windows
+    }
+
+    /// All windows added up (visits: per window, so a visit across a window's end counts twice).
+    pub fn total(&self) -> Grid {
+        let cells = self.decayed.len();
+        let mut total = Grid {
+            from_secs: self.windows.first().map_or(0.0, |g| g.from_secs),
+            to_secs: self.windows.last().map_or(0.0, |g| g.to_secs),
+            presence: vec![0.0; cells],
+            visits: vec![0; cells],
+        };
+        for g in &self.windows {
+            for (t, v) in total.presence.iter_mut().zip(&g.presence) {
+                *t += v;
+            }
+            for (t, v) in total.visits.iter_mut().zip(&g.visits) {
+                *t += v;
+            }
+        }
+        total
     }
 
     /// Presence with decay, as of the last frame.

@@ -6,8 +6,10 @@
 //! crossings by direction, with an inertia of a few frames so a flicker of the tracker does not
 //! count twice and a person who leaves is taken out of the count.
 //!
-//! Not wired yet: the analyze service `footfall`, its artifacts and the UI (see the note).
+//! `background` makes a people-free picture of the place to draw the heatmap on. The analyze job
+//! runs this (`AnalyzeConfig::footfall`); `reports::footfall` draws it.
 
+pub mod background;
 pub mod counters;
 pub mod heatmap;
 
@@ -126,11 +128,41 @@ pub struct Footfall {
     pub heatmap: Heatmap,
     pub zones: Vec<ZoneCounter>,
     pub lines: Vec<LineCounter>,
+    /// The last frame's time.
+    pub duration_secs: f64,
 }
 
 impl Footfall {
     pub fn zone_stats(&self) -> Vec<ZoneStats> {
         self.zones.iter().map(ZoneCounter::stats).collect()
+    }
+
+    /// The heatmap's windows as `[from, to)` in seconds, the last one ending with the video.
+    pub fn window_bounds(&self) -> Vec<(f64, f64)> {
+        self.heatmap
+            .windows()
+            .iter()
+            .map(|g| (g.from_secs, g.to_secs.min(self.duration_secs)))
+            .collect()
+    }
+
+    /// Each zone's numbers in each window (`[zone][window]`); the last window takes the last
+    /// frame too.
+    pub fn zone_stats_per_window(&self) -> Vec<Vec<ZoneStats>> {
+        let bounds = self.window_bounds();
+        let last = bounds.len().saturating_sub(1);
+        self.zones
+            .iter()
+            .map(|z| {
+                bounds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (from, to))| {
+                        z.stats_between(*from, if i == last { f64::INFINITY } else { *to })
+                    })
+                    .collect()
+            })
+            .collect()
     }
     pub fn line_stats(&self) -> Vec<LineStats> {
         self.lines.iter().map(LineCounter::stats).collect()
@@ -143,16 +175,12 @@ impl Footfall {
     pub fn heatmap_csv(&self) -> String {
         let mut out = String::from("window,from_secs,to_secs,row,col,presence_secs,visits\n");
         let cols = self.heatmap.config().cols.max(1) as usize;
+        let bounds = self.window_bounds();
         for (w, g) in self.heatmap.windows().iter().enumerate() {
+            let (from, to) = bounds[w];
             for (i, (p, v)) in g.presence.iter().zip(&g.visits).enumerate() {
-                let to = if g.to_secs.is_finite() {
-                    format!("{:.3}", g.to_secs)
-                } else {
-                    String::new()
-                };
                 out.push_str(&format!(
-                    "{w},{:.3},{to},{},{},{p:.3},{v}\n",
-                    g.from_secs,
+                    "{w},{from:.3},{to:.3},{},{},{p:.3},{v}\n",
                     i / cols,
                     i % cols
                 ));
@@ -161,24 +189,37 @@ impl Footfall {
         out
     }
 
-    /// Per zone: entries, exits, visitors, occupancy and dwell.
+    /// Per zone, the whole video (`window` = `all`) and then each window: entries, exits,
+    /// visitors, occupancy and dwell.
     pub fn zones_csv(&self) -> String {
         let mut out = String::from(
-            "zone,entries,exits,visitors,occupancy_mean,occupancy_max,dwell_p50_secs,dwell_p90_secs\n",
+            "zone,window,from_secs,to_secs,entries,exits,visitors,occupancy_mean,occupancy_max,dwell_p50_secs,dwell_p90_secs\n",
         );
         let opt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
-        for z in self.zone_stats() {
-            out.push_str(&format!(
-                "{},{},{},{},{:.3},{},{},{}\n",
-                csv_field(&z.name),
-                z.entries,
-                z.exits,
-                z.visitors,
-                z.occupancy_mean,
-                z.occupancy_max,
-                opt(z.dwell_p50_secs),
-                opt(z.dwell_p90_secs)
-            ));
+        let bounds = self.window_bounds();
+        let per_window = self.zone_stats_per_window();
+        for (z, windows) in self.zone_stats().into_iter().zip(per_window) {
+            let rows = std::iter::once(("all".to_string(), (0.0, self.duration_secs), z)).chain(
+                // one window is the whole video: no second row saying the same
+                windows
+                    .into_iter()
+                    .enumerate()
+                    .filter(|_| bounds.len() > 1)
+                    .map(|(i, s)| (i.to_string(), bounds[i], s)),
+            );
+            for (window, (from, to), s) in rows {
+                out.push_str(&format!(
+                    "{},{window},{from:.3},{to:.3},{},{},{},{:.3},{},{},{}\n",
+                    csv_field(&s.name),
+                    s.entries,
+                    s.exits,
+                    s.visitors,
+                    s.occupancy_mean,
+                    s.occupancy_max,
+                    opt(s.dwell_p50_secs),
+                    opt(s.dwell_p90_secs)
+                ));
+            }
         }
         out
     }
@@ -227,6 +268,7 @@ pub fn count(frames: &[TrackFrame], config: &FootfallConfig) -> Footfall {
             .iter()
             .map(|l| LineCounter::new(l.clone(), config.inertia_frames))
             .collect(),
+        duration_secs: frames.last().map_or(0.0, |f| f.timestamp),
     };
     for f in frames {
         let (h, w, _) = f.frame_shape;

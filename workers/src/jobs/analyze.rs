@@ -135,17 +135,13 @@ impl AnalyzeJob {
             .await
             .map_err(|e| JobError::from_join("scoring events", e))??;
             if let Some(f) = footfall {
-                for (name, text) in [
-                    ("heatmap.csv", f.heatmap_csv()),
-                    ("zones.csv", f.zones_csv()),
-                    ("occupancy.csv", f.occupancy_csv()),
-                    ("lines.csv", f.lines_csv()),
-                ] {
-                    let path = dir.join(name);
-                    write(&path, &text)?;
-                    let a = upload(ctx, "footfall", &path, &key(name)).await?;
-                    artifacts.push(with_video(a, input));
-                }
+                report(
+                    ctx,
+                    &format!("footfall heatmap · {label}"),
+                    done_before + input.frames,
+                    total,
+                );
+                artifacts.extend(super::footfall::write(ctx, input, &dir, f).await?);
             }
             let events_path = dir.join("events.json");
             write(&events_path, &events::events_json(&events))?;

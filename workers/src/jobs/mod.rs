@@ -5,6 +5,7 @@
 pub mod analyze;
 pub mod annotate;
 pub mod anonymize;
+mod footfall;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
