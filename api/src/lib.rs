@@ -25,7 +25,7 @@ pub use jobs::{
 pub use models::Model;
 pub use projects::{AddMember, CreateProject, Member, Project};
 pub use retention::{Pin, ProjectStorage, Removal, Retention};
-pub use videos::{CreateUpload, Upload, Video, Zone};
+pub use videos::{CountingLine, CreateUpload, FootfallLayout, Upload, Video, Zone};
 pub use webhooks::{CreateWebhook, WEBHOOK_EVENTS, Webhook, WebhookCreated, WebhookDelivery};
 
 use serde::{Deserialize, Serialize};

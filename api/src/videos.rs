@@ -24,6 +24,10 @@ pub struct Video {
     /// inside them (a bed, a sofa).
     #[serde(default)]
     pub zones: Vec<Zone>,
+    /// Zones and lines to count people in (`PUT /api/videos/{id}/footfall`): analyze jobs with
+    /// footfall on count them on this video.
+    #[serde(default)]
+    pub footfall: FootfallLayout,
     /// Kept whatever the project's retention (administrators pin).
     #[serde(default)]
     pub pinned: bool,
@@ -39,6 +43,26 @@ pub struct Zone {
     pub name: String,
     /// At least three corners `[x, y]`, each 0–1.
     pub points: Vec<[f32; 2]>,
+}
+
+/// A counting line from `a` to `b` (relative coordinates): a crossing to its right, seen from `a`
+/// towards `b`, counts as "in", the other way "out".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CountingLine {
+    pub name: String,
+    pub a: [f32; 2],
+    pub b: [f32; 2],
+}
+
+/// Where footfall is counted on one video.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct FootfallLayout {
+    pub zones: Vec<Zone>,
+    pub lines: Vec<CountingLine>,
 }
 
 /// Starts an upload: its bytes then go to `PATCH /api/uploads/{id}` in as many requests as needed.

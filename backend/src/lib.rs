@@ -89,6 +89,10 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/videos/{id}/file", get(videos::file))
         .route("/videos/{id}/poster", get(videos::poster))
         .route("/videos/{id}/zones", axum::routing::put(videos::set_zones))
+        .route(
+            "/videos/{id}/footfall",
+            axum::routing::put(videos::set_footfall),
+        )
         .route("/job-kinds", get(jobs::kinds))
         .route("/jobs", get(jobs::list).post(jobs::create))
         .route("/jobs/{id}", get(jobs::get))

@@ -17,7 +17,7 @@ use vision::params::{Input, Param};
         crate::users::list, crate::users::create, crate::users::update,
         crate::projects::list, crate::projects::create, crate::projects::get, crate::projects::members, crate::projects::add_member, crate::projects::remove_member,
         crate::videos::create_upload, crate::videos::get_upload, crate::videos::patch_upload, crate::videos::list, crate::videos::get,
-        crate::videos::file, crate::videos::poster, crate::videos::set_zones, crate::videos::delete,
+        crate::videos::file, crate::videos::poster, crate::videos::set_zones, crate::videos::set_footfall, crate::videos::delete,
         crate::jobs::kinds, crate::jobs::create, crate::jobs::list, crate::jobs::get, crate::jobs::cancel, crate::jobs::retry,
         crate::jobs::artifacts, crate::jobs::download,
         crate::models::upload, crate::models::list, crate::models::delete,

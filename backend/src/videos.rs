@@ -541,8 +541,58 @@ pub async fn poster(
     crate::download::serve(&state.storage, &key, "image/jpeg", "poster.jpg", &headers).await
 }
 
-/// The most zones one video keeps.
+/// The most zones (and lines) one video keeps.
 const MAX_ZONES: usize = 20;
+
+/// Named, distinct, well-formed zones; the fault names its field under `prefix`.
+fn check_zones(zones: &[api::Zone], prefix: &str) -> Result<()> {
+    if zones.len() > MAX_ZONES {
+        return Err(Error::field(
+            prefix,
+            format!("{} zones: a video keeps at most {MAX_ZONES}", zones.len()),
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    for (i, z) in zones.iter().enumerate() {
+        check_name(&z.name, &format!("{prefix}[{i}].name"), "zone", &mut names)?;
+        let checked = vision::events::Zone {
+            name: z.name.trim().to_string(),
+            points: z.points.clone(),
+        };
+        if let Err(why) = checked.check() {
+            return Err(Error::field(&format!("{prefix}[{i}].points"), why));
+        }
+        if z.points.len() > 100 {
+            return Err(Error::field(
+                &format!("{prefix}[{i}].points"),
+                "a zone has at most 100 corners",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_name(
+    name: &str,
+    field: &str,
+    what: &str,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<()> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::field(
+            field,
+            format!("give each {what} a name of 1–100 characters"),
+        ));
+    }
+    if !seen.insert(name.to_string()) {
+        return Err(Error::field(
+            field,
+            format!("two {what}s are named {name:?}"),
+        ));
+    }
+    Ok(())
+}
 
 #[utoipa::path(put, path = "/api/videos/{id}/zones", tag = "videos", request_body = Vec<api::Zone>,
     responses((status = 200, body = Video), (status = 422, body = api::ApiError), (status = 404, body = api::ApiError)))]
@@ -554,44 +604,59 @@ pub async fn set_zones(
 ) -> Result<Json<Video>> {
     let objects = visible_objects(&state, &caller, id).await?;
     caller.require_writer(&state, objects.project_id).await?;
-    if zones.len() > MAX_ZONES {
-        return Err(Error::field(
-            "zones",
-            format!("{} zones: a video keeps at most {MAX_ZONES}", zones.len()),
-        ));
-    }
-    let mut names = std::collections::HashSet::new();
-    for (i, z) in zones.iter().enumerate() {
-        let name = z.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Error::field(
-                &format!("zones[{i}].name"),
-                "give each zone a name of 1–100 characters",
-            ));
-        }
-        if !names.insert(name.to_string()) {
-            return Err(Error::field(
-                &format!("zones[{i}].name"),
-                format!("two zones are named {name:?}"),
-            ));
-        }
-        let checked = vision::events::Zone {
-            name: name.to_string(),
-            points: z.points.clone(),
-        };
-        if let Err(why) = checked.check() {
-            return Err(Error::field(&format!("zones[{i}].points"), why));
-        }
-        if z.points.len() > 100 {
-            return Err(Error::field(
-                &format!("zones[{i}].points"),
-                "a zone has at most 100 corners",
-            ));
-        }
-    }
+    check_zones(&zones, "zones")?;
     state
         .db
         .set_video_zones(id, &zones)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found("video"))
+}
+
+/// Zones and lines where analyze jobs with footfall on count people on this video.
+#[utoipa::path(put, path = "/api/videos/{id}/footfall", tag = "videos", request_body = api::FootfallLayout,
+    responses((status = 200, body = Video), (status = 422, body = api::ApiError), (status = 404, body = api::ApiError)))]
+pub async fn set_footfall(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    JsonBody(layout): JsonBody<api::FootfallLayout>,
+) -> Result<Json<Video>> {
+    let objects = visible_objects(&state, &caller, id).await?;
+    caller.require_writer(&state, objects.project_id).await?;
+    check_zones(&layout.zones, "zones")?;
+    if layout.lines.len() > MAX_ZONES {
+        return Err(Error::field(
+            "lines",
+            format!(
+                "{} lines: a video keeps at most {MAX_ZONES}",
+                layout.lines.len()
+            ),
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    for (i, l) in layout.lines.iter().enumerate() {
+        check_name(&l.name, &format!("lines[{i}].name"), "line", &mut names)?;
+    }
+    // the lines' own rules are footfall's, named as there (lines[i])
+    let config = vision::footfall::FootfallConfig {
+        lines: layout
+            .lines
+            .iter()
+            .map(|l| vision::footfall::counters::Line {
+                name: l.name.clone(),
+                a: l.a,
+                b: l.b,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    if let Some((field, why)) = config.problems().into_iter().next() {
+        return Err(Error::field(&field, why));
+    }
+    state
+        .db
+        .set_video_footfall(id, &layout)
         .await?
         .map(Json)
         .ok_or_else(|| Error::not_found("video"))

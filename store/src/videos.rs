@@ -1,6 +1,6 @@
 //! Videos and the uploads that create them.
 
-use api::{Upload, Video, Zone};
+use api::{FootfallLayout, Upload, Video, Zone};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -21,6 +21,7 @@ struct VideoRow {
     has_audio: Option<bool>,
     poster_key: Option<String>,
     zones: sqlx::types::Json<Vec<Zone>>,
+    footfall: sqlx::types::Json<FootfallLayout>,
     pinned: bool,
     created_at: DateTime<Utc>,
 }
@@ -41,13 +42,14 @@ impl From<VideoRow> for Video {
             has_audio: r.has_audio,
             has_poster: r.poster_key.is_some(),
             zones: r.zones.0,
+            footfall: r.footfall.0,
             pinned: r.pinned,
             created_at: r.created_at,
         }
     }
 }
 
-const VIDEO_COLUMNS: &str = "id, project_id, filename, bytes, sha256, duration_secs, fps, width, height, video_codec, has_audio, poster_key, zones, pinned, created_at";
+const VIDEO_COLUMNS: &str = "id, project_id, filename, bytes, sha256, duration_secs, fps, width, height, video_codec, has_audio, poster_key, zones, footfall, pinned, created_at";
 
 /// How to order a list of videos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -220,6 +222,22 @@ impl Database {
         let row: Option<VideoRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(sqlx::types::Json(zones))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Replaces a video's footfall zones and lines; the updated video, or None when it is gone.
+    pub async fn set_video_footfall(
+        &self,
+        id: Uuid,
+        layout: &FootfallLayout,
+    ) -> Result<Option<Video>, DbError> {
+        let sql =
+            format!("UPDATE videos SET footfall = $2 WHERE id = $1 RETURNING {VIDEO_COLUMNS}");
+        let row: Option<VideoRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(sqlx::types::Json(layout))
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(Into::into))

@@ -189,6 +189,7 @@ async fn execute(
     // Frames of every video, so progress runs from 0 to 100 % over the whole job.
     let mut inputs = Vec::new();
     let mut zones = std::collections::BTreeMap::new();
+    let mut layouts = std::collections::BTreeMap::new();
     for video_id in &job.video_ids {
         let objects = services
             .db
@@ -211,6 +212,7 @@ async fn execute(
                     })
                     .collect();
                 zones.insert(*video_id, drawn);
+                layouts.insert(*video_id, footfall_layout(&v.footfall));
                 let frames = (v.duration_secs.unwrap_or(0.0) * v.fps.unwrap_or(0.0))
                     .round()
                     .max(1.0) as u64;
@@ -314,6 +316,7 @@ async fn execute(
                 settings,
                 models,
                 zones,
+                footfall_layouts: layouts,
             };
             for a in handler.run(&ctx).await? {
                 artifacts.push(recorded(a, None));
@@ -363,6 +366,34 @@ fn recorded(a: crate::jobs::Artifact, video: Option<uuid::Uuid>) -> NewArtifact 
         bytes: a.bytes as i64,
         sha256: a.sha256,
     }
+}
+
+/// A video's footfall zones and lines as the analyze job counts them.
+fn footfall_layout(
+    layout: &api::FootfallLayout,
+) -> (
+    Vec<vision::events::Zone>,
+    Vec<vision::footfall::counters::Line>,
+) {
+    (
+        layout
+            .zones
+            .iter()
+            .map(|z| vision::events::Zone {
+                name: z.name.clone(),
+                points: z.points.clone(),
+            })
+            .collect(),
+        layout
+            .lines
+            .iter()
+            .map(|l| vision::footfall::counters::Line {
+                name: l.name.clone(),
+                a: l.a,
+                b: l.b,
+            })
+            .collect(),
+    )
 }
 
 fn content_type(key: &str) -> &'static str {

@@ -372,6 +372,7 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         settings,
         models,
         zones: Default::default(),
+        footfall_layouts: Default::default(),
     };
     let artifacts = job.block_on(handler.run(&ctx))??;
     job.collect(&artifacts, &args.output)?;

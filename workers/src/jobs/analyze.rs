@@ -13,6 +13,7 @@ use vision::annotate::{self, AnnotateConfig, TrackFrame};
 use vision::evaluate::VideoResult;
 use vision::evaluate::labels::{LabelMap, LabelledVideo, ground_truth};
 use vision::events::{self, AnalyzeConfig, Classifiers, Event, Service, Zone, analyze_tracks};
+use vision::footfall::counters::Line;
 use vision::metrics::events::Span;
 use vision::models::skeleton::{ClassifierContract, SkeletonClassifier};
 
@@ -32,6 +33,10 @@ pub struct AnalyzeJob {
     /// exclusion zones).
     #[serde(default)]
     pub zones: std::collections::BTreeMap<uuid::Uuid, Vec<Zone>>,
+    /// Zones and lines drawn on each video to count footfall in (added to the settings' own
+    /// when footfall is on).
+    #[serde(default)]
+    pub footfall_layouts: std::collections::BTreeMap<uuid::Uuid, (Vec<Zone>, Vec<Line>)>,
 }
 
 /// A registered skeleton classifier one service uses.
@@ -115,7 +120,11 @@ impl AnalyzeJob {
             let duration_secs = vision::evaluate::duration_of(&frames);
             let models = model_files.clone();
             let runtime = ctx.runtime;
-            let footfall_config = self.settings.footfall.clone();
+            let mut footfall_config = self.settings.footfall.clone();
+            if let Some((zones, lines)) = self.footfall_layouts.get(&input.video_id) {
+                footfall_config.zones.extend(zones.iter().cloned());
+                footfall_config.lines.extend(lines.iter().cloned());
+            }
             if footfall_config.enabled {
                 footfall_config
                     .check_against(duration_secs)
