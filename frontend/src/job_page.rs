@@ -122,13 +122,15 @@ fn Results(job: Uuid) -> impl IntoView {
                     Ok(mut list) => {
                         let report = list.iter().any(|a| a.filename == "metrics.json" && a.kind == "metrics")
                             .then(|| view! { <crate::report::Report artifacts=list.clone()/> });
+                        let footfall = view! { <crate::footfall::FootfallResults artifacts=list.clone()/> };
                         // what people came for first: the videos
                         // then what covers the whole job, then each video's files together
                         list.sort_by_key(|a| (!a.content_type.starts_with("video/"), a.video_id, a.filename.clone()));
                         view! {
                             {report}
-                            // the report's tables and charts are listed in the report itself
-                            {list.into_iter().filter(|a| a.kind != "report-part").map(|a| view! { <ArtifactView artifact=a/> }).collect_view()}
+                            {footfall}
+                            // the report's and footfall's tables and charts are listed in their sections
+                            {list.into_iter().filter(|a| !matches!(a.kind.as_str(), "report-part" | "footfall")).map(|a| view! { <ArtifactView artifact=a/> }).collect_view()}
                         }.into_any()
                     }
                 })}

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod events;
+mod footfall;
 mod format;
 mod http;
 mod job_form;

@@ -195,6 +195,7 @@ fn VideoView(video: Video) -> impl IntoView {
             </Suspense>
         </section>
         <crate::zones::ZoneEditor video=video.clone() may_write=may_write/>
+        <crate::zones::FootfallEditor video=video.clone() may_write=may_write/>
         <section aria-labelledby="video-jobs">
             <h2 id="video-jobs">"Jobs on this video"</h2>
             {move || {
