@@ -166,6 +166,14 @@ fn JobForm(
             let Some(i) = info() else {
                 return ().into_any();
             };
+            // a group with its own on/off toggle (`footfall.enabled`) shows its settings only
+            // when it is on
+            let toggles: Vec<String> = i
+                .params
+                .iter()
+                .filter(|p| p.path.ends_with(".enabled"))
+                .map(|p| p.path.trim_end_matches("enabled").to_string())
+                .collect();
             i.params
                 .into_iter()
                 .filter(|p| p.advanced == advanced)
@@ -173,7 +181,16 @@ fn JobForm(
                     let name = format!("params.{}", p.path);
                     let error = Signal::derive(move || field_error(&name));
                     let models = models.get_value();
-                    view! { <ParamField info=p params error models videos=chosen_videos/> }
+                    let gate = toggles
+                        .iter()
+                        .find(|g| p.path.starts_with(g.as_str()) && !p.path.ends_with(".enabled"))
+                        .map(|g| format!("{g}enabled"));
+                    let hidden = move || {
+                        gate.as_ref().is_some_and(|g| {
+                            !params.with(|v| crate::params_form::get_at(v, g).as_bool().unwrap_or(false))
+                        })
+                    };
+                    view! { <div class="param-gate" hidden=hidden><ParamField info=p params error models videos=chosen_videos/></div> }
                 })
                 .collect_view()
                 .into_any()

@@ -100,6 +100,8 @@ enum BenchCommand {
     Pose(commands::bench::BenchArgs),
     /// Milliseconds per window of a skeleton classifier (MODEL.onnx with MODEL.json beside it).
     Classifier(commands::bench::ClassifierArgs),
+    /// A camera's footfall end to end, frame by frame: ms a frame and the counts.
+    Footfall(commands::bench_footfall::FootfallBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -165,6 +167,14 @@ fn main() -> ExitCode {
             Command::Bench {
                 command: BenchCommand::Pose(args),
             } => tokio::task::spawn_blocking(move || commands::bench::pose(&config, args)).await?,
+            Command::Bench {
+                command: BenchCommand::Footfall(args),
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    commands::bench_footfall::footfall(&config, args)
+                })
+                .await?
+            }
             Command::Bench {
                 command: BenchCommand::Classifier(args),
             } => {

@@ -16,6 +16,7 @@ use plotters::prelude::*;
 use serde::Serialize;
 use vision::footfall::Footfall;
 use vision::footfall::counters::{LineStats, ZoneStats};
+use vision::footfall::heatmap::Normalize;
 
 use super::{ReportError, drawn, font, write};
 
@@ -29,8 +30,8 @@ pub struct Summary {
     pub video: String,
     pub duration_secs: f64,
     pub grid: [u32; 2],
-    /// How the pictures' colours scale: `log` of person-seconds, by the highest cell of all.
-    pub scale: &'static str,
+    /// How the pictures' colours scale (`log`, `global`, `per_window`).
+    pub scale: Normalize,
     pub max_presence_secs: f64,
     /// The whole video first, then each window.
     pub windows: Vec<WindowSummary>,
@@ -102,13 +103,19 @@ pub fn write_footfall(
     let bounds = footfall.window_bounds();
     let grids = footfall.heatmap.windows();
     let total = footfall.heatmap.total();
-    // one scale for every picture, so windows compare: the busiest cell of the whole video
-    let max = total.presence.iter().copied().fold(0.0, f64::max);
+    let busiest = |cells: &[f64]| cells.iter().copied().fold(0.0, f64::max);
+    let max = busiest(&total.presence);
+    // windows share one scale so they compare (their busiest cell of all), unless per window
+    let window_max = grids
+        .iter()
+        .map(|g| busiest(&g.presence))
+        .fold(0.0, f64::max);
     let cfg = footfall.heatmap.config();
-    let scene = picture::Scene {
+    let scene = |max_presence: f64| picture::Scene {
         cols: cfg.cols.max(1),
         rows: cfg.rows.max(1),
-        max_presence: max,
+        max_presence,
+        normalize: cfg.normalize,
         zones: footfall.zones.iter().map(|z| &z.zone).collect(),
         lines: footfall.lines.iter().map(|l| &l.line).collect(),
     };
@@ -119,7 +126,7 @@ pub fn write_footfall(
         picture: Some("heatmap.png".into()),
         person_secs: total.presence.iter().sum(),
     }];
-    let picture = scene
+    let picture = scene(max)
         .draw(background, &total.presence, "whole video")
         .map_err(drawn("heatmap"))?;
     save(&picture, "heatmap.png", &mut files)?;
@@ -128,7 +135,11 @@ pub fn write_footfall(
             let label = format!("{}–{}", clock(*from), clock(*to));
             let name = (i < MAX_WINDOW_PICTURES).then(|| format!("heatmap-w{i:03}.png"));
             if let Some(name) = &name {
-                let picture = scene
+                let top = match cfg.normalize {
+                    Normalize::PerWindow => busiest(&g.presence),
+                    _ => window_max,
+                };
+                let picture = scene(top)
                     .draw(background, &g.presence, &label)
                     .map_err(drawn("heatmap"))?;
                 save(&picture, name, &mut files)?;
@@ -193,7 +204,7 @@ pub fn write_footfall(
         video: video.to_string(),
         duration_secs: footfall.duration_secs,
         grid: [cfg.cols, cfg.rows],
-        scale: "log",
+        scale: cfg.normalize,
         max_presence_secs: max,
         windows,
         zones,

@@ -1,6 +1,7 @@
 //! One module per subcommand; `services` builds what they share from the configuration.
 
 pub mod bench;
+pub mod bench_footfall;
 pub mod check;
 pub mod evaluate;
 pub mod local_job;

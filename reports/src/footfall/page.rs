@@ -8,6 +8,7 @@ use image::RgbImage;
 
 use super::{Summary, clock};
 use crate::html::{STYLE, esc};
+use vision::footfall::heatmap::Normalize;
 
 fn num(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
@@ -39,11 +40,16 @@ pub fn page(s: &Summary, heatmap: &RgbImage, svgs: &[(&str, String)]) -> String 
     let _ = write!(
         h,
         "<p class=\"note\">{} of video, a grid of {} × {} cells. The picture is the place without people (the median of frames spread over the video; \
-         someone standing still for more than half of it would stay in it), coloured by the time people spent in each spot on a log scale \
+         someone standing still for more than half of it would stay in it), coloured by the time people spent in each spot ({}) \
          up to the busiest cell ({:.0} person-seconds). Zones are outlined in white, counting lines in cyan with an arrow to their “in” side.</p>",
         clock(s.duration_secs),
         s.grid[0],
         s.grid[1],
+        match s.scale {
+            Normalize::Log => "on a log scale, so a few crowded spots do not wash out the rest",
+            Normalize::Global => "on a linear scale",
+            Normalize::PerWindow => "on a linear scale, each window to its own busiest spot",
+        },
         s.max_presence_secs
     );
     let _ = write!(

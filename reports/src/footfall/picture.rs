@@ -1,5 +1,5 @@
 //! A heatmap picture: the background dimmed and greyed so the colours read, presence on a log
-//! scale (a few crowded cells do not wash out the rest) in viridis, smoothed between cell
+//! scale by default (a few crowded cells do not wash out the rest) or linear, in viridis, smoothed between cell
 //! centres, the zones and lines drawn on top with their names, and a legend in person-seconds.
 
 use image::RgbImage;
@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use vision::events::Zone;
 use vision::footfall::counters::Line;
+use vision::footfall::heatmap::Normalize;
 
 use crate::charts::FONT;
 
@@ -18,6 +19,7 @@ pub struct Scene<'a> {
     pub rows: u32,
     /// The busiest cell's person-seconds: the top of the scale.
     pub max_presence: f64,
+    pub normalize: Normalize,
     pub zones: Vec<&'a Zone>,
     pub lines: Vec<&'a Line>,
 }
@@ -26,18 +28,14 @@ type DrawResult<T> =
     Result<T, DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
 
 impl Scene<'_> {
-    /// 0–1 on the log scale.
+    /// 0–1 on the scale.
     pub fn level(&self, presence: f64) -> f64 {
-        if self.max_presence <= 0.0 {
-            0.0
-        } else {
-            ((1.0 + presence).ln() / (1.0 + self.max_presence).ln()).clamp(0.0, 1.0)
-        }
+        self.normalize.level(presence, self.max_presence)
     }
 
     /// The person-seconds at a level of the scale (the legend's ticks).
     pub fn presence_at(&self, level: f64) -> f64 {
-        (1.0 + self.max_presence).powf(level) - 1.0
+        self.normalize.value_at(level, self.max_presence)
     }
 
     /// The level at a relative point, interpolated between the four nearest cell centres.
@@ -183,6 +181,7 @@ mod tests {
             cols: 2,
             rows: 1,
             max_presence: 99.0,
+            normalize: Normalize::Log,
             zones: vec![],
             lines: vec![],
         };
@@ -204,6 +203,7 @@ mod tests {
             cols: 2,
             rows: 1,
             max_presence: 10.0,
+            normalize: Normalize::Log,
             zones: vec![],
             lines: vec![],
         };

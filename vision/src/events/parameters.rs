@@ -16,12 +16,12 @@ pub fn parameters() -> Vec<Param> {
             "Areas where lying down is expected (a bed, a sofa): no fall is raised inside them. Zones saved on a video apply too.")
             .input(Input::Zones),
         Param::new("footfall.enabled", "Count footfall",
-            "A heatmap of where people walk and linger, visits and dwell in zones, crossings of lines (files per video: heatmap.csv, zones.csv, occupancy.csv, lines.csv).")
+            "A heatmap of where people walk and linger on a picture of the place without them, visits and dwell in zones, crossings of lines; the zones and lines saved on each video's page count too.")
             .toggle(),
-        Param::new("footfall.zones", "Footfall zones", "Areas to count visits, occupancy and dwell in (with footfall on).")
+        Param::new("footfall.zones", "Footfall zones", "Areas to count visits, occupancy and dwell in, on every video of the job (besides those saved on each video).")
             .input(Input::Zones),
         Param::new("footfall.lines", "Counting lines",
-            "Lines to count crossings of, by direction: from its left to its right (seen from its start) is in (with footfall on).")
+            "Lines to count crossings of, by direction: from its left to its right (seen from its start) is in; every video of the job (besides those saved on each video).")
             .input(Input::Lines),
         Param::new("fall_model", "Fall classifier", "A registered skeleton classifier fused with the fall scorer; none = the scorer alone.")
             .input(Input::Model { service: "fall" }),
@@ -43,6 +43,9 @@ pub fn parameters() -> Vec<Param> {
             .unit("s").number(0.0, 604_800.0, 60.0).advanced(),
         Param::new("footfall.heatmap.half_life_secs", "Heatmap half-life", "Presence fades by half over this long in the decayed heatmap; 0 = no fading.")
             .unit("s").number(0.0, 86_400.0, 1.0).advanced(),
+        Param::new("footfall.heatmap.normalize", "Heatmap scale",
+            "How colour follows time spent: log (a few crowded spots do not wash out the rest), global (linear, windows compare) or per_window (each window to its own busiest spot).")
+            .choice(&["log", "global", "per_window"]).advanced(),
         Param::new("footfall.heatmap.gap_secs", "Visit gap", "A person missing longer than this starts a new visit to a cell.")
             .unit("s").number(0.0, 60.0, 0.1).advanced(),
         Param::new("footfall.inertia_frames", "Count after", "Frames in a row a person must be inside (or across) before it counts: a tracker's flicker does not.")

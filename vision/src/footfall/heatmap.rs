@@ -21,6 +21,8 @@ pub struct HeatmapConfig {
     pub half_life_secs: f64,
     /// A person missing longer than this ends their visit (a tracker's flicker does not).
     pub gap_secs: f64,
+    /// How the pictures scale colour.
+    pub normalize: Normalize,
 }
 
 impl Default for HeatmapConfig {
@@ -31,6 +33,7 @@ impl Default for HeatmapConfig {
             window_secs: 0.0,
             half_life_secs: 0.0,
             gap_secs: 0.5,
+            normalize: Normalize::Log,
         }
     }
 }
@@ -63,6 +66,29 @@ pub enum Normalize {
     PerWindow,
     /// log(1 + v) by the global highest: a few crowded cells do not wash out the rest.
     Log,
+}
+
+impl Normalize {
+    /// A value's place on the scale, 0–1, where `max` is the top of the scale (the busiest
+    /// cell of all windows, or of the window itself for `PerWindow`).
+    pub fn level(self, v: f64, max: f64) -> f64 {
+        if max <= 0.0 {
+            return 0.0;
+        }
+        match self {
+            Normalize::Global | Normalize::PerWindow => v / max,
+            Normalize::Log => (1.0 + v).ln() / (1.0 + max).ln(),
+        }
+        .clamp(0.0, 1.0)
+    }
+
+    /// The value at a place on the scale (a legend's ticks): the inverse of [`Normalize::level`].
+    pub fn value_at(self, level: f64, max: f64) -> f64 {
+        match self {
+            Normalize::Global | Normalize::PerWindow => level * max,
+            Normalize::Log => (1.0 + max).powf(level) - 1.0,
+        }
+    }
 }
 
 impl Heatmap {
@@ -179,15 +205,12 @@ impl Heatmap {
             .iter()
             .map(|g| {
                 let own = g.presence.iter().copied().fold(0.0, f64::max);
-                g.presence
-                    .iter()
-                    .map(|&v| match how {
-                        Normalize::Global if global > 0.0 => v / global,
-                        Normalize::PerWindow if own > 0.0 => v / own,
-                        Normalize::Log if global > 0.0 => (1.0 + v).ln() / (1.0 + global).ln(),
-                        _ => 0.0,
-                    })
-                    .collect()
+                let max = if how == Normalize::PerWindow {
+                    own
+                } else {
+                    global
+                };
+                g.presence.iter().map(|&v| how.level(v, max)).collect()
             })
             .collect()
     }
@@ -263,5 +286,12 @@ mod tests {
         assert_eq!((n[0][0], n[2][0]), (1.0, 1.0));
         let g = h.normalized(Normalize::Global);
         assert_eq!((g[1][0], g[2][0]), (1.0, 0.1));
+        // log: a cell with a tenth of the busiest one's time is not a tenth of its colour
+        let l = h.normalized(Normalize::Log);
+        assert_eq!(l[1][0], 1.0);
+        assert!((l[2][0] - 2f64.ln() / 11f64.ln()).abs() < 1e-12, "{l:?}");
+        for how in [Normalize::Global, Normalize::Log] {
+            assert!((how.value_at(how.level(3.0, 10.0), 10.0) - 3.0).abs() < 1e-9);
+        }
     }
 }

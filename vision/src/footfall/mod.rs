@@ -254,23 +254,35 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Counts footfall over a video's tracked frames.
-pub fn count(frames: &[TrackFrame], config: &FootfallConfig) -> Footfall {
-    let mut out = Footfall {
-        heatmap: Heatmap::new(config.heatmap.clone()),
-        zones: config
-            .zones
-            .iter()
-            .map(|z| ZoneCounter::new(z.clone(), config.inertia_frames))
-            .collect(),
-        lines: config
-            .lines
-            .iter()
-            .map(|l| LineCounter::new(l.clone(), config.inertia_frames))
-            .collect(),
-        duration_secs: frames.last().map_or(0.0, |f| f.timestamp),
-    };
-    for f in frames {
+/// Counts footfall frame by frame (a live stream's frames as they come, or a stored video's).
+pub struct Counter {
+    min_keypoint_score: f32,
+    footfall: Footfall,
+}
+
+impl Counter {
+    pub fn new(config: &FootfallConfig) -> Self {
+        Self {
+            min_keypoint_score: config.min_keypoint_score,
+            footfall: Footfall {
+                heatmap: Heatmap::new(config.heatmap.clone()),
+                zones: config
+                    .zones
+                    .iter()
+                    .map(|z| ZoneCounter::new(z.clone(), config.inertia_frames))
+                    .collect(),
+                lines: config
+                    .lines
+                    .iter()
+                    .map(|l| LineCounter::new(l.clone(), config.inertia_frames))
+                    .collect(),
+                duration_secs: 0.0,
+            },
+        }
+    }
+
+    /// One tracked frame: people without a track are not counted.
+    pub fn push(&mut self, f: &TrackFrame) {
         let (h, w, _) = f.frame_shape;
         let people: Vec<Footprint> = f
             .persons
@@ -278,10 +290,11 @@ pub fn count(frames: &[TrackFrame], config: &FootfallConfig) -> Footfall {
             .filter_map(|p| {
                 Some(Footprint {
                     track: p.person.track_id?,
-                    point: ground_point(&p.person, w, h, config.min_keypoint_score),
+                    point: ground_point(&p.person, w, h, self.min_keypoint_score),
                 })
             })
             .collect();
+        let out = &mut self.footfall;
         out.heatmap.push(f.timestamp, &people);
         for z in &mut out.zones {
             z.push(f.frame_number, f.timestamp, &people);
@@ -289,8 +302,26 @@ pub fn count(frames: &[TrackFrame], config: &FootfallConfig) -> Footfall {
         for l in &mut out.lines {
             l.push(&people);
         }
+        out.duration_secs = f.timestamp;
     }
-    out
+
+    /// What was counted so far.
+    pub fn footfall(&self) -> &Footfall {
+        &self.footfall
+    }
+
+    pub fn finish(self) -> Footfall {
+        self.footfall
+    }
+}
+
+/// Counts footfall over a video's tracked frames.
+pub fn count(frames: &[TrackFrame], config: &FootfallConfig) -> Footfall {
+    let mut counter = Counter::new(config);
+    for f in frames {
+        counter.push(f);
+    }
+    counter.finish()
 }
 
 /// COCO indices of the ankles.
@@ -358,6 +389,38 @@ mod tests {
             "heatmap.window_secs"
         );
         assert!(long.check_against(3600.0).is_ok());
+    }
+
+    #[test]
+    fn a_relative_zone_counts_the_same_person_at_two_resolutions() {
+        // the same scene at 640×360 and at 1920×1080: a person standing at the same spot
+        let zone = Zone {
+            name: "door".into(),
+            points: vec![[0.4, 0.5], [0.6, 0.5], [0.6, 0.9], [0.4, 0.9]],
+        };
+        let person = |scale: f32, x: f32| {
+            let mut p = Person {
+                keypoints: [[0.0; 3]; 17],
+                bbox: [
+                    (x - 20.0) * scale,
+                    150.0 * scale,
+                    (x + 20.0) * scale,
+                    300.0 * scale,
+                ],
+                confidence: 0.9,
+                track_id: Some(1),
+            };
+            p.keypoints[LEFT_ANKLE] = [(x - 5.0) * scale, 295.0 * scale, 0.9];
+            p.keypoints[RIGHT_ANKLE] = [(x + 5.0) * scale, 297.0 * scale, 0.9];
+            p
+        };
+        for (x, inside) in [(320.0, true), (250.0, false), (390.0, false)] {
+            let small = ground_point(&person(1.0, x), 640, 360, 0.3);
+            let large = ground_point(&person(3.0, x), 1920, 1080, 0.3);
+            assert!((small[0] - large[0]).abs() < 1e-6 && (small[1] - large[1]).abs() < 1e-6);
+            assert_eq!(zone.contains(small), inside, "x {x}: {small:?}");
+            assert_eq!(zone.contains(large), inside, "x {x}: {large:?}");
+        }
     }
 
     #[test]
