@@ -216,6 +216,20 @@ pub async fn create(
             vision::evaluate::labels::ground_truth(&rules, &Default::default(), &known)
                 .map_err(|e| Error::field(field, e))?;
         }
+        // a heatmap window longer than a video: refused now, not after its poses
+        if settings.footfall.enabled {
+            for v in &videos {
+                if let Err((field, e)) = settings
+                    .footfall
+                    .check_against(v.duration_secs.unwrap_or(0.0))
+                {
+                    return Err(Error::field(
+                        &format!("params.footfall.{field}"),
+                        format!("{}: {e}", v.filename),
+                    ));
+                }
+            }
+        }
         for (service, field, id) in settings.models() {
             let found = match Uuid::parse_str(id) {
                 Ok(id) => state.db.model(id).await?,

@@ -9,6 +9,11 @@ use uuid::Uuid;
 
 use crate::http;
 
+/// A count, or a dash where the window has none (the fading picture has no zone numbers).
+fn count(v: &Value) -> String {
+    v.as_u64().map_or_else(|| "—".into(), |n| n.to_string())
+}
+
 fn seconds(v: &Value) -> String {
     v.as_f64()
         .map_or_else(|| "—".into(), |v| format!("{v:.1} s"))
@@ -126,11 +131,11 @@ fn VideoFootfall(files: Vec<Artifact>) -> impl IntoView {
                                                 view! {
                                                     <tr data-zone=z["name"].as_str().unwrap_or_default().to_string()>
                                                         <td>{z["name"].as_str().unwrap_or_default().to_string()}</td>
-                                                        <td>{st["entries"].to_string()}</td>
-                                                        <td>{st["exits"].to_string()}</td>
-                                                        <td>{st["visitors"].to_string()}</td>
-                                                        <td>{format!("{:.2}", st["occupancy_mean"].as_f64().unwrap_or(0.0))}</td>
-                                                        <td>{st["occupancy_max"].to_string()}</td>
+                                                        <td>{count(&st["entries"])}</td>
+                                                        <td>{count(&st["exits"])}</td>
+                                                        <td>{count(&st["visitors"])}</td>
+                                                        <td>{st["occupancy_mean"].as_f64().map_or_else(|| "—".into(), |v| format!("{v:.2}"))}</td>
+                                                        <td>{count(&st["occupancy_max"])}</td>
                                                         <td>{seconds(&st["dwell_p50_secs"])}</td>
                                                         <td>{seconds(&st["dwell_p90_secs"])}</td>
                                                     </tr>

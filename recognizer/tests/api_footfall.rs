@@ -96,13 +96,43 @@ async fn a_videos_footfall_layout_is_checked_stored_and_counted() {
     let (_, v) = alice.get(&format!("/api/videos/{video}")).await;
     assert_eq!(v["footfall"], layout, "stored with the video");
 
+    // settings that cannot work are refused when the job is started, naming the field
+    for (footfall, field, says) in [
+        (
+            json!({"enabled": true, "heatmap": {"window_secs": 120}}),
+            "params.footfall.heatmap.window_secs",
+            "longer than the video",
+        ),
+        (
+            json!({"enabled": true, "heatmap": {"cols": 0}}),
+            "params.footfall.heatmap.cols",
+            "",
+        ),
+        (
+            json!({"enabled": true, "zones": [{"name": "bow", "points": [[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]]}]}),
+            "params.footfall.zones",
+            "zones[0]: zone \"bow\" crosses itself",
+        ),
+    ] {
+        let (s, e) = alice
+            .post(
+                "/api/jobs",
+                &json!({"project_id": project, "kind": "analyze", "video_ids": [video],
+                    "params": {"events": {"services": []}, "footfall": footfall}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["field"], field, "{e}");
+        assert!(e["error"].as_str().unwrap().contains(says), "{e}");
+    }
+
     // a job with footfall alone counts the video's zone and line, in 10 s windows
     let (s, job) = alice
         .post(
             "/api/jobs",
             &json!({"project_id": project, "kind": "analyze", "video_ids": [video],
                 "params": {"pose_input_size": 320, "events": {"services": []},
-                           "footfall": {"enabled": true, "heatmap": {"window_secs": 10}}}}),
+                           "footfall": {"enabled": true, "heatmap": {"window_secs": 10, "half_life_secs": 5}}}}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{job}");
@@ -126,13 +156,14 @@ async fn a_videos_footfall_layout_is_checked_stored_and_counted() {
     };
     let summary: Value =
         serde_json::from_slice(&download(&alice, find("footfall.json")).await).unwrap();
-    // the whole video and its 8 windows of 10 s (79.4 s)
+    // the whole video, its 8 windows of 10 s (79.4 s) and the fading picture at the end
     let windows = summary["windows"].as_array().unwrap();
-    assert_eq!(windows.len(), 1 + 8, "{summary}");
+    assert_eq!(windows.len(), 1 + 8 + 1, "{summary}");
+    assert_eq!(windows[9]["picture"], "heatmap-fading.png");
     assert_eq!(summary["zones"][0]["name"], "lawn");
     assert_eq!(summary["lines"][0]["name"], "middle");
     let whole = &summary["zones"][0]["stats"][0];
-    let by_window: u64 = summary["zones"][0]["stats"].as_array().unwrap()[1..]
+    let by_window: u64 = summary["zones"][0]["stats"].as_array().unwrap()[1..9]
         .iter()
         .map(|s| s["entries"].as_u64().unwrap())
         .sum();

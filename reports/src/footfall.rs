@@ -154,6 +154,24 @@ pub fn write_footfall(
         }
     }
 
+    // with a half-life: where people were lately, as of the video's end (what a live view shows)
+    let half_life = cfg.half_life_secs;
+    if half_life > 0.0 {
+        let decayed = footfall.heatmap.decayed();
+        let label = format!("fading, half-life {half_life} s, at the end");
+        let picture = scene(busiest(decayed))
+            .draw(background, decayed, &label)
+            .map_err(drawn("heatmap"))?;
+        save(&picture, "heatmap-fading.png", &mut files)?;
+        windows.push(WindowSummary {
+            label,
+            from_secs: 0.0,
+            to_secs: footfall.duration_secs,
+            picture: Some("heatmap-fading.png".into()),
+            person_secs: decayed.iter().sum(),
+        });
+    }
+
     let per_window = footfall.zone_stats_per_window();
     let zones: Vec<ZoneSummary> = footfall
         .zones

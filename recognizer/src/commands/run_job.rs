@@ -44,6 +44,12 @@ pub struct AnalyzeArgs {
     /// in relative coordinates (0–1); crossings from its left to its right count as in.
     #[arg(long)]
     pub lines: Option<PathBuf>,
+    /// Footfall: one heatmap (and zone row) per this many seconds besides the whole video.
+    #[arg(long, default_value_t = 0.0)]
+    pub window_secs: f64,
+    /// Footfall: also a fading heatmap (where people were lately) with this half-life, seconds.
+    #[arg(long, default_value_t = 0.0)]
+    pub half_life: f64,
     /// 2: read OUTPUT/<video>/tracks.jsonl from an earlier run instead of estimating poses.
     #[arg(long = "from", default_value_t = 1)]
     pub from_stage: u8,
@@ -299,6 +305,11 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
         enabled: footfall,
         // the zones given count footfall too (and no fall is raised inside them)
         zones: events_config.exclusion_zones.clone(),
+        heatmap: vision::footfall::heatmap::HeatmapConfig {
+            window_secs: args.window_secs,
+            half_life_secs: args.half_life,
+            ..Default::default()
+        },
         ..Default::default()
     };
     if let Some(path) = &args.lines {
