@@ -80,20 +80,22 @@ test("an analyze job on a real fall clip shows its fall in a list, on the timeli
     await shot(page, "video-events");
 
     // a zone over the floor, drawn on the poster with the mouse: later jobs raise no fall there
-    const canvas = page.locator(".zone-canvas");
+    // (the fall zones' section; footfall's zones and lines have their own below it)
+    const zones = page.getByRole("region", { name: "Zones without falls" });
+    const canvas = zones.locator(".zone-canvas");
     await canvas.scrollIntoViewIfNeeded();
     const box = await canvas.boundingBox();
     for (const [x, y] of [[0.02, 0.5], [0.98, 0.5], [0.98, 0.98], [0.02, 0.98]]) {
       await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
     }
     assert.equal(await canvas.locator(".corner").count(), 4);
-    await page.getByLabel("Name", { exact: true }).fill("floor");
-    await page.getByRole("button", { name: "Finish zone" }).click();
-    await page.getByRole("button", { name: "Save zones" }).click();
-    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await zones.getByLabel("Name", { exact: true }).fill("floor");
+    await zones.getByRole("button", { name: "Finish zone" }).click();
+    await zones.getByRole("button", { name: "Save zones" }).click();
+    await zones.getByRole("status").filter({ hasText: "Saved" }).waitFor();
     await shot(page, "video-zones");
     await page.reload();
-    await page.locator('.zone-canvas polygon[data-zone="floor"]').waitFor();
+    await page.getByRole("region", { name: "Zones without falls" }).locator('.zone-canvas polygon[data-zone="floor"]').waitFor();
     const video = (await (await apiAs(uma)).get(`/api/videos/${stored.body.video_id}`)).body;
     assert.equal(video.zones.length, 1);
     for (const [x, y] of video.zones[0].points) assert.ok(x >= 0 && x <= 1 && y >= 0.45 && y <= 1, `relative corner ${x}, ${y}`);

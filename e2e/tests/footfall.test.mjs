@@ -62,12 +62,29 @@ test("zones and lines drawn on a video are counted and shown as a heatmap and ta
     await page.getByLabel("Kind").selectOption("analyze");
     await page.getByLabel("Falls only").check();
     await page.getByLabel("vtest.avi").check();
+    // footfall's settings appear with its toggle; a line drawn in the form goes to the job
+    const linesField = page.locator('[data-param="footfall.lines"]');
+    assert.equal(await linesField.isVisible(), false, "hidden while footfall is off");
     await page.getByLabel("Count footfall").check();
+    const lineCanvas = linesField.locator(".zone-canvas");
+    await lineCanvas.waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-param="footfall.lines"] img')].every((i) => i.complete && i.naturalWidth > 0));
+    await lineCanvas.scrollIntoViewIfNeeded();
+    box = await lineCanvas.boundingBox();
+    await click(0.1, 0.5);
+    await click(0.9, 0.5);
+    await linesField.getByLabel("Name", { exact: true }).fill("path");
+    await linesField.getByRole("button", { name: "Finish line" }).click();
+    await lineCanvas.locator('line[data-line="path"]').waitFor({ state: "attached" });
     await page.locator("details.advanced summary").click();
     await page.getByLabel("Heatmap window").fill("20");
     await page.getByRole("button", { name: "Start job" }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
     const job = page.url().split("/").pop();
+    const params = (await admin.get(`/api/jobs/${job}`)).body.params;
+    assert.equal(params.footfall.lines.length, 1);
+    assert.equal(params.footfall.lines[0].name, "path");
+    assert.ok(Math.abs(params.footfall.lines[0].a[1] - 0.5) < 0.03 && params.footfall.lines[0].a[0] < 0.15, JSON.stringify(params.footfall.lines[0]));
 
     // the job page: heatmap, window selector, zone and line tables
     const footfall = page.locator("section.footfall");
@@ -82,6 +99,8 @@ test("zones and lines drawn on a video are counted and shown as a heatmap and ta
     assert.ok(Number(whole[1]) > 0, `people walk onto the lawn: ${whole}`);
     const line = await footfall.locator('table.line-table tr[data-line="middle"] td').allInnerTexts();
     assert.ok(Number(line[1]) + Number(line[2]) > 0, `people cross the middle: ${line}`);
+    // the form's line counts too, beside the video's own
+    assert.ok(await footfall.locator('table.line-table tr[data-line="path"]').count() === 1);
     // 80 s in 20 s windows: the whole video and 4 windows to choose from
     const windows = footfall.getByLabel("Window");
     assert.equal(await windows.locator("option").count(), 5);

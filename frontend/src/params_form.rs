@@ -3,12 +3,12 @@
 //! (the anonymize filter, label rules, zones drawn on a poster, a scorer's weights). Values are
 //! written into the job's parameters at the parameter's dotted path.
 
-use api::{Model, ParamInfo, ParamInput, Video, Zone};
+use api::{CountingLine, Model, ParamInfo, ParamInput, Video, Zone};
 use leptos::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::job_form::FieldError;
-use crate::zones::{ZoneDrawing, aspect};
+use crate::zones::{ZoneDrawing, aspect, ratio};
 
 /// The value at a dotted path.
 pub fn get_at(root: &Value, path: &str) -> Value {
@@ -247,7 +247,7 @@ pub fn ParamField(
         ParamInput::Filter => view! { <FilterForm id label current set=Callback::new(set)/> {help} }.into_any(),
         ParamInput::Labels => view! { <LabelRules id label current set=Callback::new(set) videos/> {help} }.into_any(),
         ParamInput::Zones => view! { <ZonesField id label current set=Callback::new(set) videos/> {help} }.into_any(),
-        ParamInput::Lines => view! { <LinesField id label current set=Callback::new(set)/> {help} }.into_any(),
+        ParamInput::Lines => view! { <LinesField id label current set=Callback::new(set) videos/> {help} }.into_any(),
     };
     view! {
         <div class=move || if error.get().is_some() { "field invalid" } else { "field" } data-param=info.path.clone()>
@@ -437,45 +437,37 @@ fn ZonesField(
     }
 }
 
-/// One row per counting line: its name and its two ends in relative coordinates (0–1).
+/// Counting lines drawn on the poster of the first video chosen: click the two ends, name it.
 #[component]
-fn LinesField(id: String, label: String, current: Value, set: Callback<Value>) -> impl IntoView {
-    let rows = RwSignal::new(current.as_array().cloned().unwrap_or_default());
-    let save = move || set.run(Value::Array(rows.get_untracked()));
-    let add = move |_| {
-        let n = rows.with_untracked(Vec::len) + 1;
-        rows.update(|r| {
-            r.push(json!({"name": format!("line {n}"), "a": [0.5, 0.0], "b": [0.5, 1.0]}))
-        });
-        save();
-    };
+fn LinesField(
+    id: String,
+    label: String,
+    current: Value,
+    set: Callback<Value>,
+    videos: Signal<Vec<Video>>,
+) -> impl IntoView {
+    let lines =
+        RwSignal::new(serde_json::from_value::<Vec<CountingLine>>(current).unwrap_or_default());
+    let no_zones = RwSignal::new(Vec::<Zone>::new());
+    Effect::new(move |_| {
+        let all = lines.get();
+        set.run(serde_json::to_value(all).unwrap_or(Value::Array(Vec::new())));
+    });
+    let drawing_id = format!("{id}-line");
     view! {
-        <fieldset class="label-rules" id=id.clone()>
+        <fieldset class="zones-field" id=id>
             <legend>{label}</legend>
-            <table>
-                <thead><tr><th>"Name"</th><th>"From x"</th><th>"From y"</th><th>"To x"</th><th>"To y"</th><th></th></tr></thead>
-                <tbody>
-                    {move || rows.get().into_iter().enumerate().map(|(i, row)| {
-                        let name = row["name"].as_str().unwrap_or_default().to_string();
-                        let ends = [("a", 0usize, "From x"), ("a", 1, "From y"), ("b", 0, "To x"), ("b", 1, "To y")];
-                        view! {
-                            <tr>
-                                <td><input type="text" aria-label=format!("Name of line {}", i + 1) value=name
-                                    on:input=move |ev| { rows.update(|r| r[i]["name"] = Value::String(event_target_value(&ev))); save(); }/></td>
-                                {ends.into_iter().map(|(end, k, what)| {
-                                    let v = readable(&row[end][k]);
-                                    view! {
-                                        <td><input type="number" min="0" max="1" step="0.01" aria-label=format!("{what} of line {}", i + 1) value=v
-                                            on:input=move |ev| { rows.update(|r| r[i][end][k] = typed_number(event_target_value(&ev))); save(); }/></td>
-                                    }
-                                }).collect_view()}
-                                <td><button type="button" on:click=move |_| { rows.update(|r| { r.remove(i); }); save(); }>"Remove"</button></td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <button type="button" on:click=add>"Add a line"</button>
+            {move || match videos.get().into_iter().next() {
+                Some(v) => {
+                    let poster = v.has_poster.then(|| format!("/api/videos/{}/poster", v.id));
+                    view! {
+                        <p class="hint">{format!("Drawn on {}; they apply to every video of the job. The arrow points to “in”.", v.filename)}</p>
+                        <ZoneDrawing zones=no_zones lines poster aspect=aspect(&v) ratio=ratio(&v)
+                            editable=true only_lines=true id=drawing_id.clone()/>
+                    }.into_any()
+                }
+                None => view! { <p class="hint">"Choose a video to draw lines on its picture."</p> }.into_any(),
+            }}
         </fieldset>
     }
 }

@@ -57,10 +57,17 @@ pub fn ZoneDrawing(
     /// The frame's width over its height (for the lines' "in" arrows).
     #[prop(default = 16.0 / 9.0)]
     ratio: f64,
+    /// Lines only (no zone to draw).
+    #[prop(optional)]
+    only_lines: bool,
 ) -> impl IntoView {
     let draft = RwSignal::new(Vec::<[f32; 2]>::new());
     let name = RwSignal::new(String::new());
-    let mode = RwSignal::new(Drawing::Zone);
+    let mode = RwSignal::new(if only_lines {
+        Drawing::Line
+    } else {
+        Drawing::Zone
+    });
     let wanted = move || match mode.get() {
         Drawing::Zone => 3,
         Drawing::Line => 2,
@@ -182,7 +189,7 @@ pub fn ZoneDrawing(
         </ul>
         {editable.then(|| view! {
             <div class="actions">
-                {lines.is_some().then(|| view! {
+                {(lines.is_some() && !only_lines).then(|| view! {
                     <span role="radiogroup" aria-label="What a click draws">
                         <label><input type="radio" name=mode_name.clone() checked=true
                             on:change=move |_| { mode.set(Drawing::Zone); draft.set(Vec::new()); }/>" Zone"</label>
@@ -230,7 +237,7 @@ pub fn ZoneEditor(video: Video, may_write: bool) -> impl IntoView {
     let poster = video.has_poster.then(|| format!("/api/videos/{id}/poster"));
     view! {
         <section class="zones" aria-labelledby="zones-title">
-            <h2 id="zones-title">"Zones"</h2>
+            <h2 id="zones-title">"Zones without falls"</h2>
             <p class="hint">{if may_write {
                 "Click the corners of an area where falls are expected (a bed, a sofa), name it and save: analyze jobs started afterwards raise no fall inside it."
             } else {

@@ -366,6 +366,19 @@ async fn an_analyze_job_finds_the_fall_in_a_real_clip_also_from_stored_tracks() 
     assert_eq!(fall["service"], "fall");
     assert_eq!(fall["events"][0]["matched"], 1, "{fall}");
     assert_eq!(fall["events"][0]["false_alarms"], 0, "{fall}");
+    // a chain: the re-scored job stored the tracks again, so a third job can read them from it
+    assert!(names.contains(&"tracks.jsonl"), "{names:?}");
+    let (s, third) = start(
+        &alice,
+        project,
+        "analyze",
+        video,
+        json!({"source_job": done["id"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{third}");
+    let third = finished(&alice, &third).await;
+    assert_the_fall(&events_of(&alice, &third).await);
     // another project's job cannot be the source
     let (carol, theirs) = p
         .member(&admin, "carol@example.org", "uploader", None)

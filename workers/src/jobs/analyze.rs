@@ -95,7 +95,11 @@ impl AnalyzeJob {
                         )),
                         other => other,
                     })?;
-                    annotate::stages::read_tracks(&path)?
+                    let frames = annotate::stages::read_tracks(&path)?;
+                    // stored again as this job's, so a job re-scoring this one finds them too
+                    let a = upload(ctx, "tracks", &path, &key("tracks.jsonl")).await?;
+                    artifacts.push(with_video(a, input));
+                    frames
                 }
                 None => {
                     let frames = self
