@@ -163,14 +163,7 @@ fn VideoFootfall(files: Vec<Artifact>) -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <div class="charts">
-                {charts.into_iter().filter_map(|(name, caption, src)| src.map(|src| view! {
-                    <figure data-chart=name>
-                        <img src=src alt=caption/>
-                        <figcaption>{caption}</figcaption>
-                    </figure>
-                })).collect_view()}
-            </div>
+            <crate::report::ChartFigures charts/>
             <p class="files">
                 {page_url.map(|u| view! { <a class="button" href=u download="footfall.html">"Download footfall.html"</a>" " })}
                 "Data: "

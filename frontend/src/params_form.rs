@@ -246,8 +246,8 @@ pub fn ParamField(
         .into_any(),
         ParamInput::Filter => view! { <FilterForm id label current set=Callback::new(set)/> {help} }.into_any(),
         ParamInput::Labels => view! { <LabelRules id label current set=Callback::new(set) videos/> {help} }.into_any(),
-        ParamInput::Zones => view! { <ZonesField id label current set=Callback::new(set) videos/> {help} }.into_any(),
-        ParamInput::Lines => view! { <LinesField id label current set=Callback::new(set) videos/> {help} }.into_any(),
+        ParamInput::Zones => view! { <DrawnField id label current set=Callback::new(set) videos lines=false/> {help} }.into_any(),
+        ParamInput::Lines => view! { <DrawnField id label current set=Callback::new(set) videos lines=true/> {help} }.into_any(),
     };
     view! {
         <div class=move || if error.get().is_some() { "field invalid" } else { "field" } data-param=info.path.clone()>
@@ -405,68 +405,57 @@ fn LabelRules(
     }
 }
 
-/// Zones drawn on the poster of the first video chosen.
+/// Zones (or, with `lines`, counting lines) drawn on the poster of the first video chosen;
+/// they apply to every video of the job.
 #[component]
-fn ZonesField(
+fn DrawnField(
     id: String,
     label: String,
     current: Value,
     set: Callback<Value>,
     videos: Signal<Vec<Video>>,
+    lines: bool,
 ) -> impl IntoView {
-    let zones = RwSignal::new(serde_json::from_value::<Vec<Zone>>(current).unwrap_or_default());
+    let (zones, drawn_lines) = if lines {
+        (
+            Vec::new(),
+            serde_json::from_value::<Vec<CountingLine>>(current).unwrap_or_default(),
+        )
+    } else {
+        (
+            serde_json::from_value::<Vec<Zone>>(current).unwrap_or_default(),
+            Vec::new(),
+        )
+    };
+    let (zones, drawn_lines) = (RwSignal::new(zones), RwSignal::new(drawn_lines));
     Effect::new(move |_| {
-        let all = zones.get();
-        set.run(serde_json::to_value(all).unwrap_or(Value::Array(Vec::new())));
+        let value = if lines {
+            serde_json::to_value(drawn_lines.get())
+        } else {
+            serde_json::to_value(zones.get())
+        };
+        set.run(value.unwrap_or(Value::Array(Vec::new())));
     });
-    let zone_id = format!("{id}-zone");
+    let drawing_id = format!("{id}-{}", if lines { "line" } else { "zone" });
+    let (what, arrow) = if lines {
+        ("lines", " The arrow points to “in”.")
+    } else {
+        ("zones", "")
+    };
     view! {
         <fieldset class="zones-field" id=id>
             <legend>{label}</legend>
             {move || match videos.get().into_iter().next() {
                 Some(v) => {
                     let poster = v.has_poster.then(|| format!("/api/videos/{}/poster", v.id));
+                    let lines = lines.then_some(drawn_lines);
                     view! {
-                        <p class="hint">{format!("Drawn on {}; they apply to every video of the job.", v.filename)}</p>
-                        <ZoneDrawing zones poster aspect=aspect(&v) editable=true id=zone_id.clone()/>
+                        <p class="hint">{format!("Drawn on {}; they apply to every video of the job.{arrow}", v.filename)}</p>
+                        <ZoneDrawing zones lines poster aspect=aspect(&v) ratio=ratio(&v)
+                            editable=true only_lines=lines.is_some() id=drawing_id.clone()/>
                     }.into_any()
                 }
-                None => view! { <p class="hint">"Choose a video to draw zones on its picture."</p> }.into_any(),
-            }}
-        </fieldset>
-    }
-}
-
-/// Counting lines drawn on the poster of the first video chosen: click the two ends, name it.
-#[component]
-fn LinesField(
-    id: String,
-    label: String,
-    current: Value,
-    set: Callback<Value>,
-    videos: Signal<Vec<Video>>,
-) -> impl IntoView {
-    let lines =
-        RwSignal::new(serde_json::from_value::<Vec<CountingLine>>(current).unwrap_or_default());
-    let no_zones = RwSignal::new(Vec::<Zone>::new());
-    Effect::new(move |_| {
-        let all = lines.get();
-        set.run(serde_json::to_value(all).unwrap_or(Value::Array(Vec::new())));
-    });
-    let drawing_id = format!("{id}-line");
-    view! {
-        <fieldset class="zones-field" id=id>
-            <legend>{label}</legend>
-            {move || match videos.get().into_iter().next() {
-                Some(v) => {
-                    let poster = v.has_poster.then(|| format!("/api/videos/{}/poster", v.id));
-                    view! {
-                        <p class="hint">{format!("Drawn on {}; they apply to every video of the job. The arrow points to “in”.", v.filename)}</p>
-                        <ZoneDrawing zones=no_zones lines poster aspect=aspect(&v) ratio=ratio(&v)
-                            editable=true only_lines=true id=drawing_id.clone()/>
-                    }.into_any()
-                }
-                None => view! { <p class="hint">"Choose a video to draw lines on its picture."</p> }.into_any(),
+                None => view! { <p class="hint">{format!("Choose a video to draw {what} on its picture.")}</p> }.into_any(),
             }}
         </fieldset>
     }

@@ -94,14 +94,7 @@ pub fn Report(artifacts: Vec<Artifact>) -> impl IntoView {
                     <a href=href download=name.clone()>{name.clone()}</a>" "
                 }).collect_view()}
             </p>
-            <div class="charts">
-                {charts.into_iter().filter_map(|(name, caption, src)| src.map(|src| view! {
-                    <figure data-chart=name>
-                        <img src=src alt=caption/>
-                        <figcaption>{caption}</figcaption>
-                    </figure>
-                })).collect_view()}
-            </div>
+            <ChartFigures charts/>
         </section>
     }
 }
@@ -176,6 +169,21 @@ fn ServiceReport(service: Value) -> impl IntoView {
                 </tbody>
             </table>
             <p class="hint">"The slider moves the clip and window numbers; events were raised at the job's threshold (re-run from this job with another threshold to score them again)."</p>
+        </div>
+    }
+}
+
+/// Charts (SVG files of the job) with their captions; those the job did not write are left out.
+#[component]
+pub fn ChartFigures(charts: Vec<(&'static str, &'static str, Option<String>)>) -> impl IntoView {
+    view! {
+        <div class="charts">
+            {charts.into_iter().filter_map(|(name, caption, src)| src.map(|src| view! {
+                <figure data-chart=name>
+                    <img src=src alt=caption/>
+                    <figcaption>{caption}</figcaption>
+                </figure>
+            })).collect_view()}
         </div>
     }
 }

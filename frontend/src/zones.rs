@@ -52,7 +52,7 @@ pub fn ZoneDrawing(
     editable: bool,
     #[prop(into)] id: String,
     /// Counting lines drawn on the same picture; none: zones only.
-    #[prop(optional)]
+    #[prop(default = None)]
     lines: Option<RwSignal<Vec<CountingLine>>>,
     /// The frame's width over its height (for the lines' "in" arrows).
     #[prop(default = 16.0 / 9.0)]
@@ -299,7 +299,7 @@ pub fn FootfallEditor(video: Video, may_write: bool) -> impl IntoView {
             } else {
                 "Where analyze jobs count people on this video."
             }}</p>
-            <ZoneDrawing zones lines poster aspect=aspect(&video) ratio=ratio(&video) editable=may_write id="footfall"/>
+            <ZoneDrawing zones lines=Some(lines) poster aspect=aspect(&video) ratio=ratio(&video) editable=may_write id="footfall"/>
             {may_write.then(|| view! {
                 <div class="actions">
                     <button type="button" class="primary" on:click=save>"Save zones and lines"</button>

@@ -1,12 +1,25 @@
 //! Footfall charts: people inside each zone over time, and how long visits lasted.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use crate::charts::style;
 
 type Result<T, DB> =
     std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// The zones' legend, top right (it covered the data in the middle).
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), DB> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(style(12))
+        .draw()
+}
 
 /// A zone's colour in the charts (and the page's tables).
 pub fn zone_colour(i: usize) -> RGBColor {
@@ -55,13 +68,7 @@ pub fn occupancy<DB: DrawingBackend>(
                 PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(style(12))
-        .draw()?;
+    legend(&mut chart)?;
     root.present()
 }
 
@@ -146,13 +153,7 @@ pub fn dwell<DB: DrawingBackend>(
             .label(name.to_string())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(style(12))
-        .draw()?;
+    legend(&mut chart)?;
     root.present()
 }
 
