@@ -31,12 +31,17 @@ pub struct FrameSource {
 fn joined<T>(thread: JoinHandle<T>, name: &'static str) -> Result<T, AnonymizeError> {
     thread.join().map_err(|panic| AnonymizeError::Thread {
         thread: name,
-        reason: panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic".into()),
+        reason: panic_text(&*panic),
     })
+}
+
+/// The text a thread panicked with.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
 }
 
 impl FrameSource {

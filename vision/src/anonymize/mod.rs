@@ -10,7 +10,7 @@
 //! applied, for audits.
 
 pub mod filter;
-mod io;
+pub(crate) mod io;
 pub mod masks;
 pub mod parameters;
 mod schedule;
