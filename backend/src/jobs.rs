@@ -12,6 +12,7 @@ use uuid::Uuid;
 use vision::annotate::AnnotateConfig;
 use vision::anonymize::AnonymizeConfig;
 use vision::events::AnalyzeConfig;
+use vision::render::RenderConfig;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -21,7 +22,7 @@ use crate::error::{Error, JsonBody, Result};
 fn implemented(kind: JobKind) -> bool {
     matches!(
         kind,
-        JobKind::Anonymize | JobKind::Annotate | JobKind::Analyze
+        JobKind::Anonymize | JobKind::Annotate | JobKind::Analyze | JobKind::Visualize
     )
 }
 
@@ -31,7 +32,7 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
         return Err(Error::new(
             StatusCode::NOT_IMPLEMENTED,
             format!(
-                "{} jobs are not implemented yet; anonymize, annotate and analyze jobs can run",
+                "{} jobs are not implemented yet; anonymize, annotate, analyze and visualize jobs can run",
                 kind.as_str()
             ),
         ));
@@ -45,7 +46,10 @@ pub fn validate_params(kind: JobKind, params: &serde_json::Value) -> Result<serd
     match kind {
         JobKind::Annotate => checked::<AnnotateConfig>(&params, &table, AnnotateConfig::problems),
         JobKind::Analyze => checked::<AnalyzeConfig>(&params, &table, AnalyzeConfig::problems),
-        _ => checked::<AnonymizeConfig>(&params, &table, AnonymizeConfig::problems),
+        JobKind::Visualize => checked::<RenderConfig>(&params, &table, RenderConfig::problems),
+        JobKind::Anonymize => {
+            checked::<AnonymizeConfig>(&params, &table, AnonymizeConfig::problems)
+        }
     }
 }
 
@@ -56,7 +60,7 @@ pub fn parameters(kind: JobKind) -> Vec<vision::params::Param> {
         JobKind::Anonymize => vision::anonymize::parameters::parameters(),
         JobKind::Annotate => vision::annotate::parameters::parameters(),
         JobKind::Analyze => vision::events::parameters::parameters(),
-        JobKind::Visualize => Vec::new(),
+        JobKind::Visualize => vision::render::parameters::parameters(),
     }
 }
 
@@ -65,7 +69,7 @@ pub fn presets(kind: JobKind) -> Vec<vision::params::Preset> {
         JobKind::Anonymize => vision::anonymize::parameters::presets(),
         JobKind::Annotate => vision::annotate::parameters::presets(),
         JobKind::Analyze => vision::events::parameters::presets(),
-        JobKind::Visualize => Vec::new(),
+        JobKind::Visualize => vision::render::parameters::presets(),
     }
 }
 
@@ -75,7 +79,7 @@ pub fn defaults(kind: JobKind) -> serde_json::Value {
         JobKind::Anonymize => serde_json::to_value(AnonymizeConfig::default()),
         JobKind::Annotate => serde_json::to_value(AnnotateConfig::default()),
         JobKind::Analyze => serde_json::to_value(AnalyzeConfig::default()),
-        JobKind::Visualize => Ok(serde_json::json!({})),
+        JobKind::Visualize => serde_json::to_value(RenderConfig::default()),
     }
     .expect("settings serialise")
 }
@@ -258,6 +262,9 @@ pub async fn create(
             }
         }
     }
+    if req.kind == JobKind::Visualize {
+        check_visualize_sources(&state, req.project_id, &params, &video_ids).await?;
+    }
     if let Some(source) = params.get("source_job").and_then(|v| v.as_str()) {
         let found = match Uuid::parse_str(source) {
             Ok(id) => state.db.job(id).await?,
@@ -269,6 +276,7 @@ pub async fn create(
         let allowed: &[JobKind] = match req.kind {
             JobKind::Analyze => &[JobKind::Annotate, JobKind::Analyze],
             JobKind::Annotate => &[JobKind::Annotate],
+            JobKind::Visualize => &[JobKind::Annotate, JobKind::Analyze],
             _ => &[],
         };
         let Some(found) = found.filter(|j| j.project_id == req.project_id) else {
@@ -303,6 +311,69 @@ pub async fn create(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(job)))
+}
+
+/// A visualize job draws what other jobs stored: its source job (annotate or analyze) and its
+/// masks job (anonymize) must be of this project, finished, and have run on every video.
+async fn check_visualize_sources(
+    state: &AppState,
+    project: Uuid,
+    params: &serde_json::Value,
+    videos: &[Uuid],
+) -> Result<()> {
+    if params.get("source_job").and_then(|v| v.as_str()).is_none() {
+        return Err(Error::field(
+            "params.source_job",
+            "params.source_job: choose the annotate or analyze job whose results to draw",
+        ));
+    }
+    for (field, kinds) in [
+        ("source_job", &[JobKind::Annotate, JobKind::Analyze][..]),
+        ("masks_job", &[JobKind::Anonymize][..]),
+    ] {
+        let Some(id) = params.get(field).and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let found = match Uuid::parse_str(id) {
+            Ok(id) => state.db.job(id).await?,
+            Err(_) => None,
+        };
+        let at = format!("params.{field}");
+        let Some(job) = found.filter(|j| j.project_id == project) else {
+            return Err(Error {
+                status: StatusCode::NOT_FOUND,
+                message: format!("{field} {id}: no such job in this project"),
+                field: Some(at),
+            });
+        };
+        if !kinds.contains(&job.kind) {
+            let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            return Err(Error::field(
+                &at,
+                format!(
+                    "{field} {id} is a {} job, not {}",
+                    job.kind.as_str(),
+                    names.join(" or ")
+                ),
+            ));
+        }
+        if job.status != JobStatus::Succeeded {
+            return Err(Error::field(
+                &at,
+                format!(
+                    "{field} {id} has not succeeded (it is {}): draw a finished job's results",
+                    job.status.as_str()
+                ),
+            ));
+        }
+        if let Some(missing) = videos.iter().find(|v| !job.video_ids.contains(v)) {
+            return Err(Error::field(
+                &at,
+                format!("{field} {id} did not run on video {missing}: it has no results for it"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

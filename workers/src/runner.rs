@@ -322,11 +322,17 @@ async fn execute(
                 artifacts.push(recorded(a, None));
             }
         }
-        other => {
-            return Err(JobError::Other(format!(
-                "{} jobs are not implemented yet",
-                other.as_str()
-            )));
+        JobKind::Visualize => {
+            let settings = serde_json::from_value(job.params.clone()).map_err(invalid)?;
+            let ctx = context(
+                format!("jobs/{}", job.id),
+                scratch.to_path_buf(),
+                reporter.callback(0, total),
+            );
+            let handler = crate::jobs::visualize::VisualizeJob { inputs, settings };
+            for a in handler.run(&ctx).await? {
+                artifacts.push(recorded(a, None));
+            }
         }
     }
     Ok(artifacts)

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use vision::annotate::stages::{TrackFrame, TrackedPerson};
 use vision::media::{EncodeOptions, VideoReader, VideoWriter};
 use vision::pipeline::{PoseConfig, PosePipeline};
-use vision::render::{Style, draw_poses};
+use vision::render::{Layer, Mode, RenderConfig, Renderer, Results, StyleName};
 
 use super::services;
 use crate::config::Config;
@@ -20,9 +21,13 @@ pub struct PoseArgs {
     /// Output: one JSON object per frame (frame_number, timestamp, persons, frame_shape, motion).
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Also write a video with boxes, skeletons and track ids drawn on it.
+    /// Also write a video with boxes, skeletons, track ids and paths drawn on it (the visualize
+    /// job's renderer; faces are not blurred).
     #[arg(long)]
     pub render: Option<PathBuf>,
+    /// The render's style: professional, scientific, presentation or debug.
+    #[arg(long, default_value = "professional", value_parser = parse_style)]
+    pub style: StyleName,
     /// Longer side of the pose model's input in pixels (0 = the video's own size; smaller is faster
     /// but misses small, far people).
     #[arg(long, default_value_t = 0)]
@@ -66,6 +71,17 @@ pub fn run(config: &Config, args: PoseArgs) -> anyhow::Result<()> {
         None => None,
     };
 
+    let mut renderer = Renderer::new(
+        RenderConfig {
+            mode: Mode::Minimal,
+            style: args.style,
+            layers_on: vec![Layer::Skeleton, Layer::Trajectory],
+            layers_off: vec![Layer::Anonymize, Layer::Timeline],
+            ..RenderConfig::default()
+        },
+        Results::default(),
+        info.duration_secs,
+    );
     let bar = ProgressBar::new(info.frames.max(1));
     bar.set_style(
         ProgressStyle::with_template(
@@ -86,7 +102,21 @@ pub fn run(config: &Config, args: PoseArgs) -> anyhow::Result<()> {
         out.write_all(b"\n")?;
         tracks.extend(result.poses.persons.iter().filter_map(|p| p.track_id));
         if let Some(w) = writer.as_mut() {
-            draw_poses(&mut frame.image, &result.poses, &Style::default());
+            renderer.push_frame(TrackFrame {
+                frame_number: frame.number,
+                timestamp: frame.timestamp,
+                frame_shape: (info.height, info.width, 3),
+                persons: result
+                    .poses
+                    .persons
+                    .iter()
+                    .map(|p| TrackedPerson {
+                        person: p.clone(),
+                        motion: None,
+                    })
+                    .collect(),
+            });
+            renderer.draw(&mut frame.image, frame.number, frame.timestamp)?;
             w.write(&frame.image, Some(frame.timestamp))?;
         }
         bar.set_message(format!(
@@ -111,4 +141,14 @@ pub fn run(config: &Config, args: PoseArgs) -> anyhow::Result<()> {
         println!("rendered → {}", path.display());
     }
     Ok(())
+}
+
+pub fn parse_style(s: &str) -> anyhow::Result<StyleName> {
+    StyleName::ALL
+        .into_iter()
+        .find(|n| n.as_str() == s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = StyleName::ALL.iter().map(|n| n.as_str()).collect();
+            anyhow::anyhow!("no style {s:?}; there are {}", names.join(", "))
+        })
 }

@@ -26,6 +26,58 @@ pub enum RunCommand {
     /// (--from 2 reuses it) and events/event-NNN.jpg (each event's peak, people boxed), and
     /// OUTPUT/events.csv for all videos. Runs the workers' own analyze handler.
     Analyze(AnalyzeArgs),
+    /// An overlay video drawn from stored results (no model runs): the tracks, events and scores
+    /// an annotate or analyze run wrote (--from-dir), in a mode and a style; faces blurred from
+    /// an anonymize run's mask log (--masks) or found while rendering. Writes OUT.mp4 (sound
+    /// kept) and OUT.png (the poster). Runs the workers' own visualize handler.
+    Visualize(VisualizeArgs),
+}
+
+#[derive(clap::Args)]
+pub struct VisualizeArgs {
+    /// The video the results belong to.
+    pub video: String,
+    /// Where an annotate or analyze run wrote its results (DIR/<video file name>/tracks.jsonl,
+    /// or DIR/tracks.jsonl).
+    #[arg(long)]
+    pub from_dir: PathBuf,
+    /// The overlay video to write (MP4); its poster goes beside it as .png.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// full, skeleton_only, minimal, debug or raw.
+    #[arg(long, default_value = "full", value_parser = parse_word::<vision::render::Mode>)]
+    pub mode: vision::render::Mode,
+    /// professional, scientific, presentation or debug.
+    #[arg(long, default_value = "professional", value_parser = parse_word::<vision::render::StyleName>)]
+    pub style: vision::render::StyleName,
+    /// Layers to draw besides the mode's, comma-separated (anonymize, heatmap, trajectory, bbox,
+    /// skeleton, track_id, statistics, timeline).
+    #[arg(long, value_delimiter = ',', value_parser = parse_word::<vision::render::Layer>)]
+    pub layers_on: Vec<vision::render::Layer>,
+    /// The mode's layers to leave out, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = parse_word::<vision::render::Layer>)]
+    pub layers_off: Vec<vision::render::Layer>,
+    /// An anonymize run's mask log (masks.jsonl) saying which faces to blur.
+    #[arg(long)]
+    pub masks: Option<PathBuf>,
+    /// Seconds of path behind each person.
+    #[arg(long, default_value_t = 2.0)]
+    pub trajectory_secs: f64,
+    /// Render from this second …
+    #[arg(long = "from", default_value_t = 0.0)]
+    pub from_secs: f64,
+    /// … to this one (0: the end; a part has no sound).
+    #[arg(long = "to", default_value_t = 0.0)]
+    pub to_secs: f64,
+    /// Output width in pixels (0: the video's own).
+    #[arg(long, default_value_t = 0)]
+    pub width: u32,
+}
+
+/// A word of a settings enum, as the job's parameters spell it (`skeleton_only`).
+fn parse_word<T: serde::de::DeserializeOwned>(s: &str) -> anyhow::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.replace('-', "_")))
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 #[derive(clap::Args)]
@@ -255,6 +307,7 @@ pub fn run(config: &Config, command: RunCommand) -> anyhow::Result<()> {
         RunCommand::Anonymize(args) => anonymize(config, args),
         RunCommand::Annotate(args) => annotate(config, args),
         RunCommand::Analyze(args) => analyze(config, args),
+        RunCommand::Visualize(args) => visualize(config, args),
     }
 }
 
@@ -578,5 +631,83 @@ fn annotate(config: &Config, args: AnnotateArgs) -> anyhow::Result<()> {
             args.output.display()
         );
     }
+    Ok(())
+}
+
+fn visualize(config: &Config, args: VisualizeArgs) -> anyhow::Result<()> {
+    use vision::render::RenderConfig;
+    use workers::jobs::visualize::VisualizeJob;
+
+    let dir = vision::render::results::video_dir(&args.from_dir, std::path::Path::new(&args.video));
+    anyhow::ensure!(
+        dir.join("tracks.jsonl").is_file(),
+        "{} has no tracks.jsonl: give --from-dir the output folder of `recognizer run analyze` or \
+         `recognizer run annotate --to 2` on this video",
+        dir.display()
+    );
+    let folder = match args.output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut job = LocalJob::new(&folder)?;
+    let input = job.input(&args.video)?;
+    let (source, masks_job) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    for name in ["tracks.jsonl", "events.json", "scores.jsonl"] {
+        let file = dir.join(name);
+        if file.is_file() {
+            job.stage(&format!("jobs/{source}/{}/{name}", input.video_id), &file)?;
+        }
+    }
+    if let Some(masks) = &args.masks {
+        job.stage(
+            &format!("jobs/{masks_job}/{}/masks.jsonl", input.video_id),
+            masks,
+        )?;
+    }
+    let settings = RenderConfig {
+        mode: args.mode,
+        style: args.style,
+        layers_on: args.layers_on.clone(),
+        layers_off: args.layers_off.clone(),
+        trajectory_secs: args.trajectory_secs,
+        from_secs: args.from_secs,
+        to_secs: args.to_secs,
+        width: args.width,
+        source_job: Some(source.to_string()),
+        masks_job: args.masks.as_ref().map(|_| masks_job.to_string()),
+        ..RenderConfig::default()
+    };
+    if let Some((field, message)) = settings.problems().into_iter().next() {
+        anyhow::bail!("--{}: {message}", field.replace('_', "-"));
+    }
+    let ctx = job.context(config)?;
+    let handler = VisualizeJob {
+        inputs: vec![input.clone()],
+        settings,
+    };
+    let artifacts = job.block_on(handler.run(&ctx))??;
+    let collected = tempfile::Builder::new()
+        .prefix(".recognizer-render-")
+        .tempdir_in(&folder)?;
+    job.collect(&artifacts, collected.path())?;
+    let rendered = collected.path().join(&input.filename);
+    let poster = args.output.with_extension("png");
+    std::fs::rename(rendered.join("overlay.mp4"), &args.output)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    std::fs::rename(rendered.join("poster.png"), &poster)
+        .with_context(|| format!("cannot write {}", poster.display()))?;
+    println!(
+        "{}: {} → {} (poster {})",
+        input.filename,
+        handler
+            .settings
+            .layers()
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.output.display(),
+        poster.display()
+    );
     Ok(())
 }

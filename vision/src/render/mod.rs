@@ -283,6 +283,11 @@ impl Renderer {
     }
 
     /// Results are in the source's pixels; frames drawn on are `scale` times that.
+    /// The video's length in seconds (the timeline's span).
+    pub fn set_duration(&mut self, secs: f64) {
+        self.duration = secs;
+    }
+
     pub fn set_scale(&mut self, scale: f32) {
         self.scale = scale;
     }
@@ -299,6 +304,20 @@ impl Renderer {
 
     pub fn results(&self) -> &Results {
         &self.results
+    }
+
+    /// Adds a frame's people as they are found (a live pipeline rather than stored results);
+    /// frames older than the trajectory are let go unless the heatmap needs them.
+    pub fn push_frame(&mut self, frame: crate::annotate::stages::TrackFrame) {
+        let keep_from = frame.timestamp - self.config.trajectory_secs - 1.0;
+        self.results.frames.push(frame);
+        if !self.layers.contains(&Layer::Heatmap) {
+            let old = self
+                .results
+                .frames
+                .partition_point(|f| f.timestamp < keep_from);
+            self.results.frames.drain(..old);
+        }
     }
 
     /// Whether the anonymize layer needs faces found while rendering.

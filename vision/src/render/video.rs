@@ -102,6 +102,7 @@ pub fn render_video(
     let (width, height) = output_size(info.width, info.height, config.width);
     let scale = width as f32 / info.width.max(1) as f32;
     renderer.set_scale(scale);
+    renderer.set_duration(duration);
     let frames_total = if whole {
         info.frames
     } else {

@@ -6,6 +6,7 @@ pub mod analyze;
 pub mod annotate;
 pub mod anonymize;
 mod footfall;
+pub mod visualize;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
