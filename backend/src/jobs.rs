@@ -351,9 +351,9 @@ async fn check_visualize_sources(
             return Err(Error::field(
                 &at,
                 format!(
-                    "{field} {id} is a {} job, not {}",
-                    job.kind.as_str(),
-                    names.join(" or ")
+                    "{field} {id} is not {} (its kind is {})",
+                    names.join(" or "),
+                    job.kind.as_str()
                 ),
             ));
         }
