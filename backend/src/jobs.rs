@@ -434,7 +434,7 @@ pub async fn list(
     Ok(crate::paging::counted(jobs, total))
 }
 
-async fn visible_job(state: &AppState, caller: &Caller, id: Uuid) -> Result<Job> {
+pub(crate) async fn visible_job(state: &AppState, caller: &Caller, id: Uuid) -> Result<Job> {
     let job = state
         .db
         .job(id)

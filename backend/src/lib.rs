@@ -13,6 +13,7 @@ pub mod live;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod overlay;
 pub mod paging;
 mod poster;
 pub mod projects;
@@ -99,6 +100,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/jobs/{id}/cancel", post(jobs::cancel))
         .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/jobs/{id}/artifacts", get(jobs::artifacts))
+        .route("/jobs/{id}/overlay-preview", get(overlay::preview))
         .route("/artifacts/{id}/download", get(jobs::download))
         .route("/admin/queue", get(admin::queue))
         .route("/admin/storage", get(admin::storage))

@@ -19,7 +19,7 @@ use vision::params::{Input, Param};
         crate::videos::create_upload, crate::videos::get_upload, crate::videos::patch_upload, crate::videos::list, crate::videos::get,
         crate::videos::file, crate::videos::poster, crate::videos::set_zones, crate::videos::set_footfall, crate::videos::delete,
         crate::jobs::kinds, crate::jobs::create, crate::jobs::list, crate::jobs::get, crate::jobs::cancel, crate::jobs::retry,
-        crate::jobs::artifacts, crate::jobs::download,
+        crate::jobs::artifacts, crate::jobs::download, crate::overlay::preview,
         crate::models::upload, crate::models::list, crate::models::delete,
         crate::webhooks::create, crate::webhooks::list, crate::webhooks::delete, crate::webhooks::test, crate::webhooks::deliveries,
         crate::events::list, crate::events::get, crate::events::thumbnail,

@@ -151,6 +151,42 @@ async fn a_visualize_job_draws_an_analyze_jobs_results_into_a_video_and_a_poster
             "{params}: {e}"
         );
     }
+    // a preview of one frame before rendering the whole video
+    let preview = |who: &Client, query: String| {
+        let r = who.request(
+            reqwest::Method::GET,
+            &format!("/api/jobs/{}/overlay-preview?{query}", id.as_str().unwrap()),
+        );
+        async move { r.send().await.unwrap() }
+    };
+    let r = preview(&alice, format!("video={video}&style=debug&secs=1.2")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let frame = image::load_from_memory(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!((frame.width(), frame.height()), (640, 480));
+    let raw = image::load_from_memory(
+        &preview(&alice, "mode=raw&secs=1.2".into())
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+    .to_rgb8();
+    let drawn = frame
+        .to_rgb8()
+        .pixels()
+        .zip(raw.pixels())
+        .filter(|(a, b)| a.0.iter().zip(b.0).any(|(p, q)| p.abs_diff(q) > 40))
+        .count();
+    assert!(
+        drawn > 2_000,
+        "the debug preview draws on the frame: {drawn} pixels"
+    );
+    let r = preview(&alice, "mode=neon".into()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "mode");
+
     // another project's job is no job at all
     let (bob, other) = p.member(&admin, "bob@example.org", "uploader", None).await;
     let bobs = bob
@@ -159,6 +195,8 @@ async fn a_visualize_job_draws_an_analyze_jobs_results_into_a_video_and_a_poster
     let (s, e) = start(&bob, other, "visualize", bobs, json!({"source_job": id})).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
     assert_eq!(e["field"], "params.source_job", "{e}");
+    let r = preview(&bob, String::new()).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     // the overlay, faces found while rendering
     let (s, job) = start(

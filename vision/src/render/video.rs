@@ -218,3 +218,36 @@ pub fn render_video(
         poster_secs,
     })
 }
+
+/// One frame drawn: the first at or after `secs` (the last frame when the video is shorter),
+/// for previews. Decodes from the start: fine for clips, slow deep into long videos.
+pub fn render_frame(
+    input: &str,
+    renderer: &mut Renderer,
+    secs: f64,
+) -> Result<(RgbImage, f64), VideoError> {
+    let mut reader =
+        crate::media::VideoReader::open(input).map_err(|e| VideoError::Read(e.to_string()))?;
+    renderer.set_duration(reader.info().duration_secs);
+    let mut last = None;
+    while let Some(frame) = reader
+        .next_frame()
+        .map_err(|e| VideoError::Read(e.to_string()))?
+    {
+        let reached = frame.timestamp + 1e-6 >= secs;
+        last = Some(frame);
+        if reached {
+            break;
+        }
+    }
+    let Some(frame) = last else {
+        return Err(VideoError::EmptyRange {
+            from: secs,
+            to: secs,
+            duration: 0.0,
+        });
+    };
+    let mut image = frame.image;
+    renderer.draw(&mut image, frame.number, frame.timestamp)?;
+    Ok((image, frame.timestamp))
+}
