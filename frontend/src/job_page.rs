@@ -76,6 +76,7 @@ fn JobView(job: Job) -> impl IntoView {
             <pre class="code">{params}</pre>
         </details>
         {(finished && job.kind == JobKind::Analyze).then(|| view! { <JobEvents job=job.id/> })}
+        {(finished && matches!(job.kind, JobKind::Analyze | JobKind::Annotate)).then(|| view! { <crate::overlay::RenderOverlay job=job.clone()/> })}
         {finished.then(|| view! { <Results job=job.id/> })}
     }
 }

@@ -15,6 +15,7 @@ mod library;
 mod live;
 mod login;
 mod models_page;
+mod overlay;
 mod params_form;
 mod report;
 mod session;
