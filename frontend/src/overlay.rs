@@ -47,7 +47,11 @@ pub fn RenderOverlay(job: Job) -> impl IntoView {
             video.get(),
             mode.get(),
             style.get(),
-            if at.is_empty() { String::new() } else { format!("&secs={at}") }
+            if at.is_empty() {
+                String::new()
+            } else {
+                format!("&secs={at}")
+            }
         )
     };
     let show_preview = move |_| {
@@ -56,7 +60,9 @@ pub fn RenderOverlay(job: Job) -> impl IntoView {
     };
     // an <img> cannot say why it failed: ask again for the server's words
     let preview_failed = move |_| {
-        let Some(url) = preview.get_untracked() else { return };
+        let Some(url) = preview.get_untracked() else {
+            return;
+        };
         spawn_local(async move {
             let why = match http::get::<serde_json::Value>(&url).await {
                 Err(e) => e.error,
@@ -87,7 +93,9 @@ pub fn RenderOverlay(job: Job) -> impl IntoView {
             busy.set(false);
         });
     };
-    let choose = |options: &'static [(&'static str, &'static str)], signal: RwSignal<String>, id: &'static str| {
+    let choose = |options: &'static [(&'static str, &'static str)],
+                  signal: RwSignal<String>,
+                  id: &'static str| {
         view! {
             <select id=id on:change=move |ev| signal.set(event_target_value(&ev))>
                 {options.iter().map(|(value, label)| view! {

@@ -3,7 +3,9 @@
 //! the ones egui ships (`epaint_default_fonts`: Hack, from DejaVu, and Ubuntu Light), so a render
 //! looks the same on every machine, whatever fonts it has installed.
 
-use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont as _};
+use std::collections::HashMap;
+
+use ab_glyph::{Font as _, FontRef, GlyphId, PxScale, ScaleFont as _};
 use image::RgbImage;
 use tiny_skia::{
     FillRule, LineCap, LineJoin, Paint, PathBuilder, Pixmap, PixmapPaint, Rect, Stroke, StrokeDash,
@@ -49,7 +51,7 @@ impl Colour {
 }
 
 /// Which typeface text is set in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Typeface {
     /// Hack: monospaced, sturdy at small sizes.
     Mono,
@@ -65,25 +67,40 @@ fn font(typeface: Typeface) -> FontRef<'static> {
     FontRef::try_from_slice(bytes).expect("the bundled fonts parse")
 }
 
-/// A frame being drawn on; `finish` writes it back into the image.
+/// A rasterised glyph: its offset from the pen (whole pixels) and its coverage.
+struct Glyph {
+    dx: i32,
+    dy: i32,
+    width: usize,
+    coverage: Vec<u8>,
+}
+
+/// The overlay being drawn: a transparent layer the size of the frame, kept from frame to
+/// frame (cleared, not reallocated) with the glyphs already drawn, then laid over the frame by
+/// `finish` — only covered pixels cost more than a look.
 pub struct Canvas {
     pixmap: Pixmap,
     mono: FontRef<'static>,
     sans: FontRef<'static>,
+    glyphs: HashMap<(Typeface, u16, u32), Option<Glyph>>,
 }
 
 impl Canvas {
-    pub fn new(image: &RgbImage) -> Self {
-        let mut pixmap =
-            Pixmap::new(image.width().max(1), image.height().max(1)).expect("a frame has a size");
-        for (out, px) in pixmap.data_mut().chunks_exact_mut(4).zip(image.pixels()) {
-            out[..3].copy_from_slice(&px.0);
-            out[3] = 255;
-        }
+    pub fn new(width: u32, height: u32) -> Self {
         Self {
-            pixmap,
+            pixmap: Pixmap::new(width.max(1), height.max(1)).expect("a frame has a size"),
             mono: font(Typeface::Mono),
             sans: font(Typeface::Sans),
+            glyphs: HashMap::new(),
+        }
+    }
+
+    /// A clear layer for a frame of this size.
+    pub fn begin(&mut self, width: u32, height: u32) {
+        if (self.pixmap.width(), self.pixmap.height()) != (width.max(1), height.max(1)) {
+            self.pixmap = Pixmap::new(width.max(1), height.max(1)).expect("a frame has a size");
+        } else {
+            self.pixmap.data_mut().fill(0);
         }
     }
 
@@ -95,29 +112,19 @@ impl Canvas {
         self.pixmap.height() as f32
     }
 
-    /// Writes the drawing back into `image` (the frame it was made from).
-    pub fn finish(self, image: &mut RgbImage) {
-        // every pixel stays opaque (the frame underneath is), so premultiplied = straight
-        for (px, src) in image.pixels_mut().zip(self.pixmap.data().chunks_exact(4)) {
-            px.0.copy_from_slice(&src[..3]);
-        }
-    }
-
-    /// The pixels as RGBA, for layers that change them directly (blurring faces).
-    pub fn with_rgb(&mut self, f: impl FnOnce(&mut RgbImage)) {
-        let (w, h) = (self.pixmap.width(), self.pixmap.height());
-        let mut image = RgbImage::new(w, h);
-        for (px, src) in image.pixels_mut().zip(self.pixmap.data().chunks_exact(4)) {
-            px.0.copy_from_slice(&src[..3]);
-        }
-        f(&mut image);
-        for (out, px) in self
-            .pixmap
-            .data_mut()
-            .chunks_exact_mut(4)
-            .zip(image.pixels())
-        {
-            out[..3].copy_from_slice(&px.0);
+    /// Lays the drawing over `image` (premultiplied "over": what is drawn, then the frame
+    /// through what it leaves uncovered).
+    pub fn finish(&self, image: &mut RgbImage) {
+        let layer = self.pixmap.data();
+        for (px, src) in image.chunks_exact_mut(3).zip(layer.chunks_exact(4)) {
+            let a = src[3];
+            if a == 0 {
+                continue;
+            }
+            let keep = 255 - u16::from(a);
+            for c in 0..3 {
+                px[c] = (u16::from(src[c]) + (u16::from(px[c]) * keep + 127) / 255).min(255) as u8;
+            }
         }
     }
 
@@ -279,7 +286,8 @@ impl Canvas {
         }
     }
 
-    /// `text` with its top-left corner at (x, y); returns its width.
+    /// `text` with its top-left corner at (x, y); returns its width. Glyphs are rasterised once
+    /// per size and kept; the pen moves in whole pixels.
     pub fn text(
         &mut self,
         (x, y): (f32, f32),
@@ -289,11 +297,12 @@ impl Canvas {
         colour: Colour,
     ) -> f32 {
         let font = self.font(typeface).clone();
-        let scaled = font.as_scaled(PxScale::from(size));
-        let baseline = y + scaled.ascent();
+        let scale = PxScale::from(size);
+        let scaled = font.as_scaled(scale);
+        let baseline = (y + scaled.ascent()).round() as i32;
         let (w, h) = (self.pixmap.width() as i32, self.pixmap.height() as i32);
         let [r, g, b, a] = colour.0;
-        let pixels = self.pixmap.data_mut();
+        let size_key = (size * 4.0).round() as u32;
         let mut pen = x;
         let mut previous = None;
         for c in text.chars() {
@@ -301,29 +310,35 @@ impl Canvas {
             if let Some(p) = previous {
                 pen += scaled.kern(p, id);
             }
-            let glyph =
-                id.with_scale_and_position(PxScale::from(size), ab_glyph::point(pen, baseline));
+            let origin = pen.round() as i32;
             pen += scaled.h_advance(id);
             previous = Some(id);
-            let Some(outline) = font.outline_glyph(glyph) else {
-                continue;
-            };
-            let bounds = outline.px_bounds();
-            outline.draw(|gx, gy, coverage| {
-                let (px, py) = (
-                    bounds.min.x as i32 + gx as i32,
-                    bounds.min.y as i32 + gy as i32,
-                );
-                if px < 0 || py < 0 || px >= w || py >= h {
-                    return;
+            let glyph = self
+                .glyphs
+                .entry((typeface, id.0, size_key))
+                .or_insert_with(|| rasterise(&font, id, scale));
+            let Some(glyph) = glyph else { continue };
+            let pixels = self.pixmap.data_mut();
+            for (row, line) in glyph.coverage.chunks_exact(glyph.width).enumerate() {
+                let py = baseline + glyph.dy + row as i32;
+                if py < 0 || py >= h {
+                    continue;
                 }
-                let k = coverage.clamp(0.0, 1.0) * f32::from(a) / 255.0;
-                let i = (py * w + px) as usize * 4;
-                for (c, ink) in [r, g, b].into_iter().enumerate() {
-                    let under = f32::from(pixels[i + c]);
-                    pixels[i + c] = (under + (f32::from(ink) - under) * k).round() as u8;
+                for (col, &cov) in line.iter().enumerate() {
+                    let px = origin + glyph.dx + col as i32;
+                    if cov == 0 || px < 0 || px >= w {
+                        continue;
+                    }
+                    // premultiplied "over"
+                    let k = u32::from(cov) * u32::from(a) / 255;
+                    let i = (py * w + px) as usize * 4;
+                    let keep = 255 - k;
+                    for (c, ink) in [r, g, b, 255].into_iter().enumerate() {
+                        let under = u32::from(pixels[i + c]);
+                        pixels[i + c] = ((u32::from(ink) * k + under * keep + 127) / 255) as u8;
+                    }
                 }
-            });
+            }
         }
         pen - x
     }
@@ -348,6 +363,29 @@ impl Canvas {
     }
 }
 
+/// A glyph's coverage around its origin (the pen on the baseline).
+fn rasterise(font: &FontRef<'static>, id: GlyphId, scale: PxScale) -> Option<Glyph> {
+    let outline =
+        font.outline_glyph(id.with_scale_and_position(scale, ab_glyph::point(0.0, 0.0)))?;
+    let bounds = outline.px_bounds();
+    let (width, height) = (bounds.width() as usize, bounds.height() as usize);
+    if width == 0 || height == 0 {
+        return None;
+    }
+    let mut coverage = vec![0u8; width * height];
+    outline.draw(|x, y, c| {
+        if let Some(v) = coverage.get_mut(y as usize * width + x as usize) {
+            *v = (c.clamp(0.0, 1.0) * 255.0).round() as u8;
+        }
+    });
+    Some(Glyph {
+        dx: bounds.min.x as i32,
+        dy: bounds.min.y as i32,
+        width,
+        coverage,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,7 +397,7 @@ mod tests {
     #[test]
     fn shapes_and_text_change_only_the_pixels_they_cover() {
         let mut image = grey();
-        let mut canvas = Canvas::new(&image);
+        let mut canvas = Canvas::new(image.width(), image.height());
         canvas.line((10.0, 50.0), (90.0, 50.0), Colour::rgb(255, 0, 0), 3.0);
         let width = canvas.text(
             (110.0, 10.0),
@@ -384,7 +422,7 @@ mod tests {
     #[test]
     fn edges_are_anti_aliased() {
         let mut image = grey();
-        let mut canvas = Canvas::new(&image);
+        let mut canvas = Canvas::new(image.width(), image.height());
         canvas.line((10.0, 10.0), (190.0, 60.0), Colour::WHITE, 2.0);
         canvas.finish(&mut image);
         let between = image
@@ -397,7 +435,7 @@ mod tests {
     #[test]
     fn a_translucent_fill_blends() {
         let mut image = grey();
-        let mut canvas = Canvas::new(&image);
+        let mut canvas = Canvas::new(image.width(), image.height());
         canvas.fill_rect([0.0, 0.0, 50.0, 50.0], Colour::BLACK.alpha(0.5));
         canvas.finish(&mut image);
         let v = image.get_pixel(20, 20).0[0];

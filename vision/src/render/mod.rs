@@ -262,6 +262,7 @@ pub struct Renderer {
     scale: f32,
     heat: Heat,
     faces: Option<FaceFinder>,
+    canvas: Canvas,
     /// Tracks shown on frames after theirs (poses estimated on every k-th frame).
     hold_frames: u64,
 }
@@ -278,6 +279,7 @@ impl Renderer {
             scale: 1.0,
             heat: Heat::new(64, 36),
             faces: None,
+            canvas: Canvas::new(1, 1),
             hold_frames: 2,
         }
     }
@@ -372,7 +374,8 @@ impl Renderer {
         if self.layers.iter().all(|l| *l == Layer::Anonymize) {
             return Ok(());
         }
-        let mut canvas = Canvas::new(image);
+        let canvas = &mut self.canvas;
+        canvas.begin(image.width(), image.height());
         let scene = Scene {
             number,
             time,
@@ -387,15 +390,15 @@ impl Renderer {
         for layer in &self.layers {
             match layer {
                 Layer::Anonymize => {}
-                Layer::Heatmap => layers::heatmap(&mut canvas, &scene, &mut self.heat),
+                Layer::Heatmap => layers::heatmap(canvas, &scene, &mut self.heat),
                 Layer::Trajectory => {
-                    layers::trajectory(&mut canvas, &scene, style, self.config.trajectory_secs)
+                    layers::trajectory(canvas, &scene, style, self.config.trajectory_secs)
                 }
-                Layer::Bbox => layers::boxes(&mut canvas, &scene, style),
-                Layer::Skeleton => layers::skeleton(&mut canvas, &scene, style),
-                Layer::TrackId => layers::track_ids(&mut canvas, &scene, style),
-                Layer::Statistics => layers::statistics(&mut canvas, &scene, style),
-                Layer::Timeline => layers::timeline(&mut canvas, &scene, style),
+                Layer::Bbox => layers::boxes(canvas, &scene, style),
+                Layer::Skeleton => layers::skeleton(canvas, &scene, style),
+                Layer::TrackId => layers::track_ids(canvas, &scene, style),
+                Layer::Statistics => layers::statistics(canvas, &scene, style),
+                Layer::Timeline => layers::timeline(canvas, &scene, style),
             }
         }
         canvas.finish(image);
