@@ -471,18 +471,15 @@ async fn bad_inputs_get_clear_errors_and_the_server_keeps_serving() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    // a kind without a handler fails fast, never fakes output
+    // a kind that needs another job's results says which, before anything runs
     let (s, e) = alice
         .post(
             "/api/jobs",
             &json!({"project_id": pa, "kind": "visualize", "video_ids": [video]}),
         )
         .await;
-    assert_eq!(s, StatusCode::NOT_IMPLEMENTED);
-    assert!(
-        e["error"].as_str().unwrap().contains("not implemented"),
-        "{e}"
-    );
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["field"], "params.source_job", "{e}");
     // nothing was stored for the rejected files; the good one is there
     let (_, vids) = alice.get("/api/videos").await;
     assert_eq!(vids.as_array().unwrap().len(), 1, "{vids}");

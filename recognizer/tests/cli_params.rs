@@ -29,9 +29,14 @@ fn params_lists_the_table_and_refuses_an_unknown_kind() {
         "{out}"
     );
 
-    let (ok, _, err) = run(&["params", "visualize"]);
+    let (ok, out, _) = run(&["params", "visualize"]);
+    assert!(ok && out.contains("style — Style"), "{out}");
+    let (ok, _, err) = run(&["params", "collage"]);
     assert!(!ok);
-    assert!(err.contains("anonymize, annotate or analyze"), "{err}");
+    assert!(
+        err.contains("anonymize, annotate, analyze or visualize"),
+        "{err}"
+    );
     // and `run anonymize --help` says what the table says
     let (_, help, _) = run(&["run", "anonymize", "--help"]);
     assert!(

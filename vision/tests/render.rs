@@ -165,6 +165,44 @@ fn boxes_and_bones_draw_on_the_person_and_nowhere_else() {
 }
 
 #[test]
+fn paths_heat_and_the_statistics_panel_draw_where_they_should() {
+    let r = results();
+    let n = r.frames.last().unwrap().frame_number;
+    let person = r
+        .people_at(n, 0)
+        .first()
+        .expect("someone at the end")
+        .person
+        .clone();
+    let (h, w, _) = r.frames.last().unwrap().frame_shape;
+    let g = vision::footfall::ground_point(&person, w, h, 0.3);
+    let (gx, gy) = ((g[0] * w as f32) as u32, (g[1] * h as f32) as u32);
+    // the path ends at the person's feet; the top of the room, where nobody walks, is untouched
+    let (source, path) = drawn(only(Layer::Trajectory), n);
+    assert!(
+        changed(&source, &path, gx, gy, 3),
+        "the path ends at the feet ({gx}, {gy})"
+    );
+    assert!(!changed(&source, &path, w / 2, 10, 5));
+    let (source, heat) = drawn(only(Layer::Heatmap), n);
+    assert!(
+        changed(&source, &heat, gx, gy, 4),
+        "heat where the person stood"
+    );
+    assert!(
+        !changed(&source, &heat, 10, 10, 5),
+        "no heat where nobody stood"
+    );
+    // the statistics panel sits in a top corner
+    let (source, stats) = drawn(only(Layer::Statistics), n);
+    assert!(
+        changed(&source, &stats, 12, 12, 4) || changed(&source, &stats, w - 12, 12, 4),
+        "the panel is drawn in a top corner"
+    );
+    assert!(!changed(&source, &stats, w / 2, h - 10, 5));
+}
+
+#[test]
 fn the_timeline_playhead_moves_frame_by_frame() {
     let playhead = |n: u64| -> u32 {
         let (source, drawn) = drawn(only(Layer::Timeline), n);

@@ -39,9 +39,9 @@ fn input(p: &Param) -> String {
 }
 
 pub fn print(kind: &str) -> anyhow::Result<()> {
-    let kind = JobKind::parse(kind)
-        .filter(|k| *k != JobKind::Visualize)
-        .ok_or_else(|| anyhow::anyhow!("no job kind {kind:?}: anonymize, annotate or analyze"))?;
+    let kind = JobKind::parse(kind).ok_or_else(|| {
+        anyhow::anyhow!("no job kind {kind:?}: anonymize, annotate, analyze or visualize")
+    })?;
     let params = backend::jobs::parameters(kind);
     let defaults = backend::jobs::defaults(kind);
     println!(
