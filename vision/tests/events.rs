@@ -6,31 +6,11 @@ mod common;
 #[path = "common/models.rs"]
 mod models;
 
-use std::path::PathBuf;
+use common::shared;
 
 use vision::annotate::AnnotateConfig;
 use vision::annotate::stages::{detect_poses, track_poses};
 use vision::events::{Event, EventsConfig, Service, analyze_tracks};
-
-/// `../shared/data` (or `RECOGNIZER_SHARED_DATA`): not part of the product; tests say so when it
-/// is missing.
-fn shared(name: &str) -> String {
-    let candidates = [
-        std::env::var_os("RECOGNIZER_SHARED_DATA").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")),
-        Some(PathBuf::from("/work/shared/data")),
-    ];
-    for dir in candidates.into_iter().flatten() {
-        let path = dir.join(name);
-        if path.is_file() {
-            return path.to_string_lossy().into_owned();
-        }
-    }
-    panic!(
-        "{name} is missing: these tests need the labelled footage of ../shared/data \
-         (set RECOGNIZER_SHARED_DATA to the folder that holds falls-gmdcsa24 and fights-scf)"
-    );
-}
 
 /// Poses (input 512, as bench/analyze.sh), tracks, events.
 fn events_of(video: &str) -> (Vec<(Service, Event)>, usize) {

@@ -6,7 +6,8 @@ mod common;
 #[path = "common/models.rs"]
 mod models;
 
-use std::path::PathBuf;
+use common::shared;
+
 use std::sync::OnceLock;
 
 use image::RgbImage;
@@ -16,24 +17,6 @@ use vision::events::{EventsConfig, analyze_tracks};
 use vision::media::VideoReader;
 use vision::render::video::render_video;
 use vision::render::{Layer, Mode, RenderConfig, Renderer, Results, StyleName};
-
-fn shared(name: &str) -> String {
-    let candidates = [
-        std::env::var_os("RECOGNIZER_SHARED_DATA").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")),
-        Some(PathBuf::from("/work/shared/data")),
-    ];
-    for dir in candidates.into_iter().flatten() {
-        let path = dir.join(name);
-        if path.is_file() {
-            return path.to_string_lossy().into_owned();
-        }
-    }
-    panic!(
-        "{name} is missing: these tests need the labelled footage of ../shared/data \
-         (set RECOGNIZER_SHARED_DATA to the folder that holds falls-gmdcsa24)"
-    );
-}
 
 fn fall_clip() -> String {
     shared("falls-gmdcsa24/Subject 1/Fall/13.mp4")

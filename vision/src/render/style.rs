@@ -79,7 +79,7 @@ pub struct Style {
 }
 
 /// Distinct colours that read on video (Sasha Trubetskoy's list, the first ten).
-const VIVID: [[u8; 3]; 10] = [
+pub(crate) const VIVID: [[u8; 3]; 10] = [
     [230, 25, 75],
     [60, 180, 75],
     [255, 225, 25],
