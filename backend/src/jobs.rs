@@ -662,11 +662,22 @@ mod tests {
         .unwrap_err();
         assert!(err.message.contains("theft"), "{}", err.message);
         assert!(validate_params(JobKind::Analyze, &serde_json::Value::Null).is_ok());
+        // visualize: its settings are read like the others' (the source job is checked when the
+        // job is created, against the database)
+        assert!(validate_params(JobKind::Visualize, &serde_json::Value::Null).is_ok());
+        let err =
+            validate_params(JobKind::Visualize, &serde_json::json!({"mode": "neon"})).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("params.mode"), "{}", err.message);
+        let err = validate_params(
+            JobKind::Visualize,
+            &serde_json::json!({"from_secs": 5, "to_secs": 1}),
+        )
+        .unwrap_err();
         assert_eq!(
-            validate_params(JobKind::Visualize, &serde_json::Value::Null)
-                .unwrap_err()
-                .status,
-            StatusCode::NOT_IMPLEMENTED
+            err.field.as_deref(),
+            Some("params.to_secs"),
+            "{}",
+            err.message
         );
     }
 }

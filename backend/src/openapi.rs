@@ -11,7 +11,7 @@ use vision::params::{Input, Param};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Recognizer API", description = "Video analytics: uploads, jobs (annotate, analyze, visualize, anonymize), artifacts, live events. Each job kind's parameters: the schemas AnonymizeParams, AnnotateParams and AnalyzeParams, or GET /api/job-kinds."),
+    info(title = "Recognizer API", description = "Video analytics: uploads, jobs (annotate, analyze, visualize, anonymize), artifacts, live events. Each job kind's parameters: the schemas AnonymizeParams, AnnotateParams, AnalyzeParams and VisualizeParams, or GET /api/job-kinds."),
     paths(
         crate::auth::login, crate::auth::logout, crate::auth::me, crate::auth::change_password, crate::auth::create_token, crate::auth::list_tokens, crate::auth::delete_token,
         crate::users::list, crate::users::create, crate::users::update,
@@ -37,6 +37,7 @@ pub fn full() -> Document {
         (JobKind::Anonymize, "AnonymizeParams"),
         (JobKind::Annotate, "AnnotateParams"),
         (JobKind::Analyze, "AnalyzeParams"),
+        (JobKind::Visualize, "VisualizeParams"),
     ] {
         let schema = params_schema(
             &crate::jobs::parameters(kind),
