@@ -38,12 +38,18 @@ test("an analyze job's overlay is previewed, rendered, and plays and seeks", { t
       project_id: project.body.id, kind: "analyze", video_ids: [video.id], params: { pose_input_size: 256 },
     });
     assert.equal(analyze.status, 201, JSON.stringify(analyze.body));
-    await until("the analyze job", async () => (await api.get(`/api/jobs/${analyze.body.id}`)).body.status === "succeeded", 300_000);
+    const anonymize = await api.post("/api/jobs", { project_id: project.body.id, kind: "anonymize", video_ids: [video.id], params: {} });
+    assert.equal(anonymize.status, 201, JSON.stringify(anonymize.body));
+    for (const job of [analyze.body, anonymize.body]) {
+      await until(`the ${job.kind} job`, async () => (await api.get(`/api/jobs/${job.id}`)).body.status === "succeeded", 300_000);
+    }
 
     // the finished job offers an overlay: preview a frame in the debug style
     await page.goto(new URL(`/jobs/${analyze.body.id}`, page.url()).href);
     const section = page.getByRole("region", { name: "Render overlay" });
     await section.waitFor();
+    // the video's anonymize job blurs the faces (its mask log), so no face detector runs
+    await section.locator(".overlay-faces", { hasText: `anonymize job ${anonymize.body.id.slice(0, 8)}` }).waitFor();
     await section.getByLabel("Style").selectOption("debug");
     await section.getByLabel("At second").fill("1.2");
     await section.getByRole("button", { name: "Preview frame" }).click();
@@ -59,6 +65,10 @@ test("an analyze job's overlay is previewed, rendered, and plays and seeks", { t
     await section.getByRole("button", { name: "Render overlay video" }).click();
     await page.waitForURL((url) => /\/jobs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(analyze.body.id));
     await page.locator("h1", { hasText: "visualize job" }).waitFor();
+    const rendering = (await api.get(`/api/jobs/${page.url().split("/").pop()}`)).body;
+    assert.equal(rendering.params.source_job, analyze.body.id);
+    assert.equal(rendering.params.masks_job, anonymize.body.id);
+    assert.equal(rendering.params.style, "debug");
     await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor({ timeout: 240_000 });
     const player = page.locator('article[data-artifact="overlay.mp4"] video.player');
     await player.waitFor();

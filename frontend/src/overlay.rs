@@ -39,6 +39,24 @@ pub fn RenderOverlay(job: Job) -> impl IntoView {
     let failure = RwSignal::new(None::<Failure>);
     let busy = RwSignal::new(false);
     let (id, project, videos) = (job.id, job.project_id, job.video_ids.clone());
+    // a finished anonymize job of the same videos: its mask log blurs the faces (fast); without
+    // one the worker finds them while rendering (slow)
+    let wanted = job.video_ids.clone();
+    let masks = LocalResource::new(move || {
+        let wanted = wanted.clone();
+        async move {
+            let found = http::get::<Vec<Job>>(&format!(
+                "/api/jobs?project={project}&kind=anonymize&status=succeeded&limit=50"
+            ))
+            .await
+            .unwrap_or_default();
+            found
+                .into_iter()
+                .find(|j| wanted.iter().all(|v| j.video_ids.contains(v)))
+                .map(|j| j.id)
+        }
+    });
+    let masks_job = move || masks.get().flatten();
     let query = move || {
         let at = secs.get();
         let at = at.trim();
@@ -80,6 +98,10 @@ pub fn RenderOverlay(job: Job) -> impl IntoView {
             "video_ids": videos.clone(),
             "params": {"source_job": id, "mode": mode.get_untracked(), "style": style.get_untracked()},
         });
+        let mut request = request;
+        if let Some(m) = masks.get_untracked().flatten() {
+            request["params"]["masks_job"] = json!(m);
+        }
         let navigate = navigate.clone();
         spawn_local(async move {
             match http::post::<Job>("/api/jobs", &request).await {
@@ -128,6 +150,10 @@ pub fn RenderOverlay(job: Job) -> impl IntoView {
                 <input id="overlay-secs" type="number" min="0" step="0.1" placeholder="first event"
                     prop:value=move || secs.get() on:input=move |ev| secs.set(event_target_value(&ev))/>
             </div>
+            <p class="muted overlay-faces">{move || match masks_job() {
+                Some(m) => format!("Faces: blurred as anonymize job {} blurred them.", format::short_id(&m)),
+                None => "Faces: found while rendering (no finished anonymize job of these videos; slower).".to_string(),
+            }}</p>
             <div class="actions">
                 <button on:click=show_preview>"Preview frame"</button>
                 <button class="primary" on:click=render disabled=move || busy.get()>
