@@ -263,6 +263,8 @@ pub struct Renderer {
     heat: Heat,
     faces: Option<FaceFinder>,
     canvas: Canvas,
+    /// How much larger than a face's box the blur is (the anonymize job's default).
+    mask_scale: f32,
     /// Tracks shown on frames after theirs (poses estimated on every k-th frame).
     hold_frames: u64,
 }
@@ -280,6 +282,7 @@ impl Renderer {
             heat: Heat::new(64, 36),
             faces: None,
             canvas: Canvas::new(1, 1),
+            mask_scale: crate::anonymize::AnonymizeConfig::default().mask_scale,
             hold_frames: 2,
         }
     }
@@ -361,11 +364,10 @@ impl Renderer {
                 }
                 (None, None) => Vec::new(),
             };
-            let defaults = crate::anonymize::AnonymizeConfig::default();
             for r in &regions {
                 filter::apply(
                     image,
-                    &crate::anonymize::masks::scaled(r, defaults.mask_scale),
+                    &crate::anonymize::masks::scaled(r, self.mask_scale),
                     Filter::default(),
                     Shape::Ellipse,
                 );

@@ -78,6 +78,8 @@ impl Results {
         let scores = dir.join("scores.jsonl");
         if scores.exists() {
             results.scores = read_lines(&scores).map_err(|e| read_error(&scores, e))?;
+            // written in frame order; kept so (stable) for the lookups by time
+            results.scores.sort_by(|a, b| a.time.total_cmp(&b.time));
         }
         let masks = dir.join("masks.jsonl");
         if masks.exists() {
@@ -112,18 +114,15 @@ impl Results {
 
     /// Each service's latest score at or before `t` (within half a second).
     pub fn scores_at(&self, t: f64) -> Vec<&ScoreSample> {
-        let mut out: Vec<&ScoreSample> = Vec::new();
-        for service in Service::ALL {
-            if let Some(s) = self
-                .scores
-                .iter()
-                .filter(|s| s.service == service && s.time <= t && t - s.time <= 0.5)
-                .next_back()
-            {
-                out.push(s);
-            }
-        }
-        out
+        // the scores are in time order (see `from_dir`): look in the last half second only, not
+        // the whole video, since this runs for every person on every frame
+        let end = self.scores.partition_point(|s| s.time <= t);
+        let start = self.scores[..end].partition_point(|s| t - s.time > 0.5);
+        let recent = &self.scores[start..end];
+        Service::ALL
+            .into_iter()
+            .filter_map(|service| recent.iter().rev().find(|s| s.service == service))
+            .collect()
     }
 
     /// A person as the renderer sees them, looked up by track.
