@@ -257,7 +257,7 @@ impl Iterator for VideoReader {
 }
 
 /// The RGB plane without its row padding.
-fn copy_rgb(rgb: &frame::Video, w: u32, h: u32) -> RgbImage {
+pub(super) fn copy_rgb(rgb: &frame::Video, w: u32, h: u32) -> RgbImage {
     let stride = rgb.stride(0);
     let data = rgb.data(0);
     let row = w as usize * 3;

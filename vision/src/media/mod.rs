@@ -4,12 +4,14 @@
 
 mod decode;
 mod encode;
+pub mod live;
 mod probe;
 
 use std::sync::Once;
 
 pub use decode::{Frame, VideoReader};
 pub use encode::{EncodeOptions, VideoWriter};
+pub use live::{LiveFrame, LiveHealth, LiveOptions, LiveReader, LiveState};
 pub use probe::{VideoInfo, probe};
 
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod camera;
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -1,0 +1,156 @@
+//! The live reader against a real RTSP server (GStreamer) serving real footage: it goes live,
+//! keeps only the newest frame, survives the server being killed and restarted or stalled, and
+//! a bad address or wrong password ends in a clear state instead of a reconnect storm.
+
+mod common;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use common::camera::{Camera, camera_clip, wait_for};
+use vision::media::{LiveOptions, LiveReader, LiveState};
+
+fn options() -> LiveOptions {
+    LiveOptions {
+        read_timeout: Duration::from_secs(2),
+        ..LiveOptions::default()
+    }
+}
+
+fn clip() -> std::path::PathBuf {
+    camera_clip(&common::data("vtest.avi"), 20)
+}
+
+fn state(r: &LiveReader) -> LiveState {
+    r.health().state
+}
+
+#[test]
+fn goes_live_and_a_slow_consumer_gets_the_newest_frame_not_a_queue() {
+    let camera = Camera::start(&clip(), None);
+    let reader = LiveReader::start(&camera.url, options());
+    wait_for(Duration::from_secs(15), "live", || {
+        state(&reader) == LiveState::Live
+    });
+    // a consumer 4× slower than the camera: every frame it gets is fresh, the rest are counted
+    let mut numbers = Vec::new();
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(250));
+        let f = reader
+            .latest(Duration::from_secs(2))
+            .expect("a frame within 2 s");
+        assert_eq!(f.frame.image.dimensions(), (640, 360));
+        let age = SystemTime::now()
+            .duration_since(f.decoded_at)
+            .unwrap_or_default();
+        assert!(age < Duration::from_millis(150), "a frame {age:?} old");
+        numbers.push(f.frame.number);
+    }
+    assert!(numbers.windows(2).all(|w| w[1] > w[0] + 1), "{numbers:?}");
+    let h = reader.health();
+    assert!(h.dropped >= 16, "dropped {} of {}", h.dropped, h.frames);
+    assert!(
+        (12.0..18.0).contains(&h.input_fps),
+        "input fps {}",
+        h.input_fps
+    );
+    assert_eq!(h.reconnects_last_hour, 0);
+}
+
+#[test]
+fn a_killed_server_is_reconnected_when_it_comes_back() {
+    let mut camera = Camera::start(&clip(), None);
+    let reader = LiveReader::start(&camera.url, options());
+    wait_for(Duration::from_secs(15), "live", || {
+        state(&reader) == LiveState::Live
+    });
+    camera.kill_server();
+    wait_for(Duration::from_secs(5), "noticing the loss", || {
+        state(&reader) != LiveState::Live
+    });
+    assert_eq!(state(&reader), LiveState::Reconnecting);
+    std::thread::sleep(Duration::from_secs(3));
+    let h = reader.health();
+    assert!(h.last_error.is_some());
+    // 1 s waits: about three attempts in 3 s, not a storm
+    assert!((1..=5).contains(&h.reconnects_last_hour), "{h:?}");
+    camera.start_server();
+    let back = wait_for(Duration::from_secs(15), "live again", || {
+        state(&reader) == LiveState::Live
+    });
+    eprintln!("live again {back:?} after the restart");
+    let before = reader.health().frames;
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(reader.health().frames > before + 5);
+}
+
+#[test]
+fn a_stalled_server_times_out_instead_of_hanging_and_is_read_again_when_it_resumes() {
+    let camera = Camera::start(&clip(), None);
+    let reader = LiveReader::start(&camera.url, options());
+    wait_for(Duration::from_secs(15), "live", || {
+        state(&reader) == LiveState::Live
+    });
+    camera.stall();
+    let noticed = wait_for(Duration::from_secs(6), "the read timing out", || {
+        state(&reader) != LiveState::Live
+    });
+    eprintln!("stall noticed after {noticed:?}");
+    camera.resume();
+    wait_for(Duration::from_secs(20), "live after the stall", || {
+        state(&reader) == LiveState::Live
+    });
+    assert!(reader.health().reconnects_last_hour >= 1);
+}
+
+#[test]
+fn wrong_credentials_and_bad_addresses_end_in_a_clear_state_without_a_storm() {
+    let camera = Camera::start(&clip(), Some(("viewer", "right-one")));
+    let good = LiveReader::start(&camera.url_with("viewer", "right-one"), options());
+    let wrong = LiveReader::start(&camera.url_with("viewer", "wrong-one"), options());
+    wait_for(
+        Duration::from_secs(15),
+        "live with the right password",
+        || state(&good) == LiveState::Live,
+    );
+    wait_for(
+        Duration::from_secs(10),
+        "offline with the wrong password",
+        || state(&wrong) == LiveState::Offline,
+    );
+    let h = wrong.health();
+    let error = h.last_error.clone().unwrap();
+    assert!(error.contains("password"), "{error}");
+    assert!(!error.contains("wrong-one"), "the password leaked: {error}");
+    assert_eq!(h.frames, 0);
+    // refused: the next attempt waits for the slow end of the backoff (60 s), no storm
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(wrong.health().reconnects_last_hour, 0);
+
+    let nobody = LiveReader::start("rtsp://127.0.0.1:9/cam", options());
+    wait_for(Duration::from_secs(10), "a failed first attempt", || {
+        nobody.health().last_error.is_some()
+    });
+    assert_ne!(state(&nobody), LiveState::Live);
+    let started = Instant::now();
+    drop(nobody);
+    assert!(started.elapsed() < Duration::from_secs(1), "stopping hung");
+}
+
+#[test]
+fn a_file_plays_at_its_own_pace_in_a_loop() {
+    let clip = camera_clip(&common::data("vtest.avi"), 2);
+    let reader = LiveReader::start(clip.to_str().unwrap(), options());
+    let mut last = None;
+    let start = Instant::now();
+    let mut count = 0;
+    while start.elapsed() < Duration::from_secs(4) {
+        if let Some(f) = reader.latest(Duration::from_millis(500)) {
+            count += 1;
+            last = Some(f.frame.number);
+        }
+    }
+    // 4 s of a 2 s clip at 15 fps: it looped, and it was not read as fast as it decodes
+    assert!((45..70).contains(&count), "{count} frames in 4 s");
+    assert!(last.unwrap() >= 45);
+    assert_eq!(reader.health().dropped, 0);
+}
