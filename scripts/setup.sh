@@ -19,7 +19,9 @@ apt_pkgs=(ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev lib
   libavfilter-dev libavdevice-dev pkg-config clang libclang-dev postgresql-15 python3-venv
   nodejs npm unzip curl fonts-dejavu-core)   # fonts: the text of the report charts (PNG)
 # docker-compose (v1, Debian's) only validates docker-compose.yml in the tests: no Docker engine
-[ $WITH_TEST = 1 ] && apt_pkgs+=(chromium chromium-driver docker-compose)
+# GStreamer's RTSP server (scripts/rtsp-server.py): the real camera the stream tests break
+[ $WITH_TEST = 1 ] && apt_pkgs+=(chromium chromium-driver docker-compose python3-gi \
+  gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -30,9 +30,17 @@ pub enum ServerEvent {
         id: Uuid,
         project_id: Uuid,
     },
-    /// A fall, a fight… found by an analyze job.
+    /// A fall, a fight… found by an analyze job, or opened / closed on a live stream.
     Event {
         event: Event,
+    },
+    /// A stream was registered or changed, or its health was updated.
+    Stream {
+        stream: crate::Stream,
+    },
+    StreamDeleted {
+        id: Uuid,
+        project_id: Uuid,
     },
 }
 
@@ -42,8 +50,14 @@ pub enum ServerEvent {
 pub struct Event {
     pub id: Uuid,
     pub project_id: Uuid,
-    /// The analyze job that found it.
+    /// The analyze job that found it (none for a live stream's).
     pub job_id: Option<Uuid>,
+    /// The live stream it happened on; its times are then Unix seconds.
+    #[serde(default)]
+    pub stream_id: Option<Uuid>,
+    /// A live event still going on (updated when it ends).
+    #[serde(default)]
+    pub ongoing: bool,
     /// None once the video is deleted (the event stays with its job).
     pub video_id: Option<Uuid>,
     /// `fall` or `fight`.
@@ -76,6 +90,7 @@ pub struct EventQuery {
     pub project: Option<Uuid>,
     pub video: Option<Uuid>,
     pub job: Option<Uuid>,
+    pub stream: Option<Uuid>,
     /// `fall` or `fight`.
     pub service: Option<String>,
     /// Events that end at or after this many seconds into the video.

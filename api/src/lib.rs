@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod models;
 pub mod projects;
 pub mod retention;
+pub mod streams;
 pub mod videos;
 pub mod webhooks;
 
@@ -25,6 +26,9 @@ pub use jobs::{
 pub use models::Model;
 pub use projects::{AddMember, CreateProject, Member, Project};
 pub use retention::{Pin, ProjectStorage, Removal, Retention};
+pub use streams::{
+    CreateStream, STREAM_SCHEMES, STREAM_SERVICES, Stream, StreamHealth, UpdateStream,
+};
 pub use videos::{CountingLine, CreateUpload, FootfallLayout, Upload, Video, Zone};
 pub use webhooks::{CreateWebhook, WEBHOOK_EVENTS, Webhook, WebhookCreated, WebhookDelivery};
 

@@ -19,6 +19,7 @@ mod poster;
 pub mod projects;
 mod security;
 mod state;
+pub mod streams;
 pub mod throttle;
 pub mod users;
 pub mod videos;
@@ -75,6 +76,16 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
             get(webhooks::list).post(webhooks::create),
         )
         .route("/webhooks/{id}", delete(webhooks::delete))
+        .route(
+            "/projects/{id}/streams",
+            get(streams::list).post(streams::create),
+        )
+        .route(
+            "/streams/{id}",
+            get(streams::get)
+                .patch(streams::update)
+                .delete(streams::delete),
+        )
         .route("/webhooks/{id}/test", post(webhooks::test))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route(

@@ -73,7 +73,16 @@ async fn listen_once(state: &AppState) -> anyhow::Result<()> {
                 .video(notice.id)
                 .await?
                 .map(|video| ServerEvent::Video { video }),
-            ("events", "INSERT") => state
+            ("streams", "DELETE") => Some(ServerEvent::StreamDeleted {
+                id: notice.id,
+                project_id: notice.project_id,
+            }),
+            ("streams", _) => state
+                .db
+                .stream(notice.id)
+                .await?
+                .map(|stream| ServerEvent::Stream { stream }),
+            ("events", _) => state
                 .db
                 .event(notice.id)
                 .await?

@@ -25,8 +25,135 @@ pub struct JobLabels {
     pub status: String,
 }
 
+/// One stream's series.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StreamLabels {
+    pub stream: String,
+    pub name: String,
+    pub project: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StreamStateLabels {
+    pub stream: String,
+    pub name: String,
+    pub project: String,
+    pub state: String,
+}
+
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// Live streams' health, read from the database at scrape time.
+#[derive(Clone, Default)]
+pub struct StreamMetrics {
+    state: Family<StreamStateLabels, Gauge>,
+    input_fps: Family<StreamLabels, FloatGauge>,
+    processed_fps: Family<StreamLabels, FloatGauge>,
+    dropped: Family<StreamLabels, Gauge>,
+    reconnects: Family<StreamLabels, Gauge>,
+    latency_p50: Family<StreamLabels, FloatGauge>,
+    latency_p99: Family<StreamLabels, FloatGauge>,
+    last_frame_age: Family<StreamLabels, FloatGauge>,
+}
+
+impl StreamMetrics {
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "stream_state",
+            "1 for each stream's state (disabled, waiting, connecting, live, reconnecting, offline)",
+            self.state.clone(),
+        );
+        registry.register(
+            "stream_input_fps",
+            "Frames a second arriving from the camera",
+            self.input_fps.clone(),
+        );
+        registry.register(
+            "stream_processed_fps",
+            "Frames a second the pipeline finished",
+            self.processed_fps.clone(),
+        );
+        registry.register(
+            "stream_dropped_frames",
+            "Frames skipped since the worker took the stream (the pipeline was busy)",
+            self.dropped.clone(),
+        );
+        registry.register(
+            "stream_reconnects_last_hour",
+            "Reconnect attempts in the last hour",
+            self.reconnects.clone(),
+        );
+        registry.register(
+            "stream_latency_p50_seconds",
+            "Median time from a frame decoded to its result published (last 30 s)",
+            self.latency_p50.clone(),
+        );
+        registry.register(
+            "stream_latency_p99_seconds",
+            "99th percentile of frame to result (last 30 s)",
+            self.latency_p99.clone(),
+        );
+        registry.register(
+            "stream_last_frame_age_seconds",
+            "Seconds since the stream's last frame",
+            self.last_frame_age.clone(),
+        );
+    }
+
+    fn set(&self, streams: &[api::Stream]) {
+        self.state.clear();
+        for f in [
+            &self.input_fps,
+            &self.processed_fps,
+            &self.latency_p50,
+            &self.latency_p99,
+            &self.last_frame_age,
+        ] {
+            f.clear();
+        }
+        self.dropped.clear();
+        self.reconnects.clear();
+        let now = chrono::Utc::now();
+        for s in streams {
+            let labels = StreamLabels {
+                stream: s.id.to_string(),
+                name: s.name.clone(),
+                project: s.project_id.to_string(),
+            };
+            self.state
+                .get_or_create(&StreamStateLabels {
+                    stream: labels.stream.clone(),
+                    name: labels.name.clone(),
+                    project: labels.project.clone(),
+                    state: s.state.clone(),
+                })
+                .set(1);
+            let Some(h) = &s.health else { continue };
+            self.input_fps.get_or_create(&labels).set(h.input_fps);
+            self.processed_fps
+                .get_or_create(&labels)
+                .set(h.processed_fps);
+            self.dropped.get_or_create(&labels).set(h.dropped as i64);
+            self.reconnects
+                .get_or_create(&labels)
+                .set(h.reconnects_last_hour as i64);
+            if let Some(ms) = h.latency_p50_ms {
+                self.latency_p50.get_or_create(&labels).set(ms / 1000.0);
+            }
+            if let Some(ms) = h.latency_p99_ms {
+                self.latency_p99.get_or_create(&labels).set(ms / 1000.0);
+            }
+            if let Some(t) = h.last_frame_at {
+                let age = (now - t).num_milliseconds() as f64 / 1000.0;
+                self.last_frame_age.get_or_create(&labels).set(age.max(0.0));
+            }
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Metrics {
+    pub streams: StreamMetrics,
     registry: Arc<Registry>,
     pub jobs: Family<JobLabels, Gauge>,
     pub queue_depth: Gauge,
@@ -60,7 +187,10 @@ impl Default for Metrics {
             "Time from start to end of finished jobs",
             job_seconds.clone(),
         );
+        let streams = StreamMetrics::default();
+        streams.register(&mut registry);
         Self {
+            streams,
             registry: Arc::new(registry),
             jobs,
             queue_depth,
@@ -151,6 +281,10 @@ pub async fn metrics(
             state.metrics.queue_depth.set(queued);
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot count jobs"),
+    }
+    match state.db.all_streams().await {
+        Ok(streams) => state.metrics.streams.set(&streams),
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the streams"),
     }
     let mut out = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &state.metrics.registry) {

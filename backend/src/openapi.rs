@@ -11,7 +11,7 @@ use vision::params::{Input, Param};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Recognizer API", description = "Video analytics: uploads, jobs (annotate, analyze, visualize, anonymize), artifacts, live events. Each job kind's parameters: the schemas AnonymizeParams, AnnotateParams, AnalyzeParams and VisualizeParams, or GET /api/job-kinds."),
+    info(title = "Recognizer API", description = "Video analytics: uploads, jobs (annotate, analyze, visualize, anonymize), artifacts, live camera streams and their events. Each job kind's parameters: the schemas AnonymizeParams, AnnotateParams, AnalyzeParams and VisualizeParams, or GET /api/job-kinds."),
     paths(
         crate::auth::login, crate::auth::logout, crate::auth::me, crate::auth::change_password, crate::auth::create_token, crate::auth::list_tokens, crate::auth::delete_token,
         crate::users::list, crate::users::create, crate::users::update,
@@ -22,10 +22,11 @@ use vision::params::{Input, Param};
         crate::jobs::artifacts, crate::jobs::download, crate::overlay::preview,
         crate::models::upload, crate::models::list, crate::models::delete,
         crate::webhooks::create, crate::webhooks::list, crate::webhooks::delete, crate::webhooks::test, crate::webhooks::deliveries,
+        crate::streams::create, crate::streams::list, crate::streams::get, crate::streams::update, crate::streams::delete,
         crate::events::list, crate::events::get, crate::events::thumbnail,
         crate::live::websocket, crate::admin::queue, crate::admin::storage, crate::admin::set_retention, crate::admin::removals, crate::admin::pin_video, crate::admin::pin_job, crate::health::get_health,
     ),
-    tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "models"), (name = "webhooks"), (name = "admin"))
+    tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "models"), (name = "webhooks"), (name = "streams"), (name = "admin"))
 )]
 pub struct ApiDoc;
 

@@ -545,7 +545,7 @@ pub async fn poster(
 const MAX_ZONES: usize = 20;
 
 /// Named, distinct, well-formed zones; the fault names its field under `prefix`.
-fn check_zones(zones: &[api::Zone], prefix: &str) -> Result<()> {
+pub(crate) fn check_zones(zones: &[api::Zone], prefix: &str) -> Result<()> {
     if zones.len() > MAX_ZONES {
         return Err(Error::field(
             prefix,

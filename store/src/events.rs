@@ -30,6 +30,8 @@ struct EventRow {
     id: Uuid,
     project_id: Uuid,
     job_id: Option<Uuid>,
+    stream_id: Option<Uuid>,
+    ongoing: bool,
     video_id: Option<Uuid>,
     service: String,
     start_secs: f64,
@@ -52,6 +54,8 @@ impl From<EventRow> for Event {
             id: r.id,
             project_id: r.project_id,
             job_id: r.job_id,
+            stream_id: r.stream_id,
+            ongoing: r.ongoing,
             video_id: r.video_id,
             service: r.service,
             start_secs: r.start_secs,
@@ -71,7 +75,7 @@ impl From<EventRow> for Event {
 }
 
 const COLUMNS: &str =
-    "id, project_id, job_id, video_id, service, start_secs, end_secs, peak_secs, start_frame,
+    "id, project_id, job_id, stream_id, ongoing, video_id, service, start_secs, end_secs, peak_secs, start_frame,
     end_frame, peak_frame, score, tracks, recovered, explanation, thumbnail_key, created_at";
 
 /// The most events one list returns.
@@ -126,7 +130,7 @@ impl Database {
                AND ($2::uuid IS NULL OR project_id = $2) AND ($3::uuid IS NULL OR video_id = $3)
                AND ($4::uuid IS NULL OR job_id = $4) AND ($5::text IS NULL OR service = $5)
                AND ($6::float8 IS NULL OR end_secs >= $6) AND ($7::float8 IS NULL OR start_secs <= $7)
-               AND ($8::real IS NULL OR score >= $8)";
+               AND ($8::real IS NULL OR score >= $8) AND ($11::uuid IS NULL OR stream_id = $11)";
         let sql = format!(
             "SELECT {COLUMNS} FROM events WHERE {condition}
              ORDER BY created_at DESC, video_id, start_secs, id LIMIT $9 OFFSET $10"
@@ -142,10 +146,12 @@ impl Database {
             .bind(query.min_score)
             .bind(query.limit.unwrap_or(500).clamp(1, MAX_EVENTS))
             .bind(query.offset.unwrap_or(0).max(0))
+            .bind(query.stream)
             .fetch_all(&self.pool)
             .await?;
+        // $9 and $10 are the page: unused here, bound so the numbering is the list's
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM events WHERE {condition}"
+            "SELECT count(*) FROM events WHERE {condition} AND $9::bigint IS NOT NULL AND $10::bigint IS NOT NULL"
         )))
         .bind(projects)
         .bind(query.project)
@@ -155,6 +161,9 @@ impl Database {
         .bind(query.from_secs)
         .bind(query.to_secs)
         .bind(query.min_score)
+        .bind(0i64)
+        .bind(0i64)
+        .bind(query.stream)
         .fetch_one(&self.pool)
         .await?;
         Ok((rows.into_iter().map(Into::into).collect(), total))

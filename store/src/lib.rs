@@ -9,6 +9,7 @@ pub mod models;
 pub mod objects;
 pub mod projects;
 pub mod retention;
+pub mod streams;
 pub mod testing;
 pub mod users;
 pub mod videos;
@@ -20,6 +21,7 @@ pub use jobs::{Claim, JobFilter, NewArtifact, NewJob, ProgressUpdate, QUEUE, Que
 pub use models::NewModel;
 pub use objects::{ObjectStorage, S3Config, StorageConfig, StorageError, StorageKind};
 pub use retention::SweepReport;
+pub use streams::{LeasedStream, StreamSettings};
 pub use users::{NewApiToken, SessionUser, TokenUser};
 pub use videos::{NewVideo, VideoObjects, VideoQuery, VideoSort};
 pub use webhooks::DueDelivery;

@@ -25,6 +25,11 @@ pub struct WorkerConfig {
     /// How often this worker removes what the projects' retention says is too old (0 = never;
     /// several workers sweeping at once split the work).
     pub retention_sweep_secs: u64,
+    /// Live camera streams this worker reads at once (0: none — jobs only). One 640×360 @ 15 fps
+    /// stream at pose input 320 takes about one core of today's CPUs.
+    pub max_streams: usize,
+    /// A stream whose worker has not renewed its lease for this long is taken by another worker.
+    pub stream_lease_secs: u64,
 }
 
 impl Default for WorkerConfig {
@@ -36,6 +41,8 @@ impl Default for WorkerConfig {
             scratch_dir: std::env::temp_dir().join("recognizer-work"),
             stall_secs: 900,
             retention_sweep_secs: 86_400,
+            max_streams: 2,
+            stream_lease_secs: 15,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod heartbeat;
 pub mod jobs;
 pub mod runner;
+pub mod streams;
 
 pub use heartbeat::{WorkerConfig, WorkerIdentity, run_heartbeats};
 pub use runner::{WorkerServices, run_job, run_worker};

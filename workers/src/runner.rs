@@ -61,6 +61,17 @@ pub async fn run_worker(
         shutdown.clone(),
     ));
     let sweeps = tokio::spawn(sweep_retention(services.clone(), shutdown.clone()));
+    let streams = tokio::spawn(crate::streams::run_streams(
+        crate::streams::StreamServices {
+            db: services.db.clone(),
+            runtime: services.runtime,
+            catalog: services.catalog.clone(),
+            worker_id: services.identity.id.clone(),
+            max_streams: config.max_streams,
+            lease_secs: config.stream_lease_secs,
+        },
+        shutdown.clone(),
+    ));
     let worker = WorkerBuilder::new(services.identity.id.clone())
         .backend(backend)
         .data(services.clone())
@@ -72,6 +83,7 @@ pub async fn run_worker(
     };
     let result = worker.run_until(stop).await;
     let _ = beats.await;
+    let _ = streams.await;
     sweeps.abort();
     result.map_err(|e| anyhow::anyhow!("worker stopped: {e}"))
 }
@@ -340,10 +352,19 @@ async fn execute(
 
 /// An event as the `events` table keeps it: the pipeline's own explanation goes in whole.
 fn stored_event(f: FoundEvent) -> NewEvent {
-    let e = &f.event;
+    new_event(Some(f.video), f.service, &f.event, f.thumbnail_key)
+}
+
+/// An event as the `events` table stores it (a job's or a live stream's).
+pub(crate) fn new_event(
+    video: Option<uuid::Uuid>,
+    service: vision::events::Service,
+    e: &vision::events::Event,
+    thumbnail_key: Option<String>,
+) -> NewEvent {
     NewEvent {
-        video_id: Some(f.video),
-        service: f.service.as_str().into(),
+        video_id: video,
+        service: service.as_str().into(),
         start_secs: e.start_time,
         end_secs: e.end_time.max(e.start_time),
         peak_secs: e.peak_time,
@@ -359,7 +380,7 @@ fn stored_event(f: FoundEvent) -> NewEvent {
             "opened_by": e.opened_by,
             "closed_by": e.closed_by,
         }),
-        thumbnail_key: f.thumbnail_key,
+        thumbnail_key,
     }
 }
 

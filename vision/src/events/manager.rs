@@ -302,6 +302,17 @@ impl EventManager {
         self.closed
     }
 
+    /// Events raised and not closed yet (for live streams), as they stand now.
+    pub fn open_events(&self) -> Vec<&Event> {
+        self.states
+            .values()
+            .filter_map(|s| match s {
+                State::Open { event, .. } => Some(event),
+                State::Candidate { .. } => None,
+            })
+            .collect()
+    }
+
     /// Events closed so far (for live streams), taken out of the manager.
     pub fn take_closed(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.closed)

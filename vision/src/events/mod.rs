@@ -575,6 +575,26 @@ impl EventPipeline {
         out
     }
 
+    /// Events raised and still going on, by service (live streams store them as they open).
+    pub fn open_events(&self) -> Vec<(Service, Event)> {
+        let mut out = Vec::new();
+        if let Some((_, m, _)) = &self.fall {
+            out.extend(
+                m.open_events()
+                    .into_iter()
+                    .map(|e| (Service::Fall, e.clone())),
+            );
+        }
+        if let Some((_, m, _)) = &self.fight {
+            out.extend(
+                m.open_events()
+                    .into_iter()
+                    .map(|e| (Service::Fight, e.clone())),
+            );
+        }
+        out
+    }
+
     /// The end of the video: every event, by service, in order of start.
     pub fn finish(self) -> Vec<(Service, Event)> {
         let mut out = Vec::new();

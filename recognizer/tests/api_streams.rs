@@ -1,0 +1,284 @@
+//! Live streams end to end: registered through the API (credentials kept apart and never
+//! returned, per-project access, clear errors), read by real `recognizer worker` processes from a
+//! real RTSP server (GStreamer) looping real footage — live with people, health and latency in
+//! the API and `/metrics`, reconnected after the camera restarts, taken over by a second worker
+//! when the first is SIGKILLed, stopped when disabled.
+
+#[path = "../../vision/tests/common/camera.rs"]
+mod camera;
+mod common;
+
+use std::time::{Duration, Instant};
+
+use camera::{Camera, camera_clip};
+use common::platform::{Client, Platform};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+async fn patch(c: &Client, path: &str, body: &Value) -> (StatusCode, Value) {
+    let r = c
+        .request(Method::PATCH, path)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn project(admin: &Client, name: &str) -> Uuid {
+    let (s, p) = admin.post("/api/projects", &json!({ "name": name })).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    p["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Polls the stream until `check` holds; the stream as it was then.
+async fn wait_stream(
+    c: &Client,
+    id: &str,
+    within: Duration,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    let start = Instant::now();
+    loop {
+        let (s, v) = c.get(&format!("/api/streams/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        if check(&v) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < within,
+            "{what}: not within {within:?}; last {v:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn streams_are_a_project_resource_with_their_credentials_kept_apart() {
+    let p = Platform::start().await;
+    let admin = p.admin().await;
+    let (uma, project) = p.member(&admin, "uma@example.org", "uploader", None).await;
+    let (rita, _) = p
+        .member(&admin, "rita@example.org", "reviewer", Some(project))
+        .await;
+    let (olga, _) = p.member(&admin, "olga@example.org", "uploader", None).await;
+    let path = format!("/api/projects/{project}/streams");
+
+    let (s, created) = uma
+        .post(
+            &path,
+            &json!({"name": "Entrance", "url": "rtsp://admin:p%40ss@cam.local:554/live",
+                    "services": ["fall", "fight", "fall"], "enabled": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["url"], "rtsp://cam.local:554/live");
+    assert_eq!(created["username"], "admin");
+    assert_eq!(created["has_password"], true);
+    assert_eq!(created["services"], json!(["fall", "fight"]));
+    assert_eq!(created["state"], "disabled");
+    assert_eq!(created["pose_input"], 320);
+    assert!(!created.to_string().contains("p@ss") && !created.to_string().contains("p%40ss"));
+    let id = created["id"].as_str().unwrap().to_string();
+    // the password is stored as given, decoded
+    let db = p.database().await;
+    let (_, stored) = db
+        .stream_settings(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.password.as_deref(), Some("p@ss"));
+
+    // readers see it, without the password; other projects do not
+    let (s, list) = rita.get(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains("p@ss"));
+    let (s, _) = olga.get(&format!("/api/streams/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = olga.get(&path).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // a reviewer may not change it
+    let (s, _) = patch(
+        &rita,
+        &format!("/api/streams/{id}"),
+        &json!({"enabled": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // bad input: clear errors naming the field, nothing stored
+    for (body, field, words) in [
+        (json!({"name": "x", "url": "not a url"}), "url", "not a URL"),
+        (
+            json!({"name": "x", "url": "gopher://cam/1"}),
+            "url",
+            "cannot be read",
+        ),
+        (
+            json!({"name": "x", "url": "rtsp://cam/1", "services": ["smoke"]}),
+            "services",
+            "unknown service",
+        ),
+        (
+            json!({"name": " ", "url": "rtsp://cam/1"}),
+            "name",
+            "name of 1–100",
+        ),
+        (
+            json!({"name": "x", "url": "rtsp://cam/1", "pose_input": 50}),
+            "pose_input",
+            "128–1920",
+        ),
+        (
+            json!({"name": "x", "url": "rtsp://cam/1", "zones": [{"name": "bed", "points": [[0.1, 0.1], [0.2, 0.2]]}]}),
+            "zones[0].points",
+            "",
+        ),
+    ] {
+        let (s, e) = uma.post(&path, &body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {e}");
+        assert_eq!(e["field"], field, "{e}");
+        assert!(e["error"].as_str().unwrap().contains(words), "{e}");
+    }
+    let (s, e) = uma
+        .post(&path, &json!({"name": "Entrance", "url": "rtsp://cam/2"}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let (s, e) = uma
+        .post(&path, &json!({"name": "demo", "url": "file:///etc/passwd"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(uma.get(&path).await.1.as_array().unwrap().len(), 1);
+
+    // a change keeps what it does not name; an empty password removes it
+    let (s, changed) = patch(
+        &uma,
+        &format!("/api/streams/{id}"),
+        &json!({"name": "Front door", "password": ""}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{changed}");
+    assert_eq!(changed["name"], "Front door");
+    assert_eq!(changed["url"], "rtsp://cam.local:554/live");
+    assert_eq!(changed["has_password"], false);
+
+    let (s, _) = uma.delete(&format!("/api/streams/{id}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = uma.get(&format!("/api/streams/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_stream_goes_live_survives_a_camera_restart_and_is_taken_over_when_its_worker_dies() {
+    let mut camera = Camera::start(
+        &camera_clip(common::platform::data("vtest.avi").to_str().unwrap(), 20),
+        Some(("viewer", "cam-pass")),
+    );
+    let p = Platform::start_env(&[
+        ("RECOGNIZER_WORKER__MAX_STREAMS", "1"),
+        ("RECOGNIZER_WORKER__STREAM_LEASE_SECS", "4"),
+    ])
+    .await;
+    let admin = p.admin().await;
+    let project = project(&admin, "cameras").await;
+    let (s, created) = admin
+        .post(
+            &format!("/api/projects/{project}/streams"),
+            &json!({"name": "Street", "url": camera.url, "username": "viewer",
+                    "password": "cam-pass", "services": ["fall", "fight"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["state"], "waiting");
+    let id = created["id"].as_str().unwrap().to_string();
+
+    let mut first = p.spawn_worker();
+    let live = wait_stream(
+        &admin,
+        &id,
+        Duration::from_secs(60),
+        "live with people",
+        |v| v["state"] == "live" && v["health"]["people"].as_u64().unwrap_or(0) > 0,
+    )
+    .await;
+    let h = &live["health"];
+    eprintln!("live: {h:#}");
+    let first_worker = live["worker"].as_str().unwrap().to_string();
+    assert!(h["input_fps"].as_f64().unwrap() > 10.0, "{h}");
+    assert!(h["processed_fps"].as_f64().unwrap() > 0.0, "{h}");
+    assert!(h["latency_p50_ms"].as_f64().unwrap() > 0.0, "{h}");
+    assert!(h["latency_p99_ms"].as_f64().unwrap() >= h["latency_p50_ms"].as_f64().unwrap());
+    assert_eq!(h["width"], 640);
+    assert!(!live.to_string().contains("cam-pass"));
+
+    // /metrics has the stream's state and rates
+    let (s, metrics) = admin.get("/metrics").await;
+    assert_eq!(s, StatusCode::OK);
+    let text = metrics.as_str().unwrap();
+    assert!(
+        text.contains(&format!("recognizer_stream_state{{stream=\"{id}\",name=\"Street\",project=\"{project}\",state=\"live\"}} 1")),
+        "{text}"
+    );
+    assert!(
+        text.contains("recognizer_stream_latency_p99_seconds{"),
+        "{text}"
+    );
+
+    // the camera goes away and comes back: reconnecting, then live again
+    camera.kill_server();
+    wait_stream(&admin, &id, Duration::from_secs(15), "reconnecting", |v| {
+        v["state"] == "reconnecting"
+    })
+    .await;
+    camera.start_server();
+    let back = wait_stream(&admin, &id, Duration::from_secs(30), "live again", |v| {
+        v["state"] == "live" && v["health"]["reconnects_last_hour"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
+    assert_eq!(back["worker"], first_worker.as_str());
+
+    // the worker is SIGKILLed: a second one takes the stream within the lease
+    let _ = first.0.kill();
+    let _ = first.0.wait();
+    let _second = p.spawn_worker();
+    let killed = Instant::now();
+    let taken = wait_stream(&admin, &id, Duration::from_secs(60), "taken over", |v| {
+        v["state"] == "live" && v["worker"].as_str().is_some_and(|w| w != first_worker)
+    })
+    .await;
+    eprintln!("taken over and live {:?} after the kill", killed.elapsed());
+
+    // disabled: the worker lets it go
+    let (s, v) = patch(
+        &admin,
+        &format!("/api/streams/{id}"),
+        &json!({"enabled": false}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "disabled");
+    let db = p.database().await;
+    let start = Instant::now();
+    loop {
+        let row: (Option<String>,) =
+            sqlx::query_as("SELECT lease_owner FROM streams WHERE id = $1::uuid")
+                .bind(&id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        if row.0.is_none() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still held by {:?}",
+            row.0
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_ne!(taken["worker"], Value::Null);
+}

@@ -1,0 +1,228 @@
+//! One stream's frame loop, on its own thread: the live reader's newest frame → poses → tracks →
+//! the analyze job's event pipeline, frame by frame. What it finds and how it is doing goes out
+//! as [`Update`]s; it stops when told to or when nobody listens any more.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use api::StreamHealth;
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use vision::events::{EventPipeline, EventsConfig, Service, Zone};
+use vision::media::{LiveOptions, LiveReader};
+use vision::pipeline::{PoseConfig, PosePipeline};
+use vision::{Catalog, Runtime};
+
+/// What a stream's thread reports.
+#[derive(Debug)]
+pub enum Update {
+    Health(StreamHealth),
+    /// An event opened (`ongoing`) or closed; `key` says which earlier one a close belongs to.
+    Event {
+        key: EventKey,
+        service: Service,
+        event: vision::events::Event,
+        ongoing: bool,
+    },
+    /// The thread ended with this error (a model that would not load).
+    Failed(String),
+}
+
+/// Identifies one event of a stream across its open and close reports.
+pub type EventKey = (Service, Vec<u64>, u64);
+
+/// How a stream is read and analysed.
+#[derive(Debug, Clone)]
+pub struct StreamPlan {
+    /// With credentials, as FFmpeg opens it.
+    pub url: String,
+    pub services: Vec<Service>,
+    pub zones: Vec<Zone>,
+    pub pose_input: u32,
+    pub reader: LiveOptions,
+    /// How often health goes out.
+    pub health_every: Duration,
+}
+
+/// Frame → result latencies and processed frames over a trailing window.
+struct Window {
+    span: Duration,
+    samples: VecDeque<(Instant, f64)>,
+}
+
+impl Window {
+    fn push(&mut self, at: Instant, latency_ms: f64) {
+        self.samples.push_back((at, latency_ms));
+        while self
+            .samples
+            .front()
+            .is_some_and(|(t, _)| at.duration_since(*t) > self.span)
+        {
+            self.samples.pop_front();
+        }
+    }
+
+    fn percentile(&self, q: f64) -> Option<f64> {
+        if self.samples.is_empty() {
+            return None;
+        }
+        let mut v: Vec<f64> = self.samples.iter().map(|(_, l)| *l).collect();
+        v.sort_by(f64::total_cmp);
+        let i = ((v.len() - 1) as f64 * q).round() as usize;
+        Some(v[i])
+    }
+
+    /// Results a second over the last 5 s.
+    fn rate(&self, now: Instant) -> f64 {
+        let recent = self
+            .samples
+            .iter()
+            .filter(|(t, _)| now.duration_since(*t) <= Duration::from_secs(5))
+            .count();
+        recent as f64 / 5.0
+    }
+}
+
+fn utc(t: SystemTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from(t)
+}
+
+/// Runs until `stop` turns true or the receiver of `updates` is gone.
+pub fn run(
+    plan: StreamPlan,
+    runtime: &'static Runtime,
+    catalog: Catalog,
+    stop: Arc<AtomicBool>,
+    updates: mpsc::UnboundedSender<Update>,
+) {
+    let pose_config = PoseConfig {
+        input_size: plan.pose_input,
+        ..PoseConfig::default()
+    };
+    let mut poses = match PosePipeline::new(runtime, &catalog, pose_config) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = updates.send(Update::Failed(format!("the pose model: {e}")));
+            return;
+        }
+    };
+    let events_config = EventsConfig {
+        services: plan.services.clone(),
+        exclusion_zones: plan.zones.clone(),
+        ..EventsConfig::default()
+    };
+    let mut events = EventPipeline::new(events_config);
+    let reader = LiveReader::start(&plan.url, plan.reader.clone());
+    let mut window = Window {
+        span: Duration::from_secs(30),
+        samples: VecDeque::new(),
+    };
+    // Unix seconds of the reader's time 0, from the first frame
+    let mut epoch: Option<f64> = None;
+    let mut open: BTreeMap<EventKey, ()> = BTreeMap::new();
+    let mut last_health = Instant::now() - plan.health_every;
+    let mut people = 0u32;
+    while !stop.load(Ordering::SeqCst) && !updates.is_closed() {
+        if let Some(live) = reader.latest(Duration::from_millis(200)) {
+            let unix = live
+                .decoded_at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64();
+            let base = *epoch.get_or_insert(unix - live.frame.timestamp);
+            let mut frame = live.frame;
+            frame.timestamp += base;
+            let out = match poses.process(&frame) {
+                Ok(o) => o,
+                Err(e) => {
+                    let _ = updates.send(Update::Failed(format!("pose estimation: {e}")));
+                    return;
+                }
+            };
+            let (w, h) = frame.image.dimensions();
+            people = out.poses.persons.len() as u32;
+            // scorers without classifiers cannot fail
+            let _ = events.push(frame.number, frame.timestamp, (w, h), &out.poses.persons);
+            for (service, event) in events.open_events() {
+                let key = (service, event.tracks.clone(), event.start_frame);
+                if open.insert(key.clone(), ()).is_none() {
+                    let _ = updates.send(Update::Event {
+                        key,
+                        service,
+                        event,
+                        ongoing: true,
+                    });
+                }
+            }
+            for (service, event) in events.take_closed() {
+                let key = (service, event.tracks.clone(), event.start_frame);
+                open.remove(&key);
+                let _ = updates.send(Update::Event {
+                    key,
+                    service,
+                    event,
+                    ongoing: false,
+                });
+            }
+            let done = SystemTime::now();
+            let latency = done
+                .duration_since(live.decoded_at)
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1000.0;
+            window.push(Instant::now(), latency);
+        }
+        if last_health.elapsed() >= plan.health_every {
+            last_health = Instant::now();
+            let r = reader.health();
+            let health = StreamHealth {
+                state: r.state.as_str().into(),
+                input_fps: r.input_fps,
+                processed_fps: window.rate(Instant::now()),
+                frames: r.frames,
+                dropped: r.dropped,
+                reconnects_last_hour: r.reconnects_last_hour,
+                last_frame_at: r.last_frame_at.map(utc),
+                latency_p50_ms: window.percentile(0.5),
+                latency_p99_ms: window.percentile(0.99),
+                people,
+                last_error: r.last_error,
+                width: r.width,
+                height: r.height,
+                updated_at: Some(Utc::now()),
+            };
+            if updates.send(Update::Health(health)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_percentiles_and_rate_cover_the_trailing_window() {
+        let mut w = Window {
+            span: Duration::from_secs(30),
+            samples: VecDeque::new(),
+        };
+        assert_eq!(w.percentile(0.5), None);
+        let t0 = Instant::now();
+        for i in 0..100 {
+            w.push(t0 + Duration::from_millis(i * 100), (i + 1) as f64);
+        }
+        assert_eq!(w.percentile(0.5), Some(51.0));
+        assert_eq!(w.percentile(0.99), Some(99.0));
+        // 10 results a second over the last 5 s
+        let rate = w.rate(t0 + Duration::from_millis(9900));
+        assert!((rate - 10.2).abs() < 0.01, "{rate}");
+        // old samples leave the window
+        w.push(t0 + Duration::from_secs(35), 500.0);
+        assert_eq!(w.samples.len(), 51);
+        assert_eq!(w.percentile(0.0), Some(51.0));
+    }
+}
