@@ -282,3 +282,72 @@ async fn a_stream_goes_live_survives_a_camera_restart_and_is_taken_over_when_its
     }
     assert_ne!(taken["worker"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_fall_on_camera_is_stored_and_pushed_when_it_opens_and_again_when_it_closes() {
+    use futures::StreamExt;
+    // GMDCSA24 Subject 1, fall 14: the person falls about 1 s in; the camera loops the clip
+    let clip = common::platform::shared("falls-gmdcsa24/Subject 1/Fall/14.mp4");
+    let camera = Camera::start(&camera_clip(clip.to_str().unwrap(), 6), None);
+    let p = Platform::start_env(&[("RECOGNIZER_WORKER__MAX_STREAMS", "1")]).await;
+    let admin = p.admin().await;
+    let project = project(&admin, "care home").await;
+    let mut ws = admin.websocket().await;
+    let (s, created) = admin
+        .post(
+            &format!("/api/projects/{project}/streams"),
+            &json!({"name": "Room 4", "url": camera.url, "services": ["fall"], "pose_input": 512}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let _worker = p.spawn_worker();
+
+    // over the websocket: the stream's health, then the fall as it opens, then as it closes
+    let (mut opened, mut closed) = (None::<Value>, None::<Value>);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while closed.is_none() {
+        let message = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("a fall opened and closed within 90 s")
+            .unwrap()
+            .unwrap();
+        let Ok(text) = message.to_text() else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(text).unwrap();
+        if v["type"] != "event" || v["event"]["stream_id"] != id.as_str() {
+            continue;
+        }
+        let e = v["event"].clone();
+        assert_eq!(e["service"], "fall");
+        if e["ongoing"] == true && opened.is_none() {
+            opened = Some(e);
+        } else if e["ongoing"] == false && opened.as_ref().is_some_and(|o| o["id"] == e["id"]) {
+            closed = Some(e);
+        }
+    }
+    let (opened, closed) = (opened.unwrap(), closed.unwrap());
+    eprintln!("opened {opened:#}\nclosed {closed:#}");
+    // live times are Unix seconds: the fall happened in the last minute and a half
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let start = closed["start_secs"].as_f64().unwrap();
+    assert!(now - start < 100.0 && start <= now, "{start} vs {now}");
+    assert!(closed["end_secs"].as_f64().unwrap() >= start);
+    assert!(closed["explanation"]["closed_by"].as_str().unwrap() != "");
+    assert_eq!(closed["job_id"], Value::Null);
+    // the list filters by stream
+    let (s, list) = admin.get(&format!("/api/events?stream={id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == closed["id"])
+    );
+    let stream = admin.get(&format!("/api/streams/{id}")).await.1;
+    eprintln!("health {:#}", stream["health"]);
+}

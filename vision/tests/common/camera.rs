@@ -43,7 +43,7 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
-/// `source` (a video file) as 640×360 @ 15 fps H.264 without B-frames, a keyframe a second, in
+/// `source` (a video file) as 640 pixels wide @ 15 fps H.264 without B-frames, a keyframe a second, in
 /// MPEG-TS: what a camera sends. Made once per machine.
 pub fn camera_clip(source: &str, seconds: u32) -> PathBuf {
     let stem = Path::new(source).file_stem().unwrap().to_string_lossy();
@@ -64,7 +64,7 @@ pub fn camera_clip(source: &str, seconds: u32) -> PathBuf {
         ])
         .args([
             "-vf",
-            "scale=640:360,fps=15",
+            "scale=640:-2,fps=15",
             "-c:v",
             "libx264",
             "-preset",
