@@ -65,3 +65,24 @@ $$ LANGUAGE plpgsql;
 DROP TRIGGER events_webhooks ON events;
 CREATE TRIGGER events_webhooks AFTER INSERT OR UPDATE ON events
     FOR EACH ROW EXECUTE FUNCTION recognizer_webhook_event();
+
+-- The live view: the newest drawn frame of a stream someone watches. A server with a viewer
+-- renews watched_until; the worker publishes frames (a few a second) only while it is in the
+-- future, and each publication is announced on recognizer_live. Unlogged: nothing here needs to
+-- survive a crash.
+CREATE UNLOGGED TABLE stream_live (
+    stream_id     uuid PRIMARY KEY REFERENCES streams(id) ON DELETE CASCADE,
+    jpeg          bytea,
+    overlay       jsonb,
+    frame_at      timestamptz,
+    watched_until timestamptz
+);
+
+CREATE FUNCTION recognizer_live_notify() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('recognizer_live', NEW.stream_id::text);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER stream_live_notify AFTER INSERT OR UPDATE OF jpeg ON stream_live
+    FOR EACH ROW WHEN (NEW.jpeg IS NOT NULL) EXECUTE FUNCTION recognizer_live_notify();

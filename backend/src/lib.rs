@@ -86,6 +86,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
                 .patch(streams::update)
                 .delete(streams::delete),
         )
+        .route("/streams/{id}/live", get(live::stream_view))
         .route("/webhooks/{id}/test", post(webhooks::test))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route(

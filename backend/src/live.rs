@@ -21,6 +21,8 @@ use crate::auth::Caller;
 use crate::error::{Error, Result};
 
 pub const CHANNEL: &str = "recognizer_events";
+/// Workers announce a stream's new live-view frame here (payload: the stream id).
+pub const LIVE_CHANNEL: &str = "recognizer_live";
 
 /// One change, tagged with its project for filtering.
 #[derive(Debug, Clone)]
@@ -49,9 +51,15 @@ pub async fn listen(state: AppState) {
 
 async fn listen_once(state: &AppState) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(&state.db.pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, LIVE_CHANNEL]).await?;
     loop {
         let n = listener.recv().await?;
+        if n.channel() == LIVE_CHANNEL {
+            if let Ok(id) = n.payload().parse::<Uuid>() {
+                let _ = state.live_frames.send(id);
+            }
+            continue;
+        }
         let Ok(notice) = serde_json::from_str::<Notice>(n.payload()) else {
             continue;
         };
@@ -171,6 +179,61 @@ async fn serve_client(
                     Err(e) => tracing::warn!(error = %e, "cannot refresh websocket permissions"),
                 }
             }
+        }
+    }
+}
+
+/// How long one viewer's interest keeps the worker publishing; renewed every third of it.
+const WATCH_SECS: f64 = 15.0;
+
+#[utoipa::path(get, path = "/api/streams/{id}/live", tag = "streams", responses((status = 101,
+    description = "websocket: each new frame of the live view as a binary JPEG message, preceded by a text message with what is on it (people, events, latency)")))]
+pub async fn stream_view(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<Uuid>,
+    ws: WebSocketUpgrade,
+) -> Result<Response> {
+    if !same_origin(&headers) {
+        return Err(Error::forbidden("websocket from another origin refused"));
+    }
+    let stream = state
+        .db
+        .stream(id)
+        .await?
+        .ok_or_else(|| Error::not_found("stream"))?;
+    caller
+        .role_in(&state, stream.project_id)
+        .await
+        .map_err(|_| Error::not_found("stream"))?;
+    Ok(ws.on_upgrade(move |socket| async move {
+        if let Err(e) = serve_view(state, id, socket).await {
+            tracing::debug!(error = %e, "live view closed");
+        }
+    }))
+}
+
+async fn serve_view(state: AppState, id: Uuid, mut socket: WebSocket) -> anyhow::Result<()> {
+    let mut frames = state.live_frames.subscribe();
+    let mut renew = tokio::time::interval(Duration::from_secs_f64(WATCH_SECS / 3.0));
+    loop {
+        tokio::select! {
+            _ = renew.tick() => state.db.watch_stream(id, WATCH_SECS).await?,
+            received = frames.recv() => match received {
+                Ok(frame) if frame == id => {
+                    if let Some((jpeg, overlay)) = state.db.live_frame(id).await? {
+                        socket.send(Message::Text(overlay.to_string().into())).await?;
+                        socket.send(Message::Binary(jpeg.into())).await?;
+                    }
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                Some(Ok(_)) => {}
+            },
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub worker_lease: Duration,
     pub settings: Settings,
     pub events: broadcast::Sender<ProjectEvent>,
+    /// Streams whose live view has a new frame (announced by the workers through Postgres).
+    pub live_frames: broadcast::Sender<uuid::Uuid>,
     pub metrics: Metrics,
     pub uploads_in_flight: UploadLocks,
     pub login_throttle: LoginThrottle,
@@ -43,6 +45,7 @@ impl AppState {
         settings: Settings,
     ) -> Self {
         let (events, _) = broadcast::channel(4096);
+        let (live_frames, _) = broadcast::channel(256);
         Self {
             db,
             storage,
@@ -51,6 +54,7 @@ impl AppState {
             worker_lease,
             settings,
             events,
+            live_frames,
             metrics: Metrics::default(),
             uploads_in_flight: UploadLocks::default(),
             login_throttle: LoginThrottle::default(),

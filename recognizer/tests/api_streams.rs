@@ -228,6 +228,34 @@ async fn a_stream_goes_live_survives_a_camera_restart_and_is_taken_over_when_its
         "{text}"
     );
 
+    // the live view: what is on the frame, then the frame drawn, a few times a second
+    {
+        use futures::StreamExt;
+        let mut view = admin.websocket_at(&format!("/api/streams/{id}/live")).await;
+        let mut overlay = None::<Value>;
+        let mut pictures = 0;
+        let started = Instant::now();
+        while pictures < 3 {
+            let m = tokio::time::timeout(Duration::from_secs(15), view.next())
+                .await
+                .expect("live view frames within 15 s")
+                .unwrap()
+                .unwrap();
+            if m.is_text() {
+                overlay = Some(serde_json::from_str(m.to_text().unwrap()).unwrap());
+            } else if m.is_binary() {
+                let o = overlay.take().expect("the overlay comes before its frame");
+                let img = image::load_from_memory(&m.into_data()).expect("a JPEG");
+                assert_eq!((img.width(), img.height()), (640, 480));
+                assert_eq!(o["width"], 640);
+                assert!(o["latency_ms"].as_f64().unwrap() > 0.0, "{o}");
+                assert!(o["people"].is_array(), "{o}");
+                pictures += 1;
+            }
+        }
+        eprintln!("3 live pictures in {:?}", started.elapsed());
+    }
+
     // the camera goes away and comes back: reconnecting, then live again
     camera.kill_server();
     wait_stream(&admin, &id, Duration::from_secs(15), "reconnecting", |v| {

@@ -293,6 +293,65 @@ impl Database {
         Ok(done.rows_affected() == 1)
     }
 
+    /// A viewer is watching: the worker publishes live frames until `secs` from now.
+    pub async fn watch_stream(&self, id: Uuid, secs: f64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO stream_live (stream_id, watched_until)
+             SELECT id, now() + make_interval(secs => $2) FROM streams WHERE id = $1
+             ON CONFLICT (stream_id) DO UPDATE SET watched_until = EXCLUDED.watched_until",
+        )
+        .bind(id)
+        .bind(secs)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether anybody watches the stream's live view.
+    pub async fn stream_watched(&self, id: Uuid) -> Result<bool, DbError> {
+        let watched: Option<bool> = sqlx::query_scalar(
+            "SELECT watched_until > now() FROM stream_live WHERE stream_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten();
+        Ok(watched.unwrap_or(false))
+    }
+
+    /// Publishes the newest drawn frame (JPEG) and what is on it.
+    pub async fn publish_live_frame(
+        &self,
+        id: Uuid,
+        jpeg: &[u8],
+        overlay: &serde_json::Value,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO stream_live (stream_id, jpeg, overlay, frame_at) VALUES ($1, $2, $3, now())
+             ON CONFLICT (stream_id) DO UPDATE
+             SET jpeg = EXCLUDED.jpeg, overlay = EXCLUDED.overlay, frame_at = now()",
+        )
+        .bind(id)
+        .bind(jpeg)
+        .bind(overlay)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest published live frame and its overlay.
+    pub async fn live_frame(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<(Vec<u8>, serde_json::Value)>, DbError> {
+        let row: Option<(Option<Vec<u8>>, Option<serde_json::Value>)> =
+            sqlx::query_as("SELECT jpeg, overlay FROM stream_live WHERE stream_id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(j, o)| Some((j?, o.unwrap_or_default()))))
+    }
+
     /// Closes a stream's events still marked as going on (reading it stopped).
     pub async fn close_stream_events(&self, stream: Uuid) -> Result<u64, DbError> {
         let done = sqlx::query(

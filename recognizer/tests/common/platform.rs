@@ -361,8 +361,17 @@ impl Client {
         &self,
     ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
     {
+        self.websocket_at("/api/ws").await
+    }
+
+    /// A websocket to `path` carrying this client's session cookie.
+    pub async fn websocket_at(
+        &self,
+        path: &str,
+    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
+    {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!("{}/api/ws", self.base.replace("http://", "ws://"));
+        let url = format!("{}{path}", self.base.replace("http://", "ws://"));
         let mut request = url.into_client_request().unwrap();
         let cookies =
             reqwest::cookie::CookieStore::cookies(&*self.jar, &self.base.parse().unwrap())

@@ -325,6 +325,11 @@ impl Renderer {
         }
     }
 
+    /// The events drawn from now on (live: the ones going on).
+    pub fn set_events(&mut self, events: Vec<(crate::events::Service, crate::events::Event)>) {
+        self.results.events = events;
+    }
+
     /// Whether the anonymize layer needs faces found while rendering.
     pub fn needs_face_finder(&self) -> bool {
         self.layers.contains(&Layer::Anonymize) && self.results.masks.is_none()

@@ -8,7 +8,7 @@ pub mod pipeline;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ use vision::events::{Service, Zone};
 use vision::media::LiveOptions;
 use vision::{Catalog, Runtime};
 
-use pipeline::{EventKey, StreamPlan, Update};
+use pipeline::{EventKey, Flags, StreamPlan, Update};
 
 /// What the stream supervisor needs from the worker.
 #[derive(Clone)]
@@ -36,7 +36,7 @@ pub struct StreamServices {
 
 struct Running {
     updated_at: DateTime<Utc>,
-    stop: Arc<AtomicBool>,
+    flags: Arc<Flags>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -109,7 +109,7 @@ pub async fn run_streams(services: StreamServices, mut shutdown: watch::Receiver
 }
 
 async fn stop(r: Running) {
-    r.stop.store(true, Ordering::SeqCst);
+    r.flags.stop.store(true, Ordering::SeqCst);
     let _ = tokio::time::timeout(Duration::from_secs(10), r.task).await;
 }
 
@@ -156,22 +156,28 @@ fn plan(leased: &LeasedStream) -> StreamPlan {
             })
             .collect(),
         pose_input: s.pose_input,
-        reader: LiveOptions::default(),
+        reader: LiveOptions {
+            // a 4K camera is read at 1280 wide: the pose model's input is smaller anyway
+            max_width: 1280,
+            ..LiveOptions::default()
+        },
         health_every: Duration::from_secs(2),
+        blur_faces: s.blur_faces,
+        live_fps: 4.0,
     }
 }
 
 fn start(services: &StreamServices, leased: LeasedStream) -> Running {
     let id = leased.stream.id;
-    let stop = Arc::new(AtomicBool::new(false));
+    let flags = Arc::new(Flags::default());
     let (tx, rx) = mpsc::unbounded_channel();
     let plan = plan(&leased);
-    let (runtime, catalog, flag) = (services.runtime, services.catalog.clone(), stop.clone());
+    let (runtime, catalog, f) = (services.runtime, services.catalog.clone(), flags.clone());
     let thread = std::thread::Builder::new()
         .name(format!("stream-{}", &id.to_string()[..8]))
-        .spawn(move || pipeline::run(plan, runtime, catalog, flag, tx));
+        .spawn(move || pipeline::run(plan, runtime, catalog, f, tx));
     let task = match thread {
-        Ok(_) => tokio::spawn(report(services.clone(), id, rx, stop.clone())),
+        Ok(_) => tokio::spawn(report(services.clone(), id, rx, flags.clone())),
         Err(e) => {
             tracing::error!(stream = %id, error = %e, "cannot start a thread for the stream");
             tokio::spawn(async {})
@@ -179,7 +185,7 @@ fn start(services: &StreamServices, leased: LeasedStream) -> Running {
     };
     Running {
         updated_at: leased.stream.updated_at,
-        stop,
+        flags,
         task,
     }
 }
@@ -189,7 +195,7 @@ async fn report(
     services: StreamServices,
     stream: Uuid,
     mut updates: mpsc::UnboundedReceiver<Update>,
-    stop: Arc<AtomicBool>,
+    flags: Arc<Flags>,
 ) {
     let mut stored: HashMap<EventKey, Uuid> = HashMap::new();
     while let Some(update) = updates.recv().await {
@@ -200,7 +206,11 @@ async fn report(
                     .set_stream_health(&services.worker_id, stream, &h)
                     .await
                 {
-                    Ok(true) => {}
+                    Ok(true) => {
+                        // publish the live view only while somebody watches
+                        let watched = services.db.stream_watched(stream).await.unwrap_or(false);
+                        flags.watched.store(watched, Ordering::Relaxed);
+                    }
                     Ok(false) => {
                         tracing::info!(%stream, "the stream's lease is gone: stopping it");
                         break;
@@ -230,6 +240,15 @@ async fn report(
                     Err(e) => tracing::warn!(%stream, error = %e, "cannot store a live event"),
                 }
             }
+            Update::LiveFrame { jpeg, overlay } => {
+                if let Err(e) = services
+                    .db
+                    .publish_live_frame(stream, &jpeg, &overlay)
+                    .await
+                {
+                    tracing::warn!(%stream, error = %e, "cannot publish a live frame");
+                }
+            }
             Update::Failed(why) => {
                 tracing::error!(%stream, error = %why, "stream stopped");
                 let h = api::StreamHealth {
@@ -246,7 +265,7 @@ async fn report(
             }
         }
     }
-    stop.store(true, Ordering::SeqCst);
+    flags.stop.store(true, Ordering::SeqCst);
     // events still open when reading stops are closed as they stand
     if let Err(e) = services.db.close_stream_events(stream).await {
         tracing::warn!(%stream, error = %e, "cannot close the stream's open events");

@@ -10,9 +10,11 @@ use std::time::{Duration, Instant, SystemTime};
 use api::StreamHealth;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
+use vision::annotate::stages::{TrackFrame, TrackedPerson};
 use vision::events::{EventPipeline, EventsConfig, Service, Zone};
 use vision::media::{LiveOptions, LiveReader};
 use vision::pipeline::{PoseConfig, PosePipeline};
+use vision::render::{Layer, Mode, RenderConfig, Renderer, Results};
 use vision::{Catalog, Runtime};
 
 /// What a stream's thread reports.
@@ -25,6 +27,11 @@ pub enum Update {
         service: Service,
         event: vision::events::Event,
         ongoing: bool,
+    },
+    /// The newest frame drawn for the live view (only while somebody watches), and what is on it.
+    LiveFrame {
+        jpeg: Vec<u8>,
+        overlay: serde_json::Value,
     },
     /// The thread ended with this error (a model that would not load).
     Failed(String),
@@ -44,6 +51,19 @@ pub struct StreamPlan {
     pub reader: LiveOptions,
     /// How often health goes out.
     pub health_every: Duration,
+    /// Blur faces in the live view.
+    pub blur_faces: bool,
+    /// Live view frames a second at most (while watched).
+    pub live_fps: f64,
+}
+
+/// What a stream's thread shares with the task that reports for it.
+#[derive(Default)]
+pub struct Flags {
+    /// Stop reading.
+    pub stop: AtomicBool,
+    /// Somebody watches the live view: publish drawn frames.
+    pub watched: AtomicBool,
 }
 
 /// Frame → result latencies and processed frames over a trailing window.
@@ -85,6 +105,121 @@ impl Window {
     }
 }
 
+/// The live view: the same renderer as the visualize job (boxes, skeletons, ids, paths, the
+/// statistics panel with the events going on), faces blurred when the stream says so, as JPEG.
+struct LiveView {
+    renderer: Renderer,
+    every: Duration,
+    last: Option<Instant>,
+}
+
+impl LiveView {
+    fn new(plan: &StreamPlan, runtime: &'static Runtime, catalog: &Catalog) -> Self {
+        let mut layers_off = vec![Layer::Timeline];
+        if !plan.blur_faces {
+            layers_off.push(Layer::Anonymize);
+        }
+        let config = RenderConfig {
+            mode: Mode::Full,
+            layers_off,
+            ..RenderConfig::default()
+        };
+        let mut renderer = Renderer::new(config, Results::default(), 0.0);
+        if plan.blur_faces {
+            match vision::render::faces::face_finder(runtime, catalog) {
+                Ok(f) => renderer = renderer.with_face_finder(f),
+                // privacy first: without the detector no frame is shown at all
+                Err(e) => {
+                    tracing::error!(error = %e, "face detector unavailable: the live view shows no frames")
+                }
+            }
+        }
+        Self {
+            renderer,
+            every: Duration::from_secs_f64(1.0 / plan.live_fps.max(0.1)),
+            last: None,
+        }
+    }
+
+    fn push(&mut self, frame: &vision::media::Frame, out: vision::pipeline::PoseOutput) {
+        let (w, h) = frame.image.dimensions();
+        let persons = out
+            .poses
+            .persons
+            .into_iter()
+            .zip(out.motion)
+            .map(|(person, motion)| TrackedPerson { person, motion })
+            .collect();
+        self.renderer.push_frame(TrackFrame {
+            frame_number: frame.number,
+            timestamp: frame.timestamp,
+            frame_shape: (h, w, 3),
+            persons,
+        });
+    }
+
+    fn due(&self) -> bool {
+        self.last.is_none_or(|t| t.elapsed() >= self.every)
+    }
+
+    fn draw(
+        &mut self,
+        frame: vision::media::Frame,
+        open: &[(Service, vision::events::Event)],
+        decoded_at: SystemTime,
+        done: SystemTime,
+    ) -> Result<(Vec<u8>, serde_json::Value), String> {
+        self.last = Some(Instant::now());
+        if self.renderer.needs_face_finder() {
+            return Err("faces cannot be blurred (no face detector)".into());
+        }
+        self.renderer.set_events(open.to_vec());
+        let mut image = frame.image;
+        self.renderer
+            .draw(&mut image, frame.number, frame.timestamp)
+            .map_err(|e| e.to_string())?;
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75)
+            .encode_image(&image)
+            .map_err(|e| e.to_string())?;
+        let ms = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis() as u64
+        };
+        let people: Vec<serde_json::Value> = self
+            .renderer
+            .results()
+            .frames
+            .last()
+            .map(|f| {
+                f.persons
+                    .iter()
+                    .map(|p| serde_json::json!({"track": p.person.track_id, "box": p.person.bbox}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let events: Vec<serde_json::Value> = open
+            .iter()
+            .map(|(s, e)| {
+                serde_json::json!({"service": s.as_str(), "tracks": e.tracks,
+                    "score": e.peak_score, "since": e.start_time})
+            })
+            .collect();
+        let overlay = serde_json::json!({
+            "frame": frame.number,
+            "width": image.width(),
+            "height": image.height(),
+            "decoded_at_ms": ms(decoded_at),
+            "result_at_ms": ms(done),
+            "latency_ms": done.duration_since(decoded_at).unwrap_or_default().as_secs_f64() * 1000.0,
+            "people": people,
+            "events": events,
+        });
+        Ok((jpeg, overlay))
+    }
+}
+
 fn utc(t: SystemTime) -> DateTime<Utc> {
     DateTime::<Utc>::from(t)
 }
@@ -94,9 +229,10 @@ pub fn run(
     plan: StreamPlan,
     runtime: &'static Runtime,
     catalog: Catalog,
-    stop: Arc<AtomicBool>,
+    flags: Arc<Flags>,
     updates: mpsc::UnboundedSender<Update>,
 ) {
+    let stop = &flags.stop;
     let pose_config = PoseConfig {
         input_size: plan.pose_input,
         ..PoseConfig::default()
@@ -114,6 +250,7 @@ pub fn run(
         ..EventsConfig::default()
     };
     let mut events = EventPipeline::new(events_config);
+    let mut view = LiveView::new(&plan, runtime, &catalog);
     let reader = LiveReader::start(&plan.url, plan.reader.clone());
     let mut window = Window {
         span: Duration::from_secs(30),
@@ -167,6 +304,18 @@ pub fn run(
                 });
             }
             let done = SystemTime::now();
+            if flags.watched.load(Ordering::Relaxed) {
+                view.push(&frame, out);
+                if view.due() {
+                    let open = events.open_events();
+                    match view.draw(frame, &open, live.decoded_at, done) {
+                        Ok((jpeg, overlay)) => {
+                            let _ = updates.send(Update::LiveFrame { jpeg, overlay });
+                        }
+                        Err(e) => tracing::warn!(error = %e, "cannot draw the live view"),
+                    }
+                }
+            }
             let latency = done
                 .duration_since(live.decoded_at)
                 .unwrap_or_default()
