@@ -21,6 +21,7 @@ mod report;
 mod session;
 mod shell;
 mod status;
+mod streams_page;
 mod tokens;
 mod upload;
 mod video_page;
@@ -84,6 +85,8 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/jobs/:id") view=job_page::JobPage/>
                 <Route path=path!("/models") view=models_page::ModelsPage/>
                 <Route path=path!("/webhooks") view=webhooks_page::WebhooksPage/>
+                <Route path=path!("/streams") view=streams_page::StreamsPage/>
+                <Route path=path!("/streams/:id") view=streams_page::StreamPage/>
                 <Route path=path!("/admin") view=admin::AdminPage/>
                 <Route path=path!("/status") view=status::StatusPage/>
                 <Route path=path!("/account") view=account::AccountPage/>

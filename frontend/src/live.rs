@@ -17,6 +17,10 @@ pub struct Live {
     pub videos_changed: RwSignal<u64>,
     /// Bumped whenever an analysis stores an event: event lists refetch.
     pub events_changed: RwSignal<u64>,
+    /// Streams as last pushed (health every couple of seconds).
+    pub streams: RwSignal<HashMap<Uuid, api::Stream>>,
+    /// Bumped when a stream is added or removed: stream lists refetch.
+    pub streams_changed: RwSignal<u64>,
     pub connected: RwSignal<bool>,
     /// Whether the session still wants the connection (false after sign-out).
     wanted: RwSignal<bool>,
@@ -27,6 +31,8 @@ pub fn provide() -> Live {
         jobs: RwSignal::new(HashMap::new()),
         videos_changed: RwSignal::new(0),
         events_changed: RwSignal::new(0),
+        streams: RwSignal::new(HashMap::new()),
+        streams_changed: RwSignal::new(0),
         connected: RwSignal::new(false),
         wanted: RwSignal::new(false),
     };
@@ -88,6 +94,21 @@ impl Live {
                 self.videos_changed.update(|n| *n += 1)
             }
             ServerEvent::Event { .. } => self.events_changed.update(|n| *n += 1),
+            ServerEvent::Stream { stream } => {
+                let known = self.streams.with_untracked(|s| s.contains_key(&stream.id));
+                self.streams.update(|s| {
+                    s.insert(stream.id, stream);
+                });
+                if !known {
+                    self.streams_changed.update(|n| *n += 1);
+                }
+            }
+            ServerEvent::StreamDeleted { id, .. } => {
+                self.streams.update(|s| {
+                    s.remove(&id);
+                });
+                self.streams_changed.update(|n| *n += 1);
+            }
         }
     }
 }

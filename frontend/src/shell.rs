@@ -35,6 +35,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 <A href="/">"Library"</A>
                 <A href="/jobs">"Jobs"</A>
                 <A href="/models">"Models"</A>
+                <A href="/streams">"Streams"</A>
                 <A href="/webhooks">"Webhooks"</A>
                 <Show when=move || session.is_admin()>
                     <A href="/admin">"Admin"</A>

@@ -247,8 +247,18 @@ pub fn heatmap(canvas: &mut Canvas, scene: &Scene, heat: &mut Heat) {
     );
 }
 
+/// Seconds into a video as mm:ss.s; a live stream's Unix seconds as the UTC time of day.
 fn clock(t: f64) -> String {
     let t = t.max(0.0);
+    if t >= 1e9 {
+        let day = t % 86_400.0;
+        return format!(
+            "{:02}:{:02}:{:04.1} UTC",
+            (day / 3600.0).floor() as u64,
+            (day % 3600.0 / 60.0).floor() as u64,
+            day % 60.0
+        );
+    }
     format!("{:02}:{:04.1}", (t / 60.0).floor() as u64, t % 60.0)
 }
 
@@ -421,5 +431,15 @@ pub fn statistics(canvas: &mut Canvas, scene: &Scene, style: &Style) {
             colour.ink(),
             colour.alpha(0.9),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn video_times_and_live_times_read_as_clocks() {
+        assert_eq!(super::clock(75.25), "01:15.2");
+        // 2026-11-30 22:47:26.9 UTC
+        assert_eq!(super::clock(1_796_078_846.9), "22:47:26.9 UTC");
     }
 }
