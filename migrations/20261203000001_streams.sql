@@ -36,6 +36,8 @@ CREATE TRIGGER streams_notify AFTER INSERT OR UPDATE OR DELETE ON streams
 -- Unix seconds (a video's are seconds from its start).
 ALTER TABLE events ADD COLUMN stream_id uuid REFERENCES streams(id) ON DELETE SET NULL;
 ALTER TABLE events ADD COLUMN ongoing boolean NOT NULL DEFAULT false;
+-- a live event's clip: a few seconds before it, the event, a few seconds after (MP4)
+ALTER TABLE events ADD COLUMN clip_key text;
 CREATE INDEX events_stream ON events (stream_id, start_secs);
 
 DROP TRIGGER events_notify ON events;

@@ -80,6 +80,10 @@ pub struct Event {
     pub explanation: serde_json::Value,
     /// A picture of the peak frame: `GET /api/events/{id}/thumbnail`.
     pub has_thumbnail: bool,
+    /// Live events: a clip from a few seconds before to a few after, `GET /api/events/{id}/clip`
+    /// (it appears a few seconds after the event closes).
+    #[serde(default)]
+    pub has_clip: bool,
     pub created_at: DateTime<Utc>,
 }
 

@@ -101,3 +101,20 @@ pub async fn thumbnail(
     let name = format!("{}-{:.1}s.jpg", event.service, event.peak_secs);
     crate::download::serve(&state.storage, &key, "image/jpeg", &name, &headers).await
 }
+
+#[utoipa::path(get, path = "/api/events/{id}/clip", tag = "events", responses((status = 200, description = "MP4 of a live event: a few seconds before, the event, a few seconds after", content_type = "video/mp4"), (status = 404, body = api::ApiError)))]
+pub async fn clip(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (event, _) = visible_event(&state, &caller, id).await?;
+    let key = state
+        .db
+        .event_clip(id)
+        .await?
+        .ok_or_else(|| Error::not_found("event clip"))?;
+    let name = format!("{}-{}.mp4", event.service, event.id);
+    crate::download::serve(&state.storage, &key, "video/mp4", &name, &headers).await
+}

@@ -126,6 +126,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::get))
         .route("/events/{id}/thumbnail", get(events::thumbnail))
+        .route("/events/{id}/clip", get(events::clip))
         .route("/ws", get(live::websocket))
         .fallback(api_not_found)
         // JSON bodies are small: a larger one is refused (413) after MAX_JSON_BYTES, unread

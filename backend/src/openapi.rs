@@ -23,7 +23,7 @@ use vision::params::{Input, Param};
         crate::models::upload, crate::models::list, crate::models::delete,
         crate::webhooks::create, crate::webhooks::list, crate::webhooks::delete, crate::webhooks::test, crate::webhooks::deliveries,
         crate::streams::create, crate::streams::list, crate::streams::get, crate::streams::update, crate::streams::delete, crate::live::stream_view,
-        crate::events::list, crate::events::get, crate::events::thumbnail,
+        crate::events::list, crate::events::get, crate::events::thumbnail, crate::events::clip,
         crate::live::websocket, crate::admin::queue, crate::admin::storage, crate::admin::set_retention, crate::admin::removals, crate::admin::pin_video, crate::admin::pin_job, crate::health::get_health,
     ),
     tags((name = "auth"), (name = "projects"), (name = "videos"), (name = "jobs"), (name = "events"), (name = "models"), (name = "webhooks"), (name = "streams"), (name = "admin"))

@@ -1,7 +1,8 @@
-// Streams in the browser: a real RTSP camera (GStreamer's server looping real footage, started
-// here) is added on the Streams page with its password; the page shows it going live with its
-// health; its own page shows the live view — the worker's drawn frames — with the latency; then
-// it is disabled and deleted (the embedded worker lets it go).
+// Streams in the browser: a real RTSP camera (GStreamer's server looping a real fall from
+// GMDCSA24, started here) is added on the Streams page with its password; the page shows it going
+// live with its health; its own page shows the live view — the worker's drawn frames — with the
+// latency, and the fall with its picture and clip; then it is disabled and deleted (the embedded
+// worker lets it go).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -10,7 +11,7 @@ import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN, DATA, apiAs, collectErrors, launch, shot, signIn } from "./browser.mjs";
+import { ADMIN, apiAs, collectErrors, launch, sharedClip, shot, signIn } from "./browser.mjs";
 
 const run = Date.now().toString(36);
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -22,11 +23,12 @@ const freeUdp = () => new Promise((resolve) => {
   const s = createSocket("udp4").bind(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
 });
 
-/// vtest.avi as a camera sends it: 640 wide, 15 fps, H.264 without B-frames, a keyframe a second.
+/// A fall (GMDCSA24 Subject 1, 14: the person falls about 1 s in) as a camera sends it: 640 wide,
+/// 15 fps, H.264 without B-frames, a keyframe a second; looped, the person falls every 6 s.
 function cameraClip() {
-  const out = join(tmpdir(), "recognizer-e2e-camera-vtest.ts");
+  const out = join(tmpdir(), "recognizer-e2e-camera-fall14.ts");
   if (!existsSync(out)) {
-    const r = spawnSync("ffmpeg", ["-loglevel", "error", "-y", "-i", join(DATA, "vtest.avi"), "-t", "20",
+    const r = spawnSync("ffmpeg", ["-loglevel", "error", "-y", "-i", sharedClip("falls-gmdcsa24/Subject 1/Fall/14.mp4"), "-t", "6",
       "-vf", "scale=640:-2,fps=15", "-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "15", "-an", out]);
     assert.equal(r.status, 0, `making the camera clip: ${r.stderr}`);
   }
@@ -71,6 +73,8 @@ test("a camera is added on the Streams page, goes live and its live view shows t
     await form.getByLabel("URL").fill(camera.url);
     await form.getByLabel("User name").fill("viewer");
     await form.getByLabel("Password").fill("cam-secret-7");
+    await form.getByLabel("fight").uncheck();
+    await form.getByLabel("Pose input (pixels)").fill("512");
     await form.getByRole("button", { name: "Add stream" }).click();
 
     const row = page.locator("table.streams tbody tr", { hasText: "Lobby" });
@@ -93,6 +97,13 @@ test("a camera is added on the Streams page, goes live and its live view shows t
     assert.match(caption, /\d+ people/);
     assert.match(caption, /analysed \d+ ms after decoding/);
     await page.locator(".health", { hasText: "fps" }).waitFor();
+    // the fall: listed when it opens (with its picture), its clip once it closed
+    const fall = page.locator('ul.stream-events li[data-ongoing="false"]', { hasText: "fall" }).first();
+    await fall.locator("video.clip").waitFor({ timeout: 90_000 });
+    assert.ok(await fall.locator("img.thumb").evaluate((img) => img.complete && img.naturalWidth > 0), "the event's picture loads");
+    await page.waitForFunction(() => document.querySelector("ul.stream-events video.clip")?.readyState >= 1, null, { timeout: 15_000 });
+    const clipSecs = await fall.locator("video.clip").evaluate((v) => v.duration);
+    assert.ok(clipSecs > 4 && clipSecs < 30, `clip of ${clipSecs} s`);
     await shot(page, "stream-live");
 
     // disabled, the worker lets it go; deleted, it is gone

@@ -347,9 +347,14 @@ pub fn StreamPage() -> impl IntoView {
                                 Ok(list) => view! {
                                     <ul class="stream-events">
                                         {list.into_iter().rev().map(|e| view! {
-                                            <li data-event=e.id.to_string()>
-                                                <strong>{e.service.clone()}</strong>
-                                                {format!(" at {} · score {:.2} · {}", unix_time(e.start_secs), e.score, if e.ongoing { "going on".to_string() } else { format!("{:.1} s", e.end_secs - e.start_secs) })}
+                                            <li data-event=e.id.to_string() data-ongoing=e.ongoing.to_string()>
+                                                {e.has_thumbnail.then(|| view! { <img class="thumb" src=format!("/api/events/{}/thumbnail", e.id) alt=format!("{} when it was raised", e.service)/> })}
+                                                <div>
+                                                    <strong>{e.service.clone()}</strong>
+                                                    {format!(" at {} · score {:.2} · {}", unix_time(e.start_secs), e.score, if e.ongoing { "going on".to_string() } else { format!("{:.1} s", e.end_secs - e.start_secs) })}
+                                                    <br/><span class="muted">{e.explanation["opened_by"].as_str().unwrap_or("").to_string()}</span>
+                                                    {e.has_clip.then(|| view! { <video class="clip" controls preload="metadata" poster=e.has_thumbnail.then(|| format!("/api/events/{}/thumbnail", e.id)) src=format!("/api/events/{}/clip", e.id)></video> })}
+                                                </div>
                                             </li>
                                         }).collect_view()}
                                     </ul>

@@ -376,6 +376,62 @@ async fn a_fall_on_camera_is_stored_and_pushed_when_it_opens_and_again_when_it_c
             .iter()
             .any(|e| e["id"] == closed["id"])
     );
+    // its picture from when it opened, and a clip from before it to after it
+    assert_eq!(closed["has_thumbnail"], true, "{closed}");
+    let picture = admin
+        .request(
+            Method::GET,
+            &format!("/api/events/{}/thumbnail", closed["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.status(), StatusCode::OK);
+    image::load_from_memory(&picture.bytes().await.unwrap()).expect("a JPEG");
+    let event_id = closed["id"].as_str().unwrap().to_string();
+    let start = Instant::now();
+    loop {
+        let (_, e) = admin.get(&format!("/api/events/{event_id}")).await;
+        if e["has_clip"] == true {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no clip 30 s after the close: {e}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let clip = admin
+        .request(Method::GET, &format!("/api/events/{event_id}/clip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clip.status(), StatusCode::OK);
+    let path = p.dir.path().join("clip.mp4");
+    std::fs::write(&path, clip.bytes().await.unwrap()).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let secs: f64 = String::from_utf8_lossy(&probe.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    let event_secs = closed["end_secs"].as_f64().unwrap() - closed["start_secs"].as_f64().unwrap();
+    eprintln!("clip {secs:.1} s for an event of {event_secs:.1} s");
+    // 3 s before + the event + 3 s after (the pre-capture may be shorter at the stream's start)
+    assert!(
+        secs >= event_secs + 3.0 && secs <= event_secs + 7.0,
+        "{secs} s"
+    );
     let stream = admin.get(&format!("/api/streams/{id}")).await.1;
     eprintln!("health {:#}", stream["health"]);
 }

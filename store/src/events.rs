@@ -45,6 +45,7 @@ struct EventRow {
     recovered: bool,
     explanation: serde_json::Value,
     thumbnail_key: Option<String>,
+    clip_key: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -69,6 +70,7 @@ impl From<EventRow> for Event {
             recovered: r.recovered,
             explanation: r.explanation,
             has_thumbnail: r.thumbnail_key.is_some(),
+            has_clip: r.clip_key.is_some(),
             created_at: r.created_at,
         }
     }
@@ -76,7 +78,7 @@ impl From<EventRow> for Event {
 
 const COLUMNS: &str =
     "id, project_id, job_id, stream_id, ongoing, video_id, service, start_secs, end_secs, peak_secs, start_frame,
-    end_frame, peak_frame, score, tracks, recovered, explanation, thumbnail_key, created_at";
+    end_frame, peak_frame, score, tracks, recovered, explanation, thumbnail_key, clip_key, created_at";
 
 /// The most events one list returns.
 pub const MAX_EVENTS: i64 = 5000;
@@ -167,6 +169,17 @@ impl Database {
         .fetch_one(&self.pool)
         .await?;
         Ok((rows.into_iter().map(Into::into).collect(), total))
+    }
+
+    /// A live event's clip's object key.
+    pub async fn event_clip(&self, id: Uuid) -> Result<Option<String>, DbError> {
+        Ok(
+            sqlx::query_scalar("SELECT clip_key FROM events WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
     }
 
     /// One event and its thumbnail's object key.

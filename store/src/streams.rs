@@ -352,6 +352,16 @@ impl Database {
         Ok(row.and_then(|(j, o)| Some((j?, o.unwrap_or_default()))))
     }
 
+    /// Attaches a live event's clip (an MP4 in storage).
+    pub async fn set_event_clip(&self, id: Uuid, key: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE events SET clip_key = $2 WHERE id = $1")
+            .bind(id)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Closes a stream's events still marked as going on (reading it stopped).
     pub async fn close_stream_events(&self, stream: Uuid) -> Result<u64, DbError> {
         let done = sqlx::query(

@@ -64,6 +64,8 @@ pub async fn run_worker(
     let streams = tokio::spawn(crate::streams::run_streams(
         crate::streams::StreamServices {
             db: services.db.clone(),
+            storage: services.storage.clone(),
+            scratch: services.scratch_root.join("streams"),
             runtime: services.runtime,
             catalog: services.catalog.clone(),
             worker_id: services.identity.id.clone(),

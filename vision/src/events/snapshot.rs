@@ -75,10 +75,10 @@ pub fn draw(frame: &RgbImage, service: Service, event: &Event) -> RgbImage {
         );
     }
     let caption = format!(
-        "{} {:.2} at {:.1} s",
+        "{} {:.2} at {}",
         service.as_str(),
         event.peak_score,
-        event.peak_time
+        crate::render::layers::clock(event.peak_time)
     );
     label(
         &mut picture,

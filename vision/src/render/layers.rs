@@ -248,7 +248,7 @@ pub fn heatmap(canvas: &mut Canvas, scene: &Scene, heat: &mut Heat) {
 }
 
 /// Seconds into a video as mm:ss.s; a live stream's Unix seconds as the UTC time of day.
-fn clock(t: f64) -> String {
+pub(crate) fn clock(t: f64) -> String {
     let t = t.max(0.0);
     if t >= 1e9 {
         let day = t % 86_400.0;

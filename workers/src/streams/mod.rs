@@ -4,6 +4,7 @@
 //! runs [`pipeline::run`] on its own thread; a task per stream writes its health and events back.
 //! A worker that dies stops renewing; another takes its streams once the lease expires.
 
+pub mod clips;
 pub mod pipeline;
 
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use store::{Database, LeasedStream};
+use store::{Database, LeasedStream, ObjectStorage};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 use vision::events::{Service, Zone};
@@ -25,6 +26,10 @@ use pipeline::{EventKey, Flags, StreamPlan, Update};
 #[derive(Clone)]
 pub struct StreamServices {
     pub db: Database,
+    /// Event pictures and clips go here.
+    pub storage: ObjectStorage,
+    /// Clips are written here before they are uploaded.
+    pub scratch: std::path::PathBuf,
     pub runtime: &'static Runtime,
     pub catalog: Catalog,
     pub worker_id: String,
@@ -137,7 +142,7 @@ pub fn url_with_credentials(url: &str, user: Option<&str>, password: Option<&str
     }
 }
 
-fn plan(leased: &LeasedStream) -> StreamPlan {
+fn plan(leased: &LeasedStream, scratch: &std::path::Path) -> StreamPlan {
     let s = &leased.stream;
     let services = s
         .services
@@ -164,6 +169,10 @@ fn plan(leased: &LeasedStream) -> StreamPlan {
         health_every: Duration::from_secs(2),
         blur_faces: s.blur_faces,
         live_fps: 4.0,
+        clips: clips::ClipPlan {
+            dir: scratch.join(format!("stream-{}", s.id)),
+            ..Default::default()
+        },
     }
 }
 
@@ -171,7 +180,7 @@ fn start(services: &StreamServices, leased: LeasedStream) -> Running {
     let id = leased.stream.id;
     let flags = Arc::new(Flags::default());
     let (tx, rx) = mpsc::unbounded_channel();
-    let plan = plan(&leased);
+    let plan = plan(&leased, &services.scratch);
     let (runtime, catalog, f) = (services.runtime, services.catalog.clone(), flags.clone());
     let thread = std::thread::Builder::new()
         .name(format!("stream-{}", &id.to_string()[..8]))
@@ -197,6 +206,7 @@ async fn report(
     mut updates: mpsc::UnboundedReceiver<Update>,
     flags: Arc<Flags>,
 ) {
+    // the rows of the stream's events, kept until their clip is stored
     let mut stored: HashMap<EventKey, Uuid> = HashMap::new();
     while let Some(update) = updates.recv().await {
         match update {
@@ -223,22 +233,55 @@ async fn report(
                 service,
                 event,
                 ongoing,
+                picture,
             } => {
-                let row = crate::runner::new_event(None, service, &event, None);
+                let mut thumbnail = None;
+                if let Some(jpeg) = picture {
+                    let object = format!("streams/{stream}/events/{}.jpg", Uuid::new_v4());
+                    match services.storage.put(&object, jpeg).await {
+                        Ok(()) => thumbnail = Some(object),
+                        Err(e) => {
+                            tracing::warn!(%stream, error = %e, "cannot store an event picture")
+                        }
+                    }
+                }
+                let row = crate::runner::new_event(None, service, &event, thumbnail);
                 let earlier = stored.get(&key).copied();
                 match services
                     .db
                     .save_stream_event(stream, earlier, &row, ongoing)
                     .await
                 {
-                    Ok(id) if ongoing => {
+                    Ok(id) => {
                         stored.insert(key, id);
-                    }
-                    Ok(_) => {
-                        stored.remove(&key);
                     }
                     Err(e) => tracing::warn!(%stream, error = %e, "cannot store a live event"),
                 }
+                if stored.len() > 1000 {
+                    stored.clear(); // clips of very old events are not attached
+                }
+            }
+            Update::Clip { key, path } => {
+                if let Some(id) = stored.remove(&key) {
+                    let object = format!("streams/{stream}/events/{id}.mp4");
+                    let put = match tokio::fs::read(&path).await {
+                        Ok(bytes) => services
+                            .storage
+                            .put(&object, bytes)
+                            .await
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    match put {
+                        Ok(()) => {
+                            if let Err(e) = services.db.set_event_clip(id, &object).await {
+                                tracing::warn!(%stream, error = %e, "cannot record an event clip");
+                            }
+                        }
+                        Err(e) => tracing::warn!(%stream, error = %e, "cannot store an event clip"),
+                    }
+                }
+                let _ = tokio::fs::remove_file(&path).await;
             }
             Update::LiveFrame { jpeg, overlay } => {
                 if let Err(e) = services

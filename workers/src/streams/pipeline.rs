@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::clips::{ClipPlan, ClipRecorder, FinishedClip};
 use api::StreamHealth;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
@@ -27,6 +28,13 @@ pub enum Update {
         service: Service,
         event: vision::events::Event,
         ongoing: bool,
+        /// When it opens: a JPEG of the frame with the people involved boxed.
+        picture: Option<Vec<u8>>,
+    },
+    /// An event's clip (pre-capture, the event, post-capture) is written.
+    Clip {
+        key: EventKey,
+        path: std::path::PathBuf,
     },
     /// The newest frame drawn for the live view (only while somebody watches), and what is on it.
     LiveFrame {
@@ -55,6 +63,7 @@ pub struct StreamPlan {
     pub blur_faces: bool,
     /// Live view frames a second at most (while watched).
     pub live_fps: f64,
+    pub clips: ClipPlan,
 }
 
 /// What a stream's thread shares with the task that reports for it.
@@ -141,8 +150,12 @@ impl LiveView {
         }
     }
 
-    fn push(&mut self, frame: &vision::media::Frame, out: vision::pipeline::PoseOutput) {
-        let (w, h) = frame.image.dimensions();
+    fn push(
+        &mut self,
+        frame: &vision::media::Frame,
+        (w, h): (u32, u32),
+        out: vision::pipeline::PoseOutput,
+    ) {
         let persons = out
             .poses
             .persons
@@ -164,7 +177,8 @@ impl LiveView {
 
     fn draw(
         &mut self,
-        frame: vision::media::Frame,
+        frame: &vision::media::Frame,
+        picture: &image::RgbImage,
         open: &[(Service, vision::events::Event)],
         decoded_at: SystemTime,
         done: SystemTime,
@@ -174,7 +188,7 @@ impl LiveView {
             return Err("faces cannot be blurred (no face detector)".into());
         }
         self.renderer.set_events(open.to_vec());
-        let mut image = frame.image;
+        let mut image = picture.clone();
         self.renderer
             .draw(&mut image, frame.number, frame.timestamp)
             .map_err(|e| e.to_string())?;
@@ -220,6 +234,20 @@ impl LiveView {
     }
 }
 
+/// The event's picture, as the analyze job makes them (boxed people, a caption).
+fn peak_picture(
+    image: &image::RgbImage,
+    service: Service,
+    event: &vision::events::Event,
+) -> Option<Vec<u8>> {
+    let picture = vision::events::snapshot::draw(image, service, event);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&picture)
+        .ok()?;
+    Some(jpeg)
+}
+
 fn utc(t: SystemTime) -> DateTime<Utc> {
     DateTime::<Utc>::from(t)
 }
@@ -251,6 +279,20 @@ pub fn run(
     };
     let mut events = EventPipeline::new(events_config);
     let mut view = LiveView::new(&plan, runtime, &catalog);
+    let mut clips = ClipRecorder::new(plan.clips.clone());
+    let send_clips = |done: Vec<Result<FinishedClip, String>>| {
+        for c in done {
+            match c {
+                Ok(c) => {
+                    let _ = updates.send(Update::Clip {
+                        key: c.key,
+                        path: c.path,
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "an event clip failed"),
+            }
+        }
+    };
     let reader = LiveReader::start(&plan.url, plan.reader.clone());
     let mut window = Window {
         span: Duration::from_secs(30),
@@ -280,35 +322,42 @@ pub fn run(
             };
             let (w, h) = frame.image.dimensions();
             people = out.poses.persons.len() as u32;
+            let image = Arc::new(std::mem::take(&mut frame.image));
+            send_clips(clips.push(frame.timestamp, image.clone()));
             // scorers without classifiers cannot fail
             let _ = events.push(frame.number, frame.timestamp, (w, h), &out.poses.persons);
             for (service, event) in events.open_events() {
                 let key = (service, event.tracks.clone(), event.start_frame);
                 if open.insert(key.clone(), ()).is_none() {
+                    clips.open(key.clone(), frame.timestamp);
+                    let picture = peak_picture(&image, service, &event);
                     let _ = updates.send(Update::Event {
                         key,
                         service,
                         event,
                         ongoing: true,
+                        picture,
                     });
                 }
             }
             for (service, event) in events.take_closed() {
                 let key = (service, event.tracks.clone(), event.start_frame);
                 open.remove(&key);
+                clips.close(&key, frame.timestamp);
                 let _ = updates.send(Update::Event {
                     key,
                     service,
                     event,
                     ongoing: false,
+                    picture: None,
                 });
             }
             let done = SystemTime::now();
             if flags.watched.load(Ordering::Relaxed) {
-                view.push(&frame, out);
+                view.push(&frame, (w, h), out);
                 if view.due() {
                     let open = events.open_events();
-                    match view.draw(frame, &open, live.decoded_at, done) {
+                    match view.draw(&frame, &image, &open, live.decoded_at, done) {
                         Ok((jpeg, overlay)) => {
                             let _ = updates.send(Update::LiveFrame { jpeg, overlay });
                         }
@@ -347,6 +396,7 @@ pub fn run(
             }
         }
     }
+    send_clips(clips.finish_all());
 }
 
 #[cfg(test)]
