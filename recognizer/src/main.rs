@@ -102,6 +102,8 @@ enum BenchCommand {
     Classifier(commands::bench::ClassifierArgs),
     /// A camera's footfall end to end, frame by frame: ms a frame and the counts.
     Footfall(commands::bench_footfall::FootfallBenchArgs),
+    /// Live streams: the worker's stream pipeline on N copies of a camera — fps, drops, latency.
+    Stream(commands::bench_stream::StreamBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -174,6 +176,12 @@ fn main() -> ExitCode {
                     commands::bench_footfall::footfall(&config, args)
                 })
                 .await?
+            }
+            Command::Bench {
+                command: BenchCommand::Stream(args),
+            } => {
+                tokio::task::spawn_blocking(move || commands::bench_stream::stream(&config, args))
+                    .await?
             }
             Command::Bench {
                 command: BenchCommand::Classifier(args),

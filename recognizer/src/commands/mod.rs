@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_footfall;
+pub mod bench_stream;
 pub mod check;
 pub mod evaluate;
 pub mod local_job;

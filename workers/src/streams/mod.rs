@@ -173,6 +173,7 @@ fn plan(leased: &LeasedStream, scratch: &std::path::Path) -> StreamPlan {
             dir: scratch.join(format!("stream-{}", s.id)),
             ..Default::default()
         },
+        clock_barcode: false,
     }
 }
 

@@ -64,6 +64,39 @@ pub struct StreamPlan {
     /// Live view frames a second at most (while watched).
     pub live_fps: f64,
     pub clips: ClipPlan,
+    /// Benchmarks: the producer burned its wall clock into each frame as a barcode
+    /// ([`read_clock_barcode`]); latency is then measured from that moment, not from decoding.
+    pub clock_barcode: bool,
+}
+
+/// Bits of the clock barcode: milliseconds modulo 2^24 (wraps every 4.7 hours).
+pub const BARCODE_BITS: u32 = 24;
+/// Side of one barcode cell in pixels (a row of cells along the top-left edge).
+pub const BARCODE_CELL: u32 = 16;
+
+/// The producer's wall clock (ms modulo 2^24) from the row of black/white cells along the top
+/// of the frame (`bench/streams.sh` draws it with FFmpeg's drawbox and `time(0)`).
+pub fn read_clock_barcode(image: &image::RgbImage) -> Option<u32> {
+    if image.width() < BARCODE_BITS * BARCODE_CELL || image.height() < BARCODE_CELL {
+        return None;
+    }
+    let mut value = 0u32;
+    for bit in 0..BARCODE_BITS {
+        let p = image.get_pixel(bit * BARCODE_CELL + BARCODE_CELL / 2, BARCODE_CELL / 2);
+        let luma = (p[0] as u32 * 3 + p[1] as u32 * 6 + p[2] as u32) / 10;
+        if luma > 128 {
+            value |= 1 << bit;
+        }
+    }
+    Some(value)
+}
+
+/// Milliseconds from the clock `code` (ms modulo 2^24) to `now`; None when implausible.
+fn since_clock(code: u32, now: SystemTime) -> Option<f64> {
+    let now_ms = now.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_millis() as u64;
+    let modulus = 1u64 << BARCODE_BITS;
+    let delta = (now_ms % modulus + modulus - code as u64) % modulus;
+    (delta < 60_000).then_some(delta as f64)
 }
 
 /// What a stream's thread shares with the task that reports for it.
@@ -322,6 +355,10 @@ pub fn run(
             };
             let (w, h) = frame.image.dimensions();
             people = out.poses.persons.len() as u32;
+            let produced = plan
+                .clock_barcode
+                .then(|| read_clock_barcode(&frame.image))
+                .flatten();
             let image = Arc::new(std::mem::take(&mut frame.image));
             send_clips(clips.push(frame.timestamp, image.clone()));
             // scorers without classifiers cannot fail
@@ -365,12 +402,19 @@ pub fn run(
                     }
                 }
             }
-            let latency = done
-                .duration_since(live.decoded_at)
-                .unwrap_or_default()
-                .as_secs_f64()
-                * 1000.0;
-            window.push(Instant::now(), latency);
+            let latency = match produced {
+                Some(code) => since_clock(code, SystemTime::now()),
+                None if plan.clock_barcode => None,
+                None => Some(
+                    done.duration_since(live.decoded_at)
+                        .unwrap_or_default()
+                        .as_secs_f64()
+                        * 1000.0,
+                ),
+            };
+            if let Some(latency) = latency {
+                window.push(Instant::now(), latency);
+            }
         }
         if last_health.elapsed() >= plan.health_every {
             last_health = Instant::now();
@@ -402,6 +446,27 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clock_barcode_reads_back_and_wraps() {
+        let mut image = image::RgbImage::new(640, 360);
+        let code = 0b1011_0000_1111_0000_1010_0101u32;
+        for bit in 0..BARCODE_BITS {
+            let on = code >> bit & 1 == 1;
+            for y in 0..BARCODE_CELL {
+                for x in 0..BARCODE_CELL {
+                    let v = if on { 235 } else { 16 };
+                    image.put_pixel(bit * BARCODE_CELL + x, y, image::Rgb([v, v, v]));
+                }
+            }
+        }
+        assert_eq!(read_clock_barcode(&image), Some(code));
+        assert_eq!(read_clock_barcode(&image::RgbImage::new(100, 100)), None);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis((1 << 24) * 100 + 5);
+        // 5 ms after the wrap, the clock said 2^24 − 40: 45 ms ago
+        assert_eq!(since_clock((1 << 24) - 40, now), Some(45.0));
+        assert_eq!(since_clock(3_000_000, now), None);
+    }
 
     #[test]
     fn latency_percentiles_and_rate_cover_the_trailing_window() {
