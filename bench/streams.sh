@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Live streams on this machine, through the workers' own stream pipeline (`recognizer bench
 # stream`: live reader → pose → tracks → fall/fight events, as a worker runs a registered stream).
-# The camera: vtest.avi (the campus crossing) as 640x360 @ 15 fps H.264 (x264 zerolatency, no
-# B-frames, a keyframe a second) over RTSP from GStreamer's server (scripts/rtsp-server.py). The
+# The camera: vtest.avi (the campus crossing) as 640x360 @ 15 fps H.264 (x264 without lookahead
+# and on one thread — no frames held back —, no B-frames, a keyframe a second; not -tune
+# zerolatency: its several slices a frame came out of GStreamer's re-serving corrupted after the
+# first frame, for FFmpeg's own player too) over RTSP from GStreamer's server (scripts/rtsp-server.py). The
 # producer burns its wall clock into every frame as a 24-bit barcode (FFmpeg drawbox with
 # time(0)), so latency is measured from the frame's making to its result, through encode, RTP,
 # RTSP, decode, pose and events — not from decoding.
@@ -30,8 +32,9 @@ for i in $(seq 0 23); do
   bars="$bars,drawbox=x=$((i * 16)):y=0:w=16:h=16:color=white:t=fill:enable='gt(mod(floor(time(0)*1000/pow(2\,$i))\,2)\,0)'"
 done
 ffmpeg -v error -re -stream_loop -1 -i "$RECOGNIZER_DATA_CACHE/vtest.avi" \
-  -vf "scale=480:360,pad=640:360:80:0,fps=15,$bars" -c:v libx264 -preset veryfast -tune zerolatency \
-  -bf 0 -g 15 -an -f rtp "rtp://127.0.0.1:$udp" >"$work/producer.log" 2>&1 &
+  -vf "scale=480:360,pad=640:360:80:0,fps=15,$bars" -c:v libx264 -preset veryfast -bf 0 -g 15 \
+  -x264-params rc-lookahead=0:sync-lookahead=0:sliced-threads=0:threads=1 \
+  -an -f rtp "rtp://127.0.0.1:$udp" >"$work/producer.log" 2>&1 &
 pids+=($!)
 start_server() {
   /usr/bin/python3 scripts/rtsp-server.py --port "$port" --udp-port "$udp" >"$work/server.log" 2>&1 &
@@ -60,4 +63,4 @@ restarted=$(date +%s.%N)
 start_server
 wait "$bench"
 cat "$work/recovery.txt"
-awk -v r="$restarted" '$1 == "state" && $4 == "live" && $2 > r { printf "live again %.1f s after the restart (1 s health resolution)\n", $2 - r; exit }' "$work/recovery.txt"
+awk -v r="$restarted" '$1 == "state" && $5 == "live" && $2 > r { printf "live again %.1f s after the restart (1 s health resolution)\n", $2 - r; exit }' "$work/recovery.txt"

@@ -179,7 +179,7 @@ async fn a_stream_goes_live_survives_a_camera_restart_and_is_taken_over_when_its
         Some(("viewer", "cam-pass")),
     );
     let p = Platform::start_env(&[
-        ("RECOGNIZER_WORKER__MAX_STREAMS", "1"),
+        ("RECOGNIZER_WORKER__MAX_STREAMS", "2"),
         ("RECOGNIZER_WORKER__STREAM_LEASE_SECS", "4"),
     ])
     .await;
@@ -255,6 +255,30 @@ async fn a_stream_goes_live_survives_a_camera_restart_and_is_taken_over_when_its
         }
         eprintln!("3 live pictures in {:?}", started.elapsed());
     }
+
+    // the same camera with a wrong password: offline with the reason, not a reconnect storm
+    let (s, wrong) = admin
+        .post(
+            &format!("/api/projects/{project}/streams"),
+            &json!({"name": "Street, wrong password", "url": camera.url, "username": "viewer",
+                    "password": "not-it-42", "services": []}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{wrong}");
+    let wrong_id = wrong["id"].as_str().unwrap().to_string();
+    let refused = wait_stream(&admin, &wrong_id, Duration::from_secs(30), "offline", |v| {
+        v["state"] == "offline"
+    })
+    .await;
+    let reason = refused["health"]["last_error"].as_str().unwrap();
+    assert!(reason.contains("password"), "{reason}");
+    assert!(!refused.to_string().contains("not-it-42"), "{refused}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = admin.get(&format!("/api/streams/{wrong_id}")).await.1;
+    assert_eq!(later["state"], "offline");
+    assert_eq!(later["health"]["reconnects_last_hour"], 0, "{later}");
+    let (s, _) = admin.delete(&format!("/api/streams/{wrong_id}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
 
     // the camera goes away and comes back: reconnecting, then live again
     camera.kill_server();

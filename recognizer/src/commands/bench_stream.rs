@@ -43,7 +43,8 @@ pub struct StreamBenchArgs {
 pub fn stream(config: &Config, args: StreamBenchArgs) -> anyhow::Result<()> {
     let runtime = services::runtime(config)?;
     let catalog = services::catalog(config)?;
-    let scratch = std::env::temp_dir().join(format!("recognizer-bench-stream-{}", std::process::id()));
+    let scratch =
+        std::env::temp_dir().join(format!("recognizer-bench-stream-{}", std::process::id()));
     let mut copies = Vec::new();
     for n in 0..args.streams.max(1) {
         let plan = StreamPlan {
