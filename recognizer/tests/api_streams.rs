@@ -459,3 +459,50 @@ async fn a_fall_on_camera_is_stored_and_pushed_when_it_opens_and_again_when_it_c
     let stream = admin.get(&format!("/api/streams/{id}")).await.1;
     eprintln!("health {:#}", stream["health"]);
 }
+
+#[tokio::test]
+async fn the_live_view_blurs_faces_when_the_stream_says_so() {
+    use futures::StreamExt;
+    // GMDCSA24 Subject 1, fall 14: one person, face towards the camera at times
+    let clip = common::platform::shared("falls-gmdcsa24/Subject 1/Fall/14.mp4");
+    let camera = Camera::start(&camera_clip(clip.to_str().unwrap(), 6), None);
+    let p = Platform::start_env(&[("RECOGNIZER_WORKER__MAX_STREAMS", "2")]).await;
+    let admin = p.admin().await;
+    let project = project(&admin, "privacy").await;
+    let mut ids = Vec::new();
+    for (name, blur) in [("blurred", true), ("plain", false)] {
+        let (s, created) = admin
+            .post(
+                &format!("/api/projects/{project}/streams"),
+                &json!({"name": name, "url": camera.url, "blur_faces": blur}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        assert_eq!(created["blur_faces"], blur);
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    let _worker = p.spawn_worker();
+    // frames of each view, until a frame with somebody in it
+    let mut most = Vec::new();
+    for id in &ids {
+        let mut view = admin.websocket_at(&format!("/api/streams/{id}/live")).await;
+        let (mut blurred, mut with_people) = (0u64, 0);
+        while with_people < 6 {
+            let m = tokio::time::timeout(Duration::from_secs(60), view.next())
+                .await
+                .expect("live frames within 60 s")
+                .unwrap()
+                .unwrap();
+            if m.is_text() {
+                let o: Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
+                if o["people"].as_array().is_some_and(|p| !p.is_empty()) {
+                    with_people += 1;
+                    blurred = blurred.max(o["blurred_faces"].as_u64().unwrap());
+                }
+            }
+        }
+        most.push(blurred);
+    }
+    assert!(most[0] >= 1, "the private stream blurred no face: {most:?}");
+    assert_eq!(most[1], 0, "the plain stream blurred: {most:?}");
+}

@@ -267,6 +267,8 @@ pub struct Renderer {
     mask_scale: f32,
     /// Tracks shown on frames after theirs (poses estimated on every k-th frame).
     hold_frames: u64,
+    /// Regions blurred on the last frame drawn.
+    blurred: usize,
 }
 
 impl Renderer {
@@ -284,6 +286,7 @@ impl Renderer {
             canvas: Canvas::new(1, 1),
             mask_scale: crate::anonymize::AnonymizeConfig::default().mask_scale,
             hold_frames: 2,
+            blurred: 0,
         }
     }
 
@@ -323,6 +326,11 @@ impl Renderer {
                 .partition_point(|f| f.timestamp < keep_from);
             self.results.frames.drain(..old);
         }
+    }
+
+    /// How many face regions the last frame drawn had blurred.
+    pub fn blurred_regions(&self) -> usize {
+        self.blurred
     }
 
     /// The events drawn from now on (live: the ones going on).
@@ -369,6 +377,7 @@ impl Renderer {
                 }
                 (None, None) => Vec::new(),
             };
+            self.blurred = regions.len();
             for r in &regions {
                 filter::apply(
                     image,

@@ -151,6 +151,8 @@ impl Window {
 /// statistics panel with the events going on), faces blurred when the stream says so, as JPEG.
 struct LiveView {
     renderer: Renderer,
+    /// Faces must be blurred and the face detector did not load: no frame may be shown.
+    blind: bool,
     every: Duration,
     last: Option<Instant>,
 }
@@ -167,17 +169,20 @@ impl LiveView {
             ..RenderConfig::default()
         };
         let mut renderer = Renderer::new(config, Results::default(), 0.0);
+        let mut blind = false;
         if plan.blur_faces {
             match vision::render::faces::face_finder(runtime, catalog) {
                 Ok(f) => renderer = renderer.with_face_finder(f),
                 // privacy first: without the detector no frame is shown at all
                 Err(e) => {
-                    tracing::error!(error = %e, "face detector unavailable: the live view shows no frames")
+                    tracing::error!(error = %e, "face detector unavailable: the live view shows no frames");
+                    blind = true;
                 }
             }
         }
         Self {
             renderer,
+            blind,
             every: Duration::from_secs_f64(1.0 / plan.live_fps.max(0.1)),
             last: None,
         }
@@ -217,7 +222,7 @@ impl LiveView {
         done: SystemTime,
     ) -> Result<(Vec<u8>, serde_json::Value), String> {
         self.last = Some(Instant::now());
-        if self.renderer.needs_face_finder() {
+        if self.blind {
             return Err("faces cannot be blurred (no face detector)".into());
         }
         self.renderer.set_events(open.to_vec());
@@ -262,6 +267,7 @@ impl LiveView {
             "latency_ms": done.duration_since(decoded_at).unwrap_or_default().as_secs_f64() * 1000.0,
             "people": people,
             "events": events,
+            "blurred_faces": self.renderer.blurred_regions(),
         });
         Ok((jpeg, overlay))
     }
