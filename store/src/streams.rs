@@ -93,6 +93,27 @@ pub struct StreamSettings {
     pub enabled: bool,
 }
 
+/// The settings' columns, in the order [`bind_settings`] binds them.
+const SETTINGS: &str =
+    "name, url, username, password, services, zones, blur_faces, pose_input, enabled";
+
+type RowQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Postgres, StreamRow, sqlx::postgres::PgArguments>;
+
+/// Binds the settings as the query's next nine parameters, in [`SETTINGS`] order.
+fn bind_settings<'q>(query: RowQuery<'q>, s: &'q StreamSettings) -> RowQuery<'q> {
+    query
+        .bind(&s.name)
+        .bind(&s.url)
+        .bind(&s.username)
+        .bind(&s.password)
+        .bind(&s.services)
+        .bind(serde_json::to_value(&s.zones).expect("zones serialise"))
+        .bind(s.blur_faces)
+        .bind(s.pose_input as i32)
+        .bind(s.enabled)
+}
+
 impl Database {
     pub async fn create_stream(
         &self,
@@ -100,49 +121,32 @@ impl Database {
         s: &StreamSettings,
         created_by: Uuid,
     ) -> Result<Stream, DbError> {
-        let row: StreamRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO streams (id, project_id, name, url, username, password, services, zones,
-                 blur_faces, pose_input, enabled, created_by)
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO streams (id, project_id, created_by, {SETTINGS})
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
         )))
         .bind(Uuid::new_v4())
         .bind(project)
-        .bind(&s.name)
-        .bind(&s.url)
-        .bind(&s.username)
-        .bind(&s.password)
-        .bind(&s.services)
-        .bind(serde_json::to_value(&s.zones).expect("zones serialise"))
-        .bind(s.blur_faces)
-        .bind(s.pose_input as i32)
-        .bind(s.enabled)
-        .bind(created_by)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| DbError::conflict(e, format!("a stream named {:?} exists", s.name)))?;
+        .bind(created_by);
+        let row: StreamRow = bind_settings(query, s)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| DbError::conflict(e, format!("a stream named {:?} exists", s.name)))?;
         Ok(row.public())
     }
 
     /// Replaces a stream's settings; the worker holding it restarts it with them.
     pub async fn update_stream(&self, id: Uuid, s: &StreamSettings) -> Result<Stream, DbError> {
-        let row: StreamRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE streams SET name = $2, url = $3, username = $4, password = $5, services = $6,
-                 zones = $7, blur_faces = $8, pose_input = $9, enabled = $10, updated_at = now()
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE streams SET ({SETTINGS}, updated_at) =
+                 ($2, $3, $4, $5, $6, $7, $8, $9, $10, now())
              WHERE id = $1 RETURNING {COLUMNS}"
         )))
-        .bind(id)
-        .bind(&s.name)
-        .bind(&s.url)
-        .bind(&s.username)
-        .bind(&s.password)
-        .bind(&s.services)
-        .bind(serde_json::to_value(&s.zones).expect("zones serialise"))
-        .bind(s.blur_faces)
-        .bind(s.pose_input as i32)
-        .bind(s.enabled)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| DbError::conflict(e, format!("a stream named {:?} exists", s.name)))?;
+        .bind(id);
+        let row: StreamRow = bind_settings(query, s)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| DbError::conflict(e, format!("a stream named {:?} exists", s.name)))?;
         Ok(row.public())
     }
 

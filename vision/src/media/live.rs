@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ffmpeg_next::format::{Pixel, context::Input};
 use ffmpeg_next::software::scaling::{Context as Scaler, Flags};
+use ffmpeg_next::util::error::{EACCES, ENOENT};
 use ffmpeg_next::{Error as FfError, Packet, codec, decoder, frame};
 use serde::{Deserialize, Serialize};
 
@@ -357,12 +358,7 @@ fn refused(e: &FfError) -> bool {
             | FfError::HttpNotFound
             | FfError::ProtocolNotFound
             | FfError::InvalidData
-    ) || matches!(e, FfError::Other { errno } if *errno == libc_errno::ENOENT || *errno == libc_errno::EACCES)
-}
-
-mod libc_errno {
-    pub const ENOENT: i32 = 2;
-    pub const EACCES: i32 = 13;
+    ) || matches!(e, FfError::Other { errno } if *errno == ENOENT || *errno == EACCES)
 }
 
 fn describe(source: &str, e: &FfError) -> String {

@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use store::{Database, LeasedStream, ObjectStorage};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
@@ -126,16 +127,13 @@ pub fn url_with_credentials(url: &str, user: Option<&str>, password: Option<&str
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
+    // RFC 3986 userinfo: everything but the unreserved characters is escaped
+    const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let enc = |s: &str| utf8_percent_encode(s, ESCAPED).to_string();
     match password {
         Some(p) => format!("{scheme}://{}:{}@{rest}", enc(user), enc(p)),
         None => format!("{scheme}://{}@{rest}", enc(user)),
