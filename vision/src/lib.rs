@@ -21,4 +21,4 @@ pub mod score;
 pub mod track;
 
 pub use catalog::{Catalog, CatalogError, ModelSpec, ModelStatus};
-pub use runtime::{ExecutionProvider, Runtime, RuntimeConfig, RuntimeError};
+pub use runtime::{ConvSearch, ExecutionProvider, Runtime, RuntimeConfig, RuntimeError};

@@ -27,6 +27,24 @@ pub struct RuntimeConfig {
     pub library: Option<PathBuf>,
     /// Intra-op threads per session (spinning is always off).
     pub intra_threads: usize,
+    /// How cuDNN picks a convolution algorithm for each new input shape (CUDA only).
+    pub conv_search: ConvSearch,
+    /// Write ONNX Runtime's profile (per-node times and shapes, JSON) of every session into this
+    /// folder when the session ends: `<model>_<time>.json`. For diagnosis; it slows inference.
+    pub profile_dir: Option<PathBuf>,
+}
+
+/// cuDNN's convolution algorithm choice, per new input shape (ONNX Runtime's
+/// `cudnn_conv_algo_search`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ConvSearch {
+    /// Time every algorithm once per shape (ONNX Runtime's default): the fastest kernels, a
+    /// costly first call per shape.
+    #[default]
+    Exhaustive,
+    /// cuDNN's heuristics: cheaper first calls.
+    Heuristic,
 }
 
 impl Default for RuntimeConfig {
@@ -35,6 +53,8 @@ impl Default for RuntimeConfig {
             execution_provider: ExecutionProvider::Cpu,
             library: None,
             intra_threads: 2,
+            conv_search: ConvSearch::Exhaustive,
+            profile_dir: None,
         }
     }
 }
@@ -123,8 +143,19 @@ impl Runtime {
             .map_err(|e| fail(e.into()))?
             .with_optimization_level(GraphOptimizationLevel::Level3)
             .map_err(|e| fail(e.into()))?;
+        if let Some(dir) = &self.config.profile_dir {
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+            builder = builder
+                .with_profiling(dir.join(stem.as_ref()))
+                .map_err(|e| fail(e.into()))?;
+        }
         if self.config.execution_provider == ExecutionProvider::Cuda {
-            match ort::ep::CUDA::default().register(&mut builder) {
+            let search = match self.config.conv_search {
+                ConvSearch::Exhaustive => ort::ep::cuda::ConvAlgorithmSearch::Exhaustive,
+                ConvSearch::Heuristic => ort::ep::cuda::ConvAlgorithmSearch::Heuristic,
+            };
+            let cuda = ort::ep::CUDA::default().with_conv_algorithm_search(search);
+            match cuda.register(&mut builder) {
                 Ok(()) => tracing::info!(model = %path.display(), "using CUDA"),
                 Err(e) => {
                     tracing::warn!(model = %path.display(), error = %e, "CUDA is not usable here; running on the CPU")
@@ -132,6 +163,13 @@ impl Runtime {
             }
         }
         builder.commit_from_file(path).map_err(fail)
+    }
+
+    /// Whether models should be fed inputs of a few fixed shapes, batched: on CUDA every new
+    /// input shape costs about a second of cuDNN planning (bench/RESULTS.md, GPU section), so
+    /// crops are padded to fixed tiles there. On the CPU a crop of its own size is cheapest.
+    pub fn fixed_shapes(&self) -> bool {
+        self.config.execution_provider == ExecutionProvider::Cuda
     }
 
     /// The runtime if it was loaded earlier in this process.

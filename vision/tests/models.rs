@@ -107,6 +107,7 @@ fn centerface_on_crops_finds_the_faces_of_the_whole_frame() {
             input_size: 0,
             threshold: 0.2 * CROP_SCORE_KEPT,
             nms_iou: 0.3,
+            tile: 0,
         },
     )
     .unwrap();
@@ -183,4 +184,68 @@ fn a_missing_model_file_says_how_to_get_it() {
         .unwrap()
         .to_string();
     assert!(err.contains("centerface.onnx"), "{err}");
+}
+
+/// The GPU's way (`tile`: crops widened to equal tiles, the frames between two keyframes in one
+/// batch) finds the faces the CPU's way (each crop at its own size, frame by frame) finds, at
+/// nearly the same scores; a tile only adds context around a crop.
+#[test]
+fn centerface_on_batched_tiles_finds_what_it_finds_on_crops() {
+    use vision::models::centerface::CROP_SCORE_KEPT;
+    let config = |tile| CenterFaceConfig {
+        input_size: 0,
+        threshold: 0.1,
+        nms_iou: 0.3,
+        tile,
+    };
+    let mut crops = CenterFace::new(models::runtime(), &models::catalog(), config(0)).unwrap();
+    let mut tiles = CenterFace::new(models::runtime(), &models::catalog(), config(256)).unwrap();
+    let video = common::data("vtest.avi");
+    let frames: Vec<_> = [358, 359, 360, 361, 362]
+        .into_iter()
+        .map(|n| models::frame(&video, n))
+        .collect();
+    let areas: Vec<[f32; 4]> = crops
+        .detect(&frames[0])
+        .unwrap()
+        .iter()
+        .filter(|f| f.score > 0.25)
+        .map(|f| {
+            [
+                f.bbox[0] - 10.0,
+                f.bbox[1] - 10.0,
+                f.bbox[2] + 10.0,
+                f.bbox[3] + 10.0,
+            ]
+        })
+        .collect();
+    assert!(areas.len() >= 3, "{} faces to search around", areas.len());
+    let refs: Vec<&image::RgbImage> = frames.iter().collect();
+    let batched = tiles.detect_within_frames(&refs, &areas, 1.0).unwrap();
+    assert_eq!(batched.len(), frames.len());
+    let (mut compared, mut matched, mut worst) = (0, 0, 0.0f32);
+    for (frame, tiled) in frames.iter().zip(&batched) {
+        for face in crops.detect_within(frame, &areas, 1.0).unwrap() {
+            if face.score < 0.2 {
+                continue;
+            }
+            compared += 1;
+            // the same face: ~10 px faces shift by a cell of the model's 4 px grid (IoU ~0.5)
+            // where a crop's edge and a tile's differ
+            let same = tiled
+                .iter()
+                .filter(|t| iou(&t.bbox, &face.bbox) > 0.4)
+                .max_by(|a, b| a.score.total_cmp(&b.score));
+            // found, and kept as the anonymizer keeps faces found between keyframes
+            if let Some(same) = same.filter(|t| t.score > 0.2 * CROP_SCORE_KEPT) {
+                matched += 1;
+                worst = worst.max((same.score - face.score).abs());
+            } else {
+                eprintln!("{face:?} on crops, not on tiles: {tiled:?}");
+            }
+        }
+    }
+    eprintln!("{matched} of {compared} faces found on tiles too; largest score change {worst:.3}");
+    assert!(compared >= 10, "only {compared} faces compared");
+    assert!(matched * 20 >= compared * 19, "{matched} of {compared}");
 }

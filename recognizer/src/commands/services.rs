@@ -44,9 +44,15 @@ pub fn private_dir(dir: &std::path::Path) {
     }
 }
 
+/// The ONNX Runtime; where models run on CUDA, videos are decoded on the GPU too (NVDEC, with
+/// software decoding where it is missing).
 pub fn runtime(config: &Config) -> anyhow::Result<&'static Runtime> {
-    Runtime::load(&config.runtime)
-        .context("check runtime.library (RECOGNIZER_RUNTIME__LIBRARY) or ORT_DYLIB_PATH")
+    let runtime = Runtime::load(&config.runtime)
+        .context("check runtime.library (RECOGNIZER_RUNTIME__LIBRARY) or ORT_DYLIB_PATH")?;
+    vision::media::set_hardware_decoding(
+        config.runtime.execution_provider == vision::ExecutionProvider::Cuda,
+    );
+    Ok(runtime)
 }
 
 pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {

@@ -39,6 +39,10 @@ use io::{Drawing, FrameSource, MaskedOutput};
 /// 1,562 deface faces were only 77-94 % inside our masks; with it none.
 const CROP_MARGIN: f32 = 2.0;
 
+/// The face detector's tile side where inputs must have fixed shapes (CUDA): a crop around a
+/// face of up to ~280 px with its context fits; larger ones run on the whole (scaled) input.
+const FIXED_TILE: u32 = 384;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnonymizeConfig {
@@ -249,6 +253,11 @@ impl Anonymizer {
             CenterFaceConfig {
                 input_size: config.face_input_size,
                 threshold: config.threshold * schedule::GLIMPSE,
+                tile: if runtime.fixed_shapes() {
+                    FIXED_TILE
+                } else {
+                    0
+                },
                 ..Default::default()
             },
         )?;
@@ -303,16 +312,17 @@ impl Anonymizer {
         Ok((regions, glimpsed))
     }
 
-    /// Regions from faces inside `areas` only (the frames between keyframes: the pose model's
-    /// heads there come from its runs on keyframes, along their tracks). Areas of each scale are
-    /// searched together; a face found at two scales counts once.
+    /// Regions from faces inside `areas` only, for each of `frames` (the frames between two
+    /// keyframes, searched together: one batch on a GPU; the pose model's heads there come
+    /// from its runs on keyframes, along their tracks). Areas of each scale are searched
+    /// together; a face found at two scales counts once.
     fn detect_faces_within(
         &mut self,
-        frame: &image::RgbImage,
+        frames: &[&image::RgbImage],
         areas: &[schedule::Area],
-    ) -> Result<Vec<Region>, AnonymizeError> {
-        self.detections += 1;
-        let mut found: Vec<Face> = Vec::new();
+    ) -> Result<Vec<Vec<Region>>, AnonymizeError> {
+        self.detections += frames.len() as u64;
+        let mut found: Vec<Vec<Face>> = frames.iter().map(|_| Vec::new()).collect();
         for scale in schedule::SEARCH_SCALES {
             let boxes: Vec<BBox> = areas
                 .iter()
@@ -320,9 +330,20 @@ impl Anonymizer {
                 .map(|a| a.bbox)
                 .collect();
             if !boxes.is_empty() {
-                found.extend(self.faces.detect_within(frame, &boxes, scale)?);
+                let faces = self.faces.detect_within_frames(frames, &boxes, scale)?;
+                for (all, more) in found.iter_mut().zip(faces) {
+                    all.extend(more);
+                }
             }
         }
+        Ok(found
+            .into_iter()
+            .map(|found| self.kept_faces(found))
+            .collect())
+    }
+
+    /// Faces found on crops → regions: one face per place, above the crop threshold, widened.
+    fn kept_faces(&self, found: Vec<Face>) -> Vec<Region> {
         let boxes: Vec<BBox> = found.iter().map(|f| f.bbox).collect();
         let scores: Vec<f32> = found.iter().map(|f| f.score).collect();
         let faces: Vec<Face> = nms(&boxes, &scores, 0.3)
@@ -335,7 +356,7 @@ impl Anonymizer {
                 f
             })
             .collect();
-        Ok(masks::regions(&faces, &[], self.config.mode, 0.3))
+        masks::regions(&faces, &[], self.config.mode, 0.3)
     }
 
     /// Anonymizes `input` into `output` (MP4, audio kept) and writes the mask log to `log`.
@@ -415,11 +436,17 @@ impl Anonymizer {
                 )
                 .then(|| schedule::areas_between(before, &glimpsed))
             });
-            for f in waiting.drain(..) {
-                let r = match &areas {
-                    Some(areas) => Some(self.detect_faces_within(&f.image, areas)?),
-                    None => None,
-                };
+            let mut between: Vec<Option<Vec<Region>>> = match &areas {
+                Some(areas) => {
+                    let images: Vec<&image::RgbImage> = waiting.iter().map(|f| &f.image).collect();
+                    self.detect_faces_within(&images, areas)?
+                        .into_iter()
+                        .map(Some)
+                        .collect()
+                }
+                None => waiting.iter().map(|_| None).collect(),
+            };
+            for (f, r) in waiting.drain(..).zip(between.drain(..)) {
                 emit(temporal.push(f, r), &mut out)?;
             }
             keyframe = Some(glimpsed);

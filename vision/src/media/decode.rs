@@ -1,6 +1,9 @@
 //! Decoding: packets → frames → RGB images, one frame at a time.
 
-use ffmpeg_next::codec::threading;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ffmpeg_next::codec::{self, threading};
 use ffmpeg_next::format::{Pixel, context::Input};
 use ffmpeg_next::software::scaling::{Context as Scaler, Flags};
 use ffmpeg_next::{Error as FfError, Packet, decoder, frame};
@@ -75,6 +78,68 @@ pub(crate) fn open_input(source: &str) -> Result<Input, MediaError> {
     })
 }
 
+/// Whether files are decoded by the GPU's decoder (NVDEC) where there is one.
+static HARDWARE_DECODING: AtomicBool = AtomicBool::new(false);
+/// Said once per process: hardware decoding was asked for and is not available.
+static HARDWARE_MISSING: Once = Once::new();
+
+/// Decode with the GPU's video decoder (NVDEC through FFmpeg's `h264_cuvid`, `hevc_cuvid`, …)
+/// when the codec has one and it opens; otherwise, and for other codecs, in software as before.
+/// Set once at start-up by a worker whose models run on CUDA.
+pub fn set_hardware_decoding(on: bool) {
+    HARDWARE_DECODING.store(on, Ordering::Relaxed);
+}
+
+/// FFmpeg's NVDEC decoder for a codec.
+fn hardware_decoder_name(id: codec::Id) -> Option<&'static str> {
+    Some(match id {
+        codec::Id::H264 => "h264_cuvid",
+        codec::Id::HEVC => "hevc_cuvid",
+        codec::Id::AV1 => "av1_cuvid",
+        codec::Id::VP9 => "vp9_cuvid",
+        codec::Id::MPEG4 => "mpeg4_cuvid",
+        _ => return None,
+    })
+}
+
+/// The stream's decoder: NVDEC when asked for and it opens, else FFmpeg's software decoder
+/// with frame threads (up to 8, at least 2).
+fn open_decoder(parameters: codec::Parameters, source: &str) -> Result<decoder::Video, MediaError> {
+    let context = || {
+        codec::context::Context::from_parameters(parameters.clone()).map_err(|e| {
+            MediaError::Unreadable {
+                source_name: source.into(),
+                reason: e.to_string(),
+            }
+        })
+    };
+    if HARDWARE_DECODING.load(Ordering::Relaxed) {
+        let hardware = hardware_decoder_name(parameters.id()).and_then(decoder::find_by_name);
+        if let Some(codec) = hardware {
+            match context()?.decoder().open_as(codec).and_then(|d| d.video()) {
+                Ok(d) => return Ok(d),
+                Err(e) => HARDWARE_MISSING.call_once(|| {
+                    tracing::warn!(decoder = codec.name(), error = %e, "hardware decoding is not available here; decoding in software")
+                }),
+            }
+        }
+    }
+    let mut context = context()?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    context.set_threading(threading::Config {
+        kind: threading::Type::Frame,
+        count: threads,
+        ..Default::default()
+    });
+    context
+        .decoder()
+        .video()
+        .map_err(|e| MediaError::UnsupportedCodec {
+            source_name: source.into(),
+            reason: e.to_string(),
+        })
+}
+
 impl VideoReader {
     pub fn open(source: &str) -> Result<Self, MediaError> {
         let info = probe(source)?;
@@ -88,25 +153,7 @@ impl VideoReader {
         let stream_index = stream.index();
         let time_base = rational(stream.time_base()).unwrap_or(1.0 / 90_000.0);
         let fps = if info.fps > 0.0 { info.fps } else { 25.0 };
-        let mut context = ffmpeg_next::codec::context::Context::from_parameters(
-            stream.parameters(),
-        )
-        .map_err(|e| MediaError::Unreadable {
-            source_name: source.into(),
-            reason: e.to_string(),
-        })?;
-        context.set_threading(threading::Config {
-            kind: threading::Type::Frame,
-            count: 2,
-            ..Default::default()
-        });
-        let decoder = context
-            .decoder()
-            .video()
-            .map_err(|e| MediaError::UnsupportedCodec {
-                source_name: source.into(),
-                reason: e.to_string(),
-            })?;
+        let decoder = open_decoder(stream.parameters(), source)?;
         let is_file = !source.contains("://");
         let expected_frames = (is_file && stream.frames() > 0).then_some(stream.frames() as u64);
         Ok(Self {

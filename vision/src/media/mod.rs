@@ -9,7 +9,7 @@ mod probe;
 
 use std::sync::Once;
 
-pub use decode::{Frame, VideoReader};
+pub use decode::{Frame, VideoReader, set_hardware_decoding};
 pub use encode::{EncodeOptions, VideoWriter};
 pub use live::{LiveFrame, LiveHealth, LiveOptions, LiveReader, LiveState};
 pub use probe::{VideoInfo, probe};

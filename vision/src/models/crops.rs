@@ -79,6 +79,75 @@ pub fn planar_crop(rgb: &[u8], width: u32, crop: &Crop) -> Array4<f32> {
     input
 }
 
+/// The `crops` of a `width`×`height` input (from `grid_crops`) as squares of one size, `tile`
+/// (a multiple of 32): each crop widened to a tile around it, on the grid and inside the input
+/// where the input is larger than a tile (else from its top-left corner, the rest of the tile
+/// being black); equal tiles once. The whole input instead when a crop does not fit in a tile,
+/// when the input is no larger than a tile, or when the tiles would cover half of it. So a
+/// model sees one tile shape, or the input's own: few shapes, and tiles can be batched.
+pub fn tiles(crops: &[Crop], tile: u32, width: u32, height: u32) -> Vec<Crop> {
+    let whole = vec![[0, 0, width, height]];
+    let tile = tile.div_ceil(GRID).max(1) * GRID;
+    if u64::from(width) * u64::from(height) <= u64::from(tile) * u64::from(tile)
+        || crops
+            .iter()
+            .any(|c| c[2] - c[0] > tile || c[3] - c[1] > tile)
+    {
+        return whole;
+    }
+    // the tile's start along one side: covering [lo, hi), centred where it can be, on the grid
+    let place = |lo: u32, hi: u32, edge: u32| -> u32 {
+        if edge <= tile {
+            return 0;
+        }
+        let centred = ((lo + hi) / 2).saturating_sub(tile / 2) / GRID * GRID;
+        centred.clamp(hi.saturating_sub(tile), lo.min(edge - tile))
+    };
+    let mut out: Vec<Crop> = Vec::new();
+    for c in crops {
+        let (x, y) = (place(c[0], c[2], width), place(c[1], c[3], height));
+        let t = [x, y, x + tile, y + tile];
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() as u64 * u64::from(tile) * u64::from(tile) * 2
+        >= u64::from(width) * u64::from(height)
+    {
+        return whole;
+    }
+    out
+}
+
+/// Writes the `crop` of an interleaved RGB input `size` = (width, height) into batch item `b`
+/// of a planar batch whose items are the crop's size; the part of the crop outside the input
+/// stays as it is (zeros, black).
+pub fn write_planar_crop(
+    rgb: &[u8],
+    size: (u32, u32),
+    crop: &Crop,
+    input: &mut Array4<f32>,
+    b: usize,
+) {
+    let (cw, ch) = (input.shape()[3], input.shape()[2]);
+    let plane = cw * ch;
+    let data = input
+        .as_slice_mut()
+        .expect("a freshly allocated array is contiguous");
+    let item = &mut data[b * 3 * plane..(b + 1) * 3 * plane];
+    let (w, h) = (size.0 as usize, size.1 as usize);
+    let (x0, y0) = (crop[0] as usize, crop[1] as usize);
+    let cols = w.saturating_sub(x0).min(cw);
+    for row in 0..ch.min(h.saturating_sub(y0)) {
+        let src = &rgb[((y0 + row) * w + x0) * 3..][..cols * 3];
+        for (col, px) in src.chunks_exact(3).enumerate() {
+            for c in 0..3 {
+                item[c * plane + row * cw + col] = f32::from(px[c]);
+            }
+        }
+    }
+}
+
 /// Pixels the model runs on for these crops (overlaps counted twice).
 pub fn covered(crops: &[Crop]) -> u64 {
     crops.iter().map(pixels).sum()
@@ -115,6 +184,75 @@ mod tests {
         assert_eq!(crops.len(), 2, "{crops:?}");
         assert!(covered(&crops) < 768 * 576 / 4);
         assert!(grid_crops(&[[5.0, 5.0, 5.0, 9.0]], 1.0, 1.0, 64, 64).is_empty());
+    }
+
+    #[test]
+    fn tiles_are_one_size_on_the_grid_hold_their_crop_and_fall_back_to_the_whole_input() {
+        let crops = grid_crops(
+            &[[100.0, 50.0, 180.0, 150.0], [1500.0, 900.0, 1600.0, 1000.0]],
+            1.0,
+            1.0,
+            1920,
+            1088,
+        );
+        let t = tiles(&crops, 384, 1920, 1088);
+        assert_eq!(t.len(), 2, "{t:?}");
+        for (tile, crop) in t.iter().zip(&crops) {
+            assert_eq!((tile[2] - tile[0], tile[3] - tile[1]), (384, 384));
+            assert!(tile[0] % 32 == 0 && tile[1] % 32 == 0, "{tile:?}");
+            assert!(
+                tile[0] <= crop[0] && tile[1] <= crop[1],
+                "{tile:?} {crop:?}"
+            );
+            assert!(
+                tile[2] >= crop[2] && tile[3] >= crop[3],
+                "{tile:?} {crop:?}"
+            );
+            assert!(tile[2] <= 1920 && tile[3] <= 1088, "{tile:?}");
+        }
+        // at the bottom-right corner the tile stays inside the input
+        let corner = tiles(&[[1856, 1024, 1920, 1088]], 384, 1920, 1088)[0];
+        assert_eq!(corner, [1536, 704, 1920, 1088]);
+        // a crop larger than a tile, an input no larger than one, tiles covering half: whole
+        assert_eq!(
+            tiles(&[[0, 0, 416, 64]], 384, 1920, 1088),
+            vec![[0, 0, 1920, 1088]]
+        );
+        assert_eq!(
+            tiles(&[[0, 0, 64, 64]], 384, 384, 288),
+            vec![[0, 0, 384, 288]]
+        );
+        assert_eq!(
+            tiles(&[[0, 0, 64, 64], [400, 0, 464, 64]], 384, 768, 384),
+            vec![[0, 0, 768, 384]]
+        );
+        // a tile taller than the input starts at its top, the rest is padding
+        let wide = tiles(&[[1000, 0, 1064, 64]], 384, 4096, 256)[0];
+        assert_eq!((wide[1], wide[3]), (0, 384));
+    }
+
+    #[test]
+    fn a_planar_crop_written_into_a_batch_is_the_crop_with_black_outside_the_input() {
+        let rgb: Vec<u8> = (0..2u8)
+            .flat_map(|y| (0..4u8).flat_map(move |x| [x, y, 10 + x]))
+            .collect();
+        let mut input = Array4::<f32>::zeros((2, 3, 2, 2));
+        write_planar_crop(&rgb, (4, 2), &[3, 1, 5, 3], &mut input, 1);
+        assert_eq!(input[[1, 0, 0, 0]], 3.0);
+        assert_eq!(input[[1, 1, 0, 0]], 1.0);
+        assert_eq!(input[[1, 2, 0, 0]], 13.0);
+        // right of and below the input, and batch item 0: untouched
+        assert_eq!(input[[1, 2, 0, 1]] + input[[1, 0, 1, 0]], 0.0);
+        assert!(
+            input
+                .slice(ndarray::s![0, .., .., ..])
+                .iter()
+                .all(|&v| v == 0.0)
+        );
+        // inside the input it agrees with planar_crop
+        let mut one = Array4::<f32>::zeros((1, 3, 1, 2));
+        write_planar_crop(&rgb, (4, 2), &[1, 1, 3, 2], &mut one, 0);
+        assert_eq!(one, planar_crop(&rgb, 4, &[1, 1, 3, 2]));
     }
 
     #[test]
