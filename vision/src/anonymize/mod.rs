@@ -16,6 +16,7 @@ pub mod parameters;
 mod schedule;
 pub mod temporal;
 
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::time::Instant;
 
@@ -28,7 +29,7 @@ pub use temporal::{Mask, TemporalMasks};
 use crate::catalog::Catalog;
 use crate::media::{Frame, MediaError};
 use crate::models::ModelError;
-use crate::models::centerface::{CROP_SCORE_KEPT, CenterFace, CenterFaceConfig, Face};
+use crate::models::centerface::{CenterFace, CenterFaceConfig, Face};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
 use crate::pose::{BBox, nms};
 use crate::runtime::Runtime;
@@ -42,6 +43,8 @@ const CROP_MARGIN: f32 = 2.0;
 /// The face detector's tile side where inputs must have fixed shapes (CUDA): a crop around a
 /// face of up to ~280 px with its context fits; larger ones run on the whole (scaled) input.
 const FIXED_TILE: u32 = 384;
+/// Keyframes in one batch there (8 frames of 1080p are 200 MB of input).
+const KEYFRAME_BATCH: usize = 4;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -238,13 +241,27 @@ pub struct Anonymizer {
     /// Frames detected so far.
     detections: u64,
     pose_schedule: schedule::PoseSchedule,
+    /// Keyframes detected together (fixed shapes: one batch on a GPU); 1 = one at a time.
+    keyframe_batch: usize,
 }
 
 impl Anonymizer {
+    /// Fixed input shapes and batches where the runtime wants them (CUDA).
     pub fn new(
         runtime: &Runtime,
         catalog: &Catalog,
         config: AnonymizeConfig,
+    ) -> Result<Self, AnonymizeError> {
+        Self::with_fixed_shapes(runtime, catalog, config, runtime.fixed_shapes())
+    }
+
+    /// `fixed_shapes`: the face detector sees equal tiles and batches of keyframes (the GPU's
+    /// way) instead of crops of their own size, one frame at a time (the CPU's).
+    pub fn with_fixed_shapes(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: AnonymizeConfig,
+        fixed_shapes: bool,
     ) -> Result<Self, AnonymizeError> {
         config.validate().map_err(AnonymizeError::Invalid)?;
         let faces = CenterFace::new(
@@ -253,11 +270,7 @@ impl Anonymizer {
             CenterFaceConfig {
                 input_size: config.face_input_size,
                 threshold: config.threshold * schedule::GLIMPSE,
-                tile: if runtime.fixed_shapes() {
-                    FIXED_TILE
-                } else {
-                    0
-                },
+                tile: if fixed_shapes { FIXED_TILE } else { 0 },
                 ..Default::default()
             },
         )?;
@@ -279,20 +292,26 @@ impl Anonymizer {
             pose_schedule: schedule::PoseSchedule::new(config.pose_every),
             config,
             detections: 0,
+            keyframe_batch: if fixed_shapes { KEYFRAME_BATCH } else { 1 },
         })
     }
 
     /// Regions to hide on keyframe `index`, and the faces scoring at least `GLIMPSE` × the
     /// threshold (the detection schedule looks at those: a face just under the threshold may
     /// pass it in the frames between). `before`: the previous keyframe's faces.
+    /// `found`: the faces on this keyframe when they were detected ahead, in a batch.
     fn detect_keyframe(
         &mut self,
         frame: &image::RgbImage,
         index: u64,
         before: Option<&[Face]>,
+        found: Option<Vec<Face>>,
     ) -> Result<(Vec<Region>, Vec<Face>), AnonymizeError> {
         self.detections += 1;
-        let glimpsed = self.faces.detect(frame)?;
+        let glimpsed = match found {
+            Some(faces) => faces,
+            None => self.faces.detect(frame)?,
+        };
         let faces: Vec<Face> = glimpsed
             .iter()
             .filter(|f| f.score > self.config.threshold)
@@ -310,6 +329,50 @@ impl Anonymizer {
             self.pose_schedule.ran(index, pose_only);
         }
         Ok((regions, glimpsed))
+    }
+
+    /// Faces on keyframe `index` (`frame`) and on the next `keyframe_batch - 1` keyframes, in
+    /// one batch: frames are read ahead into `ahead` (after `next`, the frame after this one)
+    /// until they hold that many keyframes or the video ends (its last frame is a keyframe).
+    fn detect_keyframes_ahead(
+        &mut self,
+        frame: &Frame,
+        index: u64,
+        next: Option<&Frame>,
+        ahead: &mut VecDeque<Frame>,
+        source: &mut FrameSource,
+    ) -> Result<HashMap<u64, Vec<Face>>, AnonymizeError> {
+        let every = u64::from(self.config.detect_every.max(1));
+        let mut ended = false;
+        let is_key = |i: u64| i.is_multiple_of(every);
+        let queued_keys = |ahead: &VecDeque<Frame>| {
+            (0..ahead.len() as u64)
+                .filter(|k| is_key(index + 2 + k))
+                .count()
+        };
+        if next.is_some() {
+            let next_key = usize::from(is_key(index + 1));
+            while next_key + queued_keys(ahead) + 1 < self.keyframe_batch {
+                match source.next_frame()? {
+                    Some(f) => ahead.push_back(f),
+                    None => {
+                        ended = true;
+                        break;
+                    }
+                }
+            }
+        }
+        let mut keys: Vec<(u64, &image::RgbImage)> = vec![(index, &frame.image)];
+        let later = next.into_iter().chain(ahead.iter());
+        let last = ahead.len() as u64 + u64::from(next.is_some());
+        for (k, f) in (1..).zip(later) {
+            if is_key(index + k) || (ended && k == last) {
+                keys.push((index + k, &f.image));
+            }
+        }
+        let images: Vec<&image::RgbImage> = keys.iter().map(|(_, f)| *f).collect();
+        let faces = self.faces.detect_frames(&images)?;
+        Ok(keys.iter().map(|(i, _)| *i).zip(faces).collect())
     }
 
     /// Regions from faces inside `areas` only, for each of `frames` (the frames between two
@@ -349,7 +412,7 @@ impl Anonymizer {
         let faces: Vec<Face> = nms(&boxes, &scores, 0.3)
             .into_iter()
             .map(|k| found[k].clone())
-            .filter(|f| f.score > self.config.threshold * CROP_SCORE_KEPT)
+            .filter(|f| f.score > self.config.threshold * self.faces.crop_score_kept())
             .map(|mut f| {
                 let m = CROP_MARGIN;
                 f.bbox = [f.bbox[0] - m, f.bbox[1] - m, f.bbox[2] + m, f.bbox[3] + m];
@@ -415,17 +478,37 @@ impl Anonymizer {
         let mut waiting: Vec<Frame> = Vec::new();
         let mut keyframe: Option<Vec<Face>> = None;
         let mut index = 0u64;
+        // frames read ahead of `next` to batch keyframes (fixed shapes only), and the faces
+        // found on those keyframes by frame index
+        let mut ahead: VecDeque<Frame> = VecDeque::new();
+        let mut ahead_faces: HashMap<u64, Vec<Face>> = HashMap::new();
         let mut next = source.next_frame()?;
         while let Some(frame) = next {
-            next = source.next_frame()?;
+            next = match ahead.pop_front() {
+                Some(f) => Some(f),
+                None => source.next_frame()?,
+            };
             let is_key = index.is_multiple_of(every) || next.is_none();
             index += 1;
             if !is_key {
                 waiting.push(frame);
                 continue;
             }
-            let (regions, glimpsed) =
-                self.detect_keyframe(&frame.image, index - 1, keyframe.as_deref())?;
+            if self.keyframe_batch > 1 && !ahead_faces.contains_key(&(index - 1)) {
+                ahead_faces = self.detect_keyframes_ahead(
+                    &frame,
+                    index - 1,
+                    next.as_ref(),
+                    &mut ahead,
+                    &mut source,
+                )?;
+            }
+            let (regions, glimpsed) = self.detect_keyframe(
+                &frame.image,
+                index - 1,
+                keyframe.as_deref(),
+                ahead_faces.remove(&(index - 1)),
+            )?;
             // the faces of the frames between: interpolated (None), or searched on crops
             let areas = keyframe.as_ref().and_then(|before| {
                 schedule::frames_between_need_detection(

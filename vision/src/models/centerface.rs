@@ -80,6 +80,19 @@ impl CenterFace {
         Ok(Self { session, config })
     }
 
+    /// The share of the threshold a face found by `detect_within` must score to count: lower
+    /// on crops of their own size (`CROP_SCORE_KEPT`: their edge is padding to the model);
+    /// on tiles, which hold a crop with the image around it, faces score as on the whole
+    /// frame (on cap12 the crops' share kept a face-like patch of a wall map that only
+    /// scores above it with context).
+    pub fn crop_score_kept(&self) -> f32 {
+        if self.config.tile > 0 {
+            1.0
+        } else {
+            CROP_SCORE_KEPT
+        }
+    }
+
     /// The model input for a `width`×`height` frame, times `scale` (1 = as configured).
     fn input_dims(&self, width: u32, height: u32, scale: f32) -> (u32, u32) {
         let longer = width.max(height) as f32;
@@ -96,14 +109,16 @@ impl CenterFace {
     }
 
     pub fn detect(&mut self, frame: &RgbImage) -> Result<Vec<Face>, ModelError> {
-        Ok(self
-            .detect_batch(std::slice::from_ref(frame))?
-            .pop()
-            .unwrap_or_default())
+        Ok(self.detect_frames(&[frame])?.pop().unwrap_or_default())
     }
 
     /// Several frames of the same size in one call.
     pub fn detect_batch(&mut self, frames: &[RgbImage]) -> Result<Vec<Vec<Face>>, ModelError> {
+        self.detect_frames(&frames.iter().collect::<Vec<_>>())
+    }
+
+    /// Several frames of the same size in one call.
+    pub fn detect_frames(&mut self, frames: &[&RgbImage]) -> Result<Vec<Vec<Face>>, ModelError> {
         let Some(first) = frames.first() else {
             return Ok(Vec::new());
         };
@@ -164,6 +179,8 @@ impl CenterFace {
         if covered(&crops) * 2 >= u64::from(w) * u64::from(h) {
             crops = vec![[0, 0, w, h]];
         }
+        // with tiles, a face counts where a crop would have seen it: centred in one
+        let searched = crops.clone();
         if self.config.tile > 0 {
             crops = tiles(&crops, self.config.tile, w, h);
         }
@@ -183,7 +200,16 @@ impl CenterFace {
                 }
                 let heads = self.run(input)?;
                 for (b, (f, c)) in chunk.iter().enumerate() {
-                    found[*f].extend(heads.candidates(b, [c[0], c[1]], (w, h), threshold));
+                    let seen = heads.candidates(b, [c[0], c[1]], (w, h), threshold);
+                    found[*f].extend(seen.into_iter().filter(|c| {
+                        let (x, y) = ((c.bbox[0] + c.bbox[2]) / 2.0, (c.bbox[1] + c.bbox[3]) / 2.0);
+                        searched.iter().any(|s| {
+                            x >= s[0] as f32
+                                && x < s[2] as f32
+                                && y >= s[1] as f32
+                                && y < s[3] as f32
+                        })
+                    }));
                 }
             }
         } else {
