@@ -32,6 +32,9 @@ pub struct RuntimeConfig {
     /// Write ONNX Runtime's profile (per-node times and shapes, JSON) of every session into this
     /// folder when the session ends: `<model>_<time>.json`. For diagnosis; it slows inference.
     pub profile_dir: Option<PathBuf>,
+    /// Feed models a few fixed input shapes, batched (`Runtime::fixed_shapes`); unset: on CUDA
+    /// only. `false` on CUDA reproduces the slow path the GPU benchmark starts from.
+    pub fixed_shapes: Option<bool>,
 }
 
 /// cuDNN's convolution algorithm choice, per new input shape (ONNX Runtime's
@@ -55,6 +58,7 @@ impl Default for RuntimeConfig {
             intra_threads: 2,
             conv_search: ConvSearch::Exhaustive,
             profile_dir: None,
+            fixed_shapes: None,
         }
     }
 }
@@ -169,7 +173,9 @@ impl Runtime {
     /// input shape costs about a second of cuDNN planning (bench/RESULTS.md, GPU section), so
     /// crops are padded to fixed tiles there. On the CPU a crop of its own size is cheapest.
     pub fn fixed_shapes(&self) -> bool {
-        self.config.execution_provider == ExecutionProvider::Cuda
+        self.config
+            .fixed_shapes
+            .unwrap_or(self.config.execution_provider == ExecutionProvider::Cuda)
     }
 
     /// The runtime if it was loaded earlier in this process.

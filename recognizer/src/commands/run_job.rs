@@ -527,6 +527,7 @@ fn anonymize(config: &Config, args: AnonymizeArgs) -> anyhow::Result<()> {
         args.output.display(),
         log.display()
     );
+    println!("time: {}", summary.stages);
     Ok(())
 }
 

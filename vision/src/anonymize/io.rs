@@ -22,6 +22,8 @@ const ENCODE_AHEAD: usize = 8;
 /// Decoded frames from a thread of their own.
 pub struct FrameSource {
     pub info: VideoInfo,
+    /// Seconds `next_frame` waited for the decoder.
+    pub waited: f64,
     frames: Receiver<Result<Frame, MediaError>>,
     decoder: Option<JoinHandle<()>>,
 }
@@ -87,6 +89,7 @@ impl FrameSource {
         };
         Ok(Self {
             info,
+            waited: 0.0,
             frames,
             decoder: Some(decoder),
         })
@@ -94,7 +97,10 @@ impl FrameSource {
 
     /// The next frame, None at the end of the video.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, AnonymizeError> {
-        match self.frames.recv() {
+        let started = std::time::Instant::now();
+        let received = self.frames.recv();
+        self.waited += started.elapsed().as_secs_f64();
+        match received {
             Ok(frame) => Ok(Some(frame?)),
             // the thread is done: at the end of the video, or because it panicked
             Err(_) => match self.decoder.take() {

@@ -231,6 +231,32 @@ pub struct Summary {
     pub tracks: u64,
     pub seconds: f64,
     pub fps: f64,
+    /// Where the time went (seconds of this thread; decoding and encoding run on their own
+    /// threads, so waiting for them is what they cost beyond the overlap).
+    pub stages: StageTimes,
+}
+
+/// Seconds the anonymizing thread spent in each step.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct StageTimes {
+    /// Waiting for the decoder's next frame.
+    pub decode_wait: f64,
+    /// The face detector: resizing, the model, decoding its output.
+    pub faces: f64,
+    /// The pose model (heads of people without a visible face).
+    pub pose: f64,
+    /// Handing frames to the drawing and encoding thread (waiting while its queue is full).
+    pub output_wait: f64,
+}
+
+impl std::fmt::Display for StageTimes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "waiting for frames {:.1} s, faces {:.1} s, pose {:.1} s, waiting for the encoder {:.1} s",
+            self.decode_wait, self.faces, self.pose, self.output_wait
+        )
+    }
 }
 
 /// The models an anonymization run needs.
@@ -241,6 +267,7 @@ pub struct Anonymizer {
     /// Frames detected so far.
     detections: u64,
     pose_schedule: schedule::PoseSchedule,
+    stages: StageTimes,
     /// Keyframes detected together (fixed shapes: one batch on a GPU); 1 = one at a time.
     keyframe_batch: usize,
 }
@@ -292,6 +319,7 @@ impl Anonymizer {
             pose_schedule: schedule::PoseSchedule::new(config.pose_every),
             config,
             detections: 0,
+            stages: StageTimes::default(),
             keyframe_batch: if fixed_shapes { KEYFRAME_BATCH } else { 1 },
         })
     }
@@ -308,10 +336,12 @@ impl Anonymizer {
         found: Option<Vec<Face>>,
     ) -> Result<(Vec<Region>, Vec<Face>), AnonymizeError> {
         self.detections += 1;
+        let started = Instant::now();
         let glimpsed = match found {
             Some(faces) => faces,
             None => self.faces.detect(frame)?,
         };
+        self.stages.faces += started.elapsed().as_secs_f64();
         let faces: Vec<Face> = glimpsed
             .iter()
             .filter(|f| f.score > self.config.threshold)
@@ -319,10 +349,12 @@ impl Anonymizer {
             .collect();
         let went = before.is_some_and(|b| schedule::face_went(b, &glimpsed, self.config.threshold));
         let run_pose = self.pose.is_some() && self.pose_schedule.due(index, went);
+        let started = Instant::now();
         let people = match self.pose.as_mut() {
             Some(p) if run_pose => p.detect(frame)?,
             _ => Vec::new(),
         };
+        self.stages.pose += started.elapsed().as_secs_f64();
         let regions = masks::regions(&faces, &people, self.config.mode, 0.3);
         if run_pose {
             let pose_only = regions.iter().any(|r| r.source == Source::Pose);
@@ -371,7 +403,9 @@ impl Anonymizer {
             }
         }
         let images: Vec<&image::RgbImage> = keys.iter().map(|(_, f)| *f).collect();
+        let started = Instant::now();
         let faces = self.faces.detect_frames(&images)?;
+        self.stages.faces += started.elapsed().as_secs_f64();
         Ok(keys.iter().map(|(i, _)| *i).zip(faces).collect())
     }
 
@@ -385,6 +419,7 @@ impl Anonymizer {
         areas: &[schedule::Area],
     ) -> Result<Vec<Vec<Region>>, AnonymizeError> {
         self.detections += frames.len() as u64;
+        let started = Instant::now();
         let mut found: Vec<Vec<Face>> = frames.iter().map(|_| Vec::new()).collect();
         for scale in schedule::SEARCH_SCALES {
             let boxes: Vec<BBox> = areas
@@ -399,10 +434,12 @@ impl Anonymizer {
                 }
             }
         }
-        Ok(found
+        let regions = found
             .into_iter()
             .map(|found| self.kept_faces(found))
-            .collect())
+            .collect();
+        self.stages.faces += started.elapsed().as_secs_f64();
+        Ok(regions)
     }
 
     /// Faces found on crops → regions: one face per place, above the crop threshold, widened.
@@ -435,6 +472,8 @@ impl Anonymizer {
         let started = Instant::now();
         let detections_before = self.detections;
         self.pose_schedule = schedule::PoseSchedule::new(self.config.pose_every);
+        self.stages = StageTimes::default();
+        let mut output_wait = 0.0;
         let mut source = FrameSource::open(input)?;
         let frames_total = source.info.frames;
         let mut out = MaskedOutput::create(
@@ -460,7 +499,9 @@ impl Anonymizer {
             for (frame, masks) in ready {
                 mask_count += masks.len() as u64;
                 max_track = masks.iter().map(|m| m.track).fold(max_track, u64::max);
+                let started = Instant::now();
                 out.push(frame, masks)?;
+                output_wait += started.elapsed().as_secs_f64();
                 sent += 1;
                 let fps = out.written() as f64 / started.elapsed().as_secs_f64().max(1e-6);
                 if !progress(Progress {
@@ -545,6 +586,11 @@ impl Anonymizer {
             tracks: max_track,
             seconds,
             fps: sent as f64 / seconds.max(1e-6),
+            stages: StageTimes {
+                decode_wait: source.waited,
+                output_wait,
+                ..self.stages
+            },
         })
     }
 }

@@ -56,7 +56,12 @@ impl Job for AnonymizeJob {
         .await
         .map_err(|e| JobError::from_join("anonymizing", e))?;
         match result {
-            Ok(_) => {}
+            Ok(summary) => tracing::info!(
+                frames = summary.frames,
+                fps = format!("{:.1}", summary.fps),
+                time = %summary.stages,
+                "anonymized"
+            ),
             Err(AnonymizeError::Canceled) => return Err(JobError::Canceled),
             // name the stored object, not the scratch file
             Err(AnonymizeError::Media(e)) => {

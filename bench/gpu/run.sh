@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# GPU benchmark kit, part 2: runs on the GPU machine, in the repository copy the device tool
+# makes, and writes everything to $OUT. Steps, in the order given (several per call are fine):
+#   stage PIECE   keep one piece of the kit (bench/gpu/prepare.sh) in /root/kit-parts
+#   unpack        join and unpack the pieces into /root/kit (needs .gpu/zstd carried), check that
+#                 every library resolves, build the inputs: 5,665 frames of 1080p30 (the input
+#                 clip looped, stream copy) and the same at 720p
+#   anonymize     the profile before/after, the CPU (16 cores) and CUDA runs, CPU-vs-CUDA mask
+#                 logs, the whole job on CUDA
+#   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose)
+#   annotate      pose + tracking at 720p: CPU and CUDA, 1/4/8 jobs at once, CPU-vs-CUDA tracks
+# Each run's output, timings (timings.tsv: step, jobs, frames, seconds, fps) and GPU use
+# (nvidia-smi dmon, one line a second) land in $OUT.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+K=/root/kit
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+log() { echo "$(date +%H:%M:%S) $*" | tee -a "$OUT/steps.log" >&2; }
+
+environment() {
+  local nv
+  nv=$(find /opt /usr/local/lib -maxdepth 6 -type d -path '*site-packages/nvidia' 2>/dev/null | head -1)
+  LD_LIBRARY_PATH=$K/ort:$K/lib:$(ls -d "$nv"/*/lib 2>/dev/null | tr '\n' ':')/usr/local/nvidia/lib64
+  export LD_LIBRARY_PATH
+  export ORT_DYLIB_PATH=$K/ort/libonnxruntime.so.1.31.1
+  export RECOGNIZER_MODELS__DIR=$K/models RECOGNIZER_CACHE=/root/cache RUST_LOG=warn,vision::runtime=info
+  export PATH=$K/bin:$PATH
+}
+# python and nvidia-smi use the machine's own libraries
+host() { env -u LD_LIBRARY_PATH "$@"; }
+
+# run_jobs NAME JOBS INPUT FRAMES -- COMMAND… : JOBS copies at once (%J in COMMAND = job number)
+run_jobs() {
+  local name=$1 jobs=$2 input=$3 frames=$4; shift 5
+  local t0 t1 j pids=()
+  log "$name: $jobs job(s) on $(basename "$input") ($frames frames each)"
+  t0=$(date +%s.%N)
+  for j in $(seq 1 "$jobs"); do
+    "${@//%J/$j}" > "$OUT/$name-$j.log" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  t1=$(date +%s.%N)
+  host python3 - "$name" "$jobs" "$frames" "$t0" "$t1" >> "$OUT/timings.tsv" <<'PY'
+import sys
+name, jobs, frames, t0, t1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+s = t1 - t0
+print(f"{name}\t{jobs}\t{frames * jobs}\t{s:.2f}\t{frames * jobs / s:.1f}")
+PY
+  tail -n 2 "$OUT/$name-1.log" >&2
+}
+
+dmon_start() { host nvidia-smi dmon -s um -o T -d 1 > "$OUT/dmon-$1.txt" 2>&1 & DMON=$!; }
+dmon_stop() { kill "$DMON" 2>/dev/null; wait "$DMON" 2>/dev/null; }
+
+cut() { [ -f "$2" ] || ffmpeg -v error -y -i "$1" -frames:v "$3" -c copy "$2"; }
+
+while [ $# -gt 0 ]; do
+  step=$1; shift
+  case $step in
+  stage)
+    mkdir -p /root/kit-parts && cp "$1" /root/kit-parts/ && shift
+    log "staged: $(ls /root/kit-parts | tr '\n' ' ')"
+    ;;
+  unpack)
+    rm -rf "$K" && mkdir -p "$K"
+    cat /root/kit-parts/kit.part.* | LD_LIBRARY_PATH=$repo/.gpu/zstd "$repo/.gpu/zstd/zstd" -q -d --long=27 | tar -x -C "$K" || exit 1
+    environment
+    host nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt"
+    nproc > "$OUT/cores.txt"
+    if ldd "$K/bin/recognizer" "$K/ort/libonnxruntime_providers_cuda.so" | grep "not found"; then
+      log "libraries missing (above)"; exit 1
+    fi
+    "$K/bin/recognizer" --version >&2
+    ffmpeg -v error -y -stream_loop -1 -i "$K/input/fights1080.mp4" -c copy -frames:v 5665 "$K/input/bench1080.mp4"
+    ffmpeg -v error -y -i "$K/input/bench1080.mp4" -vf scale=1280:720 -c:v libx264 -preset veryfast -crf 20 "$K/input/bench720.mp4"
+    host python3 - "$K/input" >&2 <<'PY'
+import subprocess, sys
+for f in ("bench1080.mp4", "bench720.mp4"):
+    print(f, subprocess.run(["ls", "-la", f"{sys.argv[1]}/{f}"], capture_output=True, text=True).stdout.strip())
+PY
+    log "unpacked: $(du -sh $K | cut -f1)"
+    ;;
+  anonymize)
+    environment
+    in=$K/input/bench1080.mp4
+    cut "$in" "$K/input/cut60.mp4" 60
+    cut "$in" "$K/input/cut300.mp4" 300
+    cut "$in" "$K/input/cut600.mp4" 600
+    A="$K/bin/recognizer run anonymize"
+    dmon_start anonymize
+    mkdir -p "$OUT/profile-before" "$OUT/profile-after"
+    # 0. the cause: today's crops of their own size on CUDA, profiled, then fixed shapes
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__FIXED_SHAPES=false RECOGNIZER_RUNTIME__PROFILE_DIR=$OUT/profile-before \
+      run_jobs anon-before 1 "$K/input/cut60.mp4" 60 -- timeout 200 $A "$K/input/cut60.mp4" -o /root/before.mp4
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__PROFILE_DIR=$OUT/profile-after \
+      run_jobs anon-after-profiled 1 "$K/input/cut300.mp4" 300 -- $A "$K/input/cut300.mp4" -o /root/cuda300.mp4 --log /root/cuda300.jsonl
+    # CPU, all 16 cores
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 \
+      run_jobs anon-cpu 1 "$K/input/cut600.mp4" 600 -- $A "$K/input/cut600.mp4" -o /root/cpu600.mp4
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 \
+      run_jobs anon-cpu-300 1 "$K/input/cut300.mp4" 300 -- $A "$K/input/cut300.mp4" -o /root/cpu300.mp4 --log /root/cpu300.jsonl
+    host python3 bench/gpu/compare.py masks /root/cpu300.jsonl /root/cuda300.jsonl > "$OUT/same-masks.json"
+    host python3 bench/gpu/profile_summary.py "$OUT"/profile-before "$OUT"/profile-after > "$OUT/profile-summary.txt"
+    rm -rf "$OUT"/profile-before "$OUT"/profile-after
+    # CUDA, the whole job
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
+      run_jobs anon-cuda-x1 1 "$in" 5665 -- $A "$in" -o /root/cuda-1.mp4
+    dmon_stop
+    ;;
+  anonymize-jobs)
+    environment
+    in=$K/input/bench1080.mp4
+    dmon_start anonymize-jobs
+    for jobs in ${JOBS:-2 4}; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
+        run_jobs anon-cuda-x$jobs "$jobs" "$in" 5665 -- $K/bin/recognizer run anonymize "$in" -o /root/cuda-%J.mp4
+    done
+    dmon_stop
+    ;;
+  annotate)
+    environment
+    in=$K/input/bench720.mp4
+    cut "$in" "$K/input/cut720-150.mp4" 150
+    cut "$in" "$K/input/cut720-1500.mp4" 1500
+    N="$K/bin/recognizer run annotate --to 2"
+    dmon_start annotate
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 \
+      run_jobs annot-cpu 1 "$K/input/cut720-150.mp4" 150 -- $N "$K/input/cut720-150.mp4" -o /root/annot-cpu
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
+      run_jobs annot-cuda-150 1 "$K/input/cut720-150.mp4" 150 -- $N "$K/input/cut720-150.mp4" -o /root/annot-cuda
+    host python3 bench/gpu/compare.py tracks /root/annot-cpu/cut720-150.mp4/tracks.mot.txt /root/annot-cuda/cut720-150.mp4/tracks.mot.txt > "$OUT/same-tracks.json"
+    for jobs in 1 4 8; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
+        run_jobs annot-cuda-x$jobs "$jobs" "$K/input/cut720-1500.mp4" 1500 -- $N "$K/input/cut720-1500.mp4" -o /root/annot-%J
+    done
+    dmon_stop
+    ;;
+  *) echo "unknown step $step" >&2; exit 2 ;;
+  esac
+done
+cat "$OUT/timings.tsv" 2>/dev/null >&2
