@@ -5,7 +5,7 @@
 
 Boxes of one run are matched to the other's by IoU (greedy, best first, IoU >= 0.5). Prints JSON:
 boxes in each, matched share of each, mean and largest corner deviation of matched boxes
-(pixels), and for tracks the share of matched boxes whose track id maps to the same id as the
+(pixels), the share of each run's boxes mostly (> 50 %) inside a box of the other, and for tracks the share of matched boxes whose track id maps to the same id as the
 majority of that id's matches (identity agreement).
 """
 import collections, json, sys
@@ -37,6 +37,19 @@ def tracks(path):
     return [by_frame.get(i, []) for i in range(1, n + 1)]
 
 
+def inside(x, y):
+    w = min(x[2], y[2]) - max(x[0], y[0])
+    h = min(x[3], y[3]) - max(x[1], y[1])
+    area = max((x[2] - x[0]) * (x[3] - x[1]), 1e-6)
+    return max(w, 0) * max(h, 0) / area
+
+
+def covered(a, b):
+    n = sum(len(f) for f in a)
+    held = sum(1 for fa, fb in zip(a, b) for x in fa if any(inside(x[0], y[0]) > 0.5 for y in fb))
+    return round(held / n, 4) if n else None
+
+
 def compare(a, b):
     matched, dev, pairs = 0, [], []
     na = sum(len(f) for f in a)
@@ -64,6 +77,8 @@ def compare(a, b):
         "matched_share_of_second": round(matched / nb, 4) if nb else None,
         "mean_corner_deviation_px": round(sum(dev) / len(dev), 2) if dev else None,
         "max_corner_deviation_px": round(max(dev), 2) if dev else None,
+        "first_mostly_inside_second": covered(a, b),
+        "second_mostly_inside_first": covered(b, a),
         "identity_agreement": round(same_id / len(pairs), 4) if pairs else None,
     }
 

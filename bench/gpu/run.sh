@@ -55,7 +55,7 @@ PY
 dmon_start() { host nvidia-smi dmon -s um -o T -d 1 > "$OUT/dmon-$1.txt" 2>&1 & DMON=$!; }
 dmon_stop() { kill "$DMON" 2>/dev/null; wait "$DMON" 2>/dev/null; }
 
-cut() { [ -f "$2" ] || ffmpeg -v error -y -i "$1" -frames:v "$3" -c copy "$2"; }
+first_frames() { [ -f "$2" ] || ffmpeg -v error -y -i "$1" -frames:v "$3" -c copy "$2"; }
 
 while [ $# -gt 0 ]; do
   step=$1; shift
@@ -86,28 +86,36 @@ PY
   anonymize)
     environment
     in=$K/input/bench1080.mp4
-    cut "$in" "$K/input/cut60.mp4" 60
-    cut "$in" "$K/input/cut300.mp4" 300
-    cut "$in" "$K/input/cut600.mp4" 600
+    first_frames "$in" "$K/input/cut60.mp4" 60
+    first_frames "$in" "$K/input/cut300.mp4" 300
+    first_frames "$in" "$K/input/cut600.mp4" 600
     A="$K/bin/recognizer run anonymize"
     dmon_start anonymize
     mkdir -p "$OUT/profile-before" "$OUT/profile-after"
-    # 0. the cause: today's crops of their own size on CUDA, profiled, then fixed shapes
-    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__FIXED_SHAPES=false RECOGNIZER_RUNTIME__PROFILE_DIR=$OUT/profile-before \
-      run_jobs anon-before 1 "$K/input/cut60.mp4" 60 -- timeout 200 $A "$K/input/cut60.mp4" -o /root/before.mp4
+    # 0. the cause: crops of their own size on CUDA (the CPU way), profiled (BEFORE=1; slow:
+    #    seconds a frame), then fixed shapes
+    if [ "${BEFORE:-0}" = 1 ]; then
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__FIXED_SHAPES=false RECOGNIZER_RUNTIME__PROFILE_DIR=$OUT/profile-before \
+        run_jobs anon-before 1 "$K/input/cut60.mp4" 60 -- timeout 300 $A "$K/input/cut60.mp4" -o /root/before.mp4
+    fi
     RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__PROFILE_DIR=$OUT/profile-after \
       run_jobs anon-after-profiled 1 "$K/input/cut300.mp4" 300 -- $A "$K/input/cut300.mp4" -o /root/cuda300.mp4 --log /root/cuda300.jsonl
-    # CPU, all 16 cores
-    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 \
-      run_jobs anon-cpu 1 "$K/input/cut600.mp4" 600 -- $A "$K/input/cut600.mp4" -o /root/cpu600.mp4
+    # CPU, all 16 cores: the CPU's way, and the GPU's way (fixed shapes) on the CPU
     RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 \
       run_jobs anon-cpu-300 1 "$K/input/cut300.mp4" 300 -- $A "$K/input/cut300.mp4" -o /root/cpu300.mp4 --log /root/cpu300.jsonl
-    host python3 bench/gpu/compare.py masks /root/cpu300.jsonl /root/cuda300.jsonl > "$OUT/same-masks.json"
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 RECOGNIZER_RUNTIME__FIXED_SHAPES=true \
+      run_jobs anon-cpu-fixed-300 1 "$K/input/cut300.mp4" 300 -- $A "$K/input/cut300.mp4" -o /root/cpufixed300.mp4 --log /root/cpufixed300.jsonl
+    for pair in "cpu300 cuda300" "cpu300 cpufixed300" "cpufixed300 cuda300"; do
+      read -r a b <<< "$pair"
+      echo "$a vs $b: $(host python3 bench/gpu/compare.py masks /root/$a.jsonl /root/$b.jsonl)" >> "$OUT/same-masks.txt"
+    done
     host python3 bench/gpu/profile_summary.py "$OUT"/profile-before "$OUT"/profile-after > "$OUT/profile-summary.txt"
     rm -rf "$OUT"/profile-before "$OUT"/profile-after
-    # CUDA, the whole job
-    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
-      run_jobs anon-cuda-x1 1 "$in" 5665 -- $A "$in" -o /root/cuda-1.mp4
+    # CUDA, the whole job, with cuDNN's exhaustive and heuristic algorithm search
+    for search in exhaustive heuristic; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__CONV_SEARCH=$search \
+        run_jobs anon-cuda-x1-$search 1 "$in" 5665 -- $A "$in" -o /root/cuda-1.mp4
+    done
     dmon_stop
     ;;
   anonymize-jobs)
@@ -123,8 +131,8 @@ PY
   annotate)
     environment
     in=$K/input/bench720.mp4
-    cut "$in" "$K/input/cut720-150.mp4" 150
-    cut "$in" "$K/input/cut720-1500.mp4" 1500
+    first_frames "$in" "$K/input/cut720-150.mp4" 150
+    first_frames "$in" "$K/input/cut720-1500.mp4" 1500
     N="$K/bin/recognizer run annotate --to 2"
     dmon_start annotate
     RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 \

@@ -35,6 +35,9 @@ pub struct RuntimeConfig {
     /// Feed models a few fixed input shapes, batched (`Runtime::fixed_shapes`); unset: on CUDA
     /// only. `false` on CUDA reproduces the slow path the GPU benchmark starts from.
     pub fixed_shapes: Option<bool>,
+    /// Let CUDA convolutions use TF32 (faster on tensor cores, ~3 significant digits); off
+    /// keeps GPU results close to the CPU's.
+    pub tf32: bool,
 }
 
 /// cuDNN's convolution algorithm choice, per new input shape (ONNX Runtime's
@@ -59,6 +62,7 @@ impl Default for RuntimeConfig {
             conv_search: ConvSearch::Exhaustive,
             profile_dir: None,
             fixed_shapes: None,
+            tf32: false,
         }
     }
 }
@@ -158,7 +162,9 @@ impl Runtime {
                 ConvSearch::Exhaustive => ort::ep::cuda::ConvAlgorithmSearch::Exhaustive,
                 ConvSearch::Heuristic => ort::ep::cuda::ConvAlgorithmSearch::Heuristic,
             };
-            let cuda = ort::ep::CUDA::default().with_conv_algorithm_search(search);
+            let cuda = ort::ep::CUDA::default()
+                .with_conv_algorithm_search(search)
+                .with_tf32(self.config.tf32);
             match cuda.register(&mut builder) {
                 Ok(()) => tracing::info!(model = %path.display(), "using CUDA"),
                 Err(e) => {
@@ -167,6 +173,18 @@ impl Runtime {
             }
         }
         builder.commit_from_file(path).map_err(fail)
+    }
+
+    /// Sessions of the model at `path` for [`ShapedSessions`]: one per input shape where
+    /// shapes are fixed, else one for all.
+    pub fn shaped_sessions(&self, path: &Path) -> Result<ShapedSessions, RuntimeError> {
+        let first = self.session(path)?;
+        Ok(ShapedSessions {
+            path: path.to_path_buf(),
+            per_shape: self.fixed_shapes(),
+            any: Some(first),
+            sessions: Vec::new(),
+        })
     }
 
     /// Whether models should be fed inputs of a few fixed shapes, batched: on CUDA every new
@@ -181,6 +199,46 @@ impl Runtime {
     /// The runtime if it was loaded earlier in this process.
     pub fn get() -> Option<&'static Runtime> {
         RUNTIME.get()
+    }
+}
+
+/// One model's sessions. On CUDA (fixed shapes), one session per input shape: measured on the
+/// H200 (bench/RESULTS.md, GPU section), a CenterFace session whose input shape changed from one
+/// run to the next spent ~2 s a run in cuDNN convolutions whatever the size — every shape change
+/// re-plans every convolution — while a session that always sees one shape runs in
+/// milliseconds. Shapes are few there (fixed tiles, padded batches), so sessions are few.
+/// On the CPU one session takes every shape.
+pub struct ShapedSessions {
+    path: PathBuf,
+    per_shape: bool,
+    /// The session made first, not yet tied to a shape.
+    any: Option<ort::session::Session>,
+    sessions: Vec<(Vec<usize>, ort::session::Session)>,
+}
+
+impl ShapedSessions {
+    /// The session for an input of this shape.
+    pub fn get(&mut self, shape: &[usize]) -> Result<&mut ort::session::Session, RuntimeError> {
+        if !self.per_shape {
+            return Ok(self.any.as_mut().expect("the one session"));
+        }
+        let at = match self.sessions.iter().position(|(s, _)| s == shape) {
+            Some(at) => at,
+            None => {
+                let session = match self.any.take() {
+                    Some(session) => session,
+                    None => Runtime::get()
+                        .expect("a runtime made these sessions")
+                        .session(&self.path)?,
+                };
+                if self.sessions.len() == 8 {
+                    tracing::warn!(model = %self.path.display(), ?shape, "a ninth input shape: each costs a session and a slow first run");
+                }
+                self.sessions.push((shape.to_vec(), session));
+                self.sessions.len() - 1
+            }
+        };
+        Ok(&mut self.sessions[at].1)
     }
 }
 

