@@ -334,6 +334,32 @@ mod tests {
     }
 
     #[test]
+    fn the_gpu_settings_come_from_the_environment_and_a_wrong_one_is_named() {
+        jail(|j| {
+            j.set_env("RECOGNIZER_RUNTIME__EXECUTION_PROVIDER", "cuda");
+            j.set_env("RECOGNIZER_RUNTIME__CONV_SEARCH", "heuristic");
+            j.set_env("RECOGNIZER_RUNTIME__FIXED_SHAPES", "false");
+            j.set_env("RECOGNIZER_RUNTIME__PROFILE_DIR", "/tmp/profiles");
+            let c = Config::load(None).unwrap();
+            assert_eq!(
+                c.runtime.execution_provider,
+                vision::ExecutionProvider::Cuda
+            );
+            assert_eq!(c.runtime.conv_search, vision::ConvSearch::Heuristic);
+            assert_eq!(c.runtime.fixed_shapes, Some(false));
+            assert!(!c.runtime.tf32);
+            assert_eq!(
+                c.runtime.profile_dir.as_deref(),
+                Some(std::path::Path::new("/tmp/profiles"))
+            );
+            j.set_env("RECOGNIZER_RUNTIME__CONV_SEARCH", "fastest");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("runtime.conv_search"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn unknown_execution_providers_and_kinds_are_named() {
         jail(|j| {
             j.set_env("RECOGNIZER_RUNTIME__EXECUTION_PROVIDER", "tpu");

@@ -194,7 +194,10 @@ mod tests {
         for crop in &crops {
             let tile = tile_for(crop, 384, 1920, 1088).unwrap();
             assert_eq!((tile[2] - tile[0], tile[3] - tile[1]), (384, 384));
-            assert!(tile[0] % 32 == 0 && tile[1] % 32 == 0, "{tile:?}");
+            assert!(
+                tile[0].is_multiple_of(32) && tile[1].is_multiple_of(32),
+                "{tile:?}"
+            );
             assert!(
                 tile[0] <= crop[0] && tile[1] <= crop[1],
                 "{tile:?} {crop:?}"
