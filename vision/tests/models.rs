@@ -186,9 +186,9 @@ fn a_missing_model_file_says_how_to_get_it() {
     assert!(err.contains("centerface.onnx"), "{err}");
 }
 
-/// The GPU's way (`tile`: crops widened to equal tiles, the frames between two keyframes in one
-/// batch) finds the faces the CPU's way (each crop at its own size, frame by frame) finds, at
-/// nearly the same scores; a tile only adds context around a crop.
+/// The GPU's way (`tile`: each crop written alone into an equal tile, the frames between two
+/// keyframes in one batch) finds the faces the CPU's way (each crop at its own size, frame by
+/// frame) finds, and keeps them.
 #[test]
 fn centerface_on_batched_tiles_finds_what_it_finds_on_crops() {
     use vision::models::centerface::CROP_SCORE_KEPT;

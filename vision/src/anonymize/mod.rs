@@ -282,8 +282,9 @@ impl Anonymizer {
         Self::with_fixed_shapes(runtime, catalog, config, runtime.fixed_shapes())
     }
 
-    /// `fixed_shapes`: the face detector sees equal tiles and batches of keyframes (the GPU's
-    /// way) instead of crops of their own size, one frame at a time (the CPU's).
+    /// `fixed_shapes`: the face detector sees crops in canvases of a few fixed shapes and
+    /// keyframes in batches (the GPU's way) instead of crops of their own size, one frame at a
+    /// time (the CPU's).
     pub fn with_fixed_shapes(
         runtime: &Runtime,
         catalog: &Catalog,
@@ -499,9 +500,9 @@ impl Anonymizer {
             for (frame, masks) in ready {
                 mask_count += masks.len() as u64;
                 max_track = masks.iter().map(|m| m.track).fold(max_track, u64::max);
-                let started = Instant::now();
+                let pushing = Instant::now();
                 out.push(frame, masks)?;
-                output_wait += started.elapsed().as_secs_f64();
+                output_wait += pushing.elapsed().as_secs_f64();
                 sent += 1;
                 let fps = out.written() as f64 / started.elapsed().as_secs_f64().max(1e-6);
                 if !progress(Progress {
@@ -560,7 +561,7 @@ impl Anonymizer {
                 )
                 .then(|| schedule::areas_between(before, &glimpsed))
             });
-            let mut between: Vec<Option<Vec<Region>>> = match &areas {
+            let between: Vec<Option<Vec<Region>>> = match &areas {
                 Some(areas) => {
                     let images: Vec<&image::RgbImage> = waiting.iter().map(|f| &f.image).collect();
                     self.detect_faces_within(&images, areas)?
@@ -570,7 +571,7 @@ impl Anonymizer {
                 }
                 None => waiting.iter().map(|_| None).collect(),
             };
-            for (f, r) in waiting.drain(..).zip(between.drain(..)) {
+            for (f, r) in waiting.drain(..).zip(between) {
                 emit(temporal.push(f, r), &mut out)?;
             }
             keyframe = Some(glimpsed);

@@ -50,9 +50,9 @@ pub struct CenterFaceConfig {
     pub threshold: f32,
     pub nms_iou: f32,
     /// 0: `detect_within` runs the model on each crop at its own size (cheapest on a CPU).
-    /// Otherwise the side of the square tiles crops are widened to, so that every run has one
-    /// of a few input shapes (`crops::tiles`) and runs are batched (what CUDA needs:
-    /// `Runtime::fixed_shapes`).
+    /// Otherwise the side of the square tile each crop is written into (`crops::tile_for`; the
+    /// whole input's size where it does not fit), so that every run has one of a few input
+    /// shapes and runs are batched (what CUDA needs: `Runtime::fixed_shapes`).
     pub tile: u32,
 }
 
