@@ -8,7 +8,8 @@
 # producer burns its wall clock into every frame as a 24-bit barcode (FFmpeg drawbox with
 # time(0)), so latency is measured from the frame's making to its result, through encode, RTP,
 # RTSP, decode, pose and events — not from decoding.
-#  1. latency, one stream, for pose inputs (default 256 320 384)
+#  1. latency, one stream, for pose inputs (default 256 320 384), read with retina (the default)
+#     and with FFmpeg's RTSP client (`--ffmpeg-rtsp`)
 #  2. streams at once at pose input 320: 1..N copies of the camera (default 1 2 3)
 #  3. recovery: the RTSP server killed at 10 s and started again at 15 s; when frames flow again
 # Usage: bench/streams.sh [SIZES] [COPIES]     Results: paste into bench/RESULTS.md.
@@ -45,9 +46,12 @@ start_server() {
 start_server
 url="rtsp://127.0.0.1:$port/cam"
 echo "machine: $(machine)"
-echo "== 1. one stream, latency from the producer's clock, by pose input"
+echo "== 1. one stream, latency from the producer's clock, by pose input (retina's RTSP, then FFmpeg's)"
 for s in $sizes; do
   "$bin" bench stream "$url" --pose-input "$s" --seconds 40 --clock-barcode | grep -v '^state'
+done
+for s in $sizes; do
+  "$bin" bench stream "$url" --pose-input "$s" --seconds 40 --clock-barcode --ffmpeg-rtsp | grep -v '^state'
 done
 echo "== 2. streams at once, pose input 320"
 for n in $copies; do

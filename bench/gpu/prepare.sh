@@ -46,6 +46,13 @@ if [ ! -f "$input" ]; then
   rm -f "$list"
 fi
 cp "$input" "$kit/input/"
+# the live streams' camera: the same footage at 720p @ 15 fps, a keyframe a second, no B-frames
+streams="$cache/streams720.mp4"
+if [ ! -f "$streams" ]; then
+  ffmpeg -v error -y -i "$input" -t 120 -vf scale=1280:720,fps=15 -c:v libx264 -preset veryfast \
+    -crf 23 -g 15 -bf 0 -an "$streams"
+fi
+cp "$streams" "$kit/input/"
 
 # the programs and the libraries they link, less what every Linux (and the driver) has
 strip -o "$kit/bin/recognizer" "$bin"
@@ -80,4 +87,5 @@ cat <<CALLS
   run: bench/gpu/run.sh unpack                   carry [".gpu/zstd"]
   run: bench/gpu/run.sh anonymize                (≤ 600 s; results in \$OUT)
   run: bench/gpu/run.sh annotate
+  run: bench/gpu/run.sh streams                  (≈ 5 min)
 CALLS

@@ -9,6 +9,9 @@
 #                 logs, the whole job on CUDA
 #   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose)
 #   annotate      pose + tracking at 720p: CPU and CUDA, 1/4/8 jobs at once, CPU-vs-CUDA tracks
+#   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
+#                 of a 720p @ 15 fps camera ($STREAMS, default 1 16 32 48 60) on CUDA, and
+#                 $CPU_STREAMS on the CPU cores; per stream analysed fps, dropped, latency p50/p99
 # Each run's output, timings (timings.tsv: step, jobs, frames, seconds, fps) and GPU use
 # (nvidia-smi dmon, one line a second) land in $OUT.
 set -uo pipefail
@@ -146,6 +149,30 @@ PY
         run_jobs annot-cuda-x$jobs "$jobs" "$K/input/cut720-1500.mp4" 1500 -- $N "$K/input/cut720-1500.mp4" -o /root/annot-%J
     done
     dmon_stop
+    ;;
+  streams)
+    environment
+    # live streams: 720p @ 15 fps, a file played at its own pace per stream (no RTSP server
+    # here), pose input $POSE_INPUT (320); latency from decoding to the result, per stream
+    in=$K/input/streams720.mp4
+    P=${POSE_INPUT:-320}
+    dmon_start streams
+    for n in ${STREAMS:-1 16 32 48 60}; do
+      log "streams: $n on CUDA, pose input $P"
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda timeout 150 "$K/bin/recognizer" bench stream "$in" \
+        --streams "$n" --pose-input "$P" --seconds "${SECONDS_EACH:-40}" --json "$OUT/streams-cuda-$n.json" \
+        > "$OUT/streams-cuda-$n.txt" 2>&1
+      tail -n +2 "$OUT/streams-cuda-$n.txt" | grep -v '^state' | head -3 >&2
+    done
+    for n in ${CPU_STREAMS:-8 16}; do
+      log "streams: $n on the CPU cores, pose input $P"
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=1 timeout 150 "$K/bin/recognizer" bench stream "$in" \
+        --streams "$n" --pose-input "$P" --seconds "${SECONDS_EACH:-40}" --json "$OUT/streams-cpu-$n.json" \
+        > "$OUT/streams-cpu-$n.txt" 2>&1
+    done
+    dmon_stop
+    host python3 bench/gpu/streams_summary.py "$OUT" > "$OUT/streams-summary.txt"
+    cat "$OUT/streams-summary.txt" >&2
     ;;
   *) echo "unknown step $step" >&2; exit 2 ;;
   esac

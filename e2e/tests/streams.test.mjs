@@ -1,7 +1,8 @@
 // Streams in the browser: a real RTSP camera (GStreamer's server looping a real fall from
 // GMDCSA24, started here) is added on the Streams page with its password; the page shows it going
 // live with its health; its own page shows the live view — the worker's drawn frames — with the
-// latency, and the fall with its picture and clip; then it is disabled and deleted (the embedded
+// latency, and the fall with its picture and clip; a zone is drawn on a still of it and saved;
+// then it is disabled and deleted (the embedded
 // worker lets it go).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -105,6 +106,30 @@ test("a camera is added on the Streams page, goes live and its live view shows t
     const clipSecs = await fall.locator("video.clip").evaluate((v) => v.duration);
     assert.ok(clipSecs > 4 && clipSecs < 30, `clip of ${clipSecs} s`);
     await shot(page, "stream-live");
+
+    // a zone without falls, drawn on a still of the live view and saved into the stream
+    const zones = page.getByRole("region", { name: "Zones without falls" });
+    await zones.getByRole("button", { name: "Draw on this frame" }).click();
+    const canvas = zones.locator(".zone-canvas");
+    await canvas.locator("img").waitFor();
+    assert.deepEqual(await canvas.locator("img").evaluate((img) => [img.complete, img.naturalWidth, img.naturalHeight]), [true, 640, 480], "the still is a live frame");
+    await canvas.scrollIntoViewIfNeeded();
+    const box = await canvas.boundingBox();
+    for (const [x, y] of [[0.05, 0.6], [0.5, 0.6], [0.5, 0.95], [0.05, 0.95]]) {
+      await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
+    }
+    await zones.getByLabel("Name", { exact: true }).fill("bench");
+    await zones.getByRole("button", { name: "Finish zone" }).click();
+    await zones.getByRole("button", { name: "Save zones" }).click();
+    await zones.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await shot(page, "stream-zones");
+    const streamId = new URL(page.url()).pathname.split("/").pop();
+    const saved = (await admin.get(`/api/streams/${streamId}`)).body;
+    assert.equal(saved.zones.length, 1, JSON.stringify(saved.zones));
+    assert.equal(saved.zones[0].name, "bench");
+    for (const [x, y] of saved.zones[0].points) assert.ok(x >= 0.03 && x <= 0.52 && y >= 0.58 && y <= 0.97, `relative corner ${x}, ${y}`);
+    await page.reload();
+    await page.getByRole("region", { name: "Zones without falls" }).locator('li[data-zone="bench"]').waitFor();
 
     // disabled, the worker lets it go; deleted, it is gone
     await page.getByRole("link", { name: "Streams" }).click();

@@ -246,6 +246,7 @@ fn open_view(
     id: Uuid,
     picture: RwSignal<Option<String>>,
     overlay: RwSignal<Option<serde_json::Value>>,
+    newest: StoredValue<Option<Blob>, LocalStorage>,
 ) -> Option<WebSocket> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
@@ -263,6 +264,7 @@ fn open_view(
         if let Some(text) = e.data().as_string() {
             overlay.set(serde_json::from_str(&text).ok());
         } else if let Ok(blob) = e.data().dyn_into::<Blob>() {
+            newest.set_value(Some(blob.clone()));
             if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
                 if let Some(old) = picture.get_untracked() {
                     let _ = web_sys::Url::revoke_object_url(&old);
@@ -295,14 +297,16 @@ pub fn StreamPage() -> impl IntoView {
     let picture = RwSignal::new(None::<String>);
     let overlay = RwSignal::new(None::<serde_json::Value>);
     let socket = StoredValue::new_local(None::<WebSocket>);
+    let newest = StoredValue::new_local(None::<Blob>);
     Effect::new(move |_| {
         if let Some(id) = id() {
             if let Some(old) = socket.get_value() {
                 let _ = old.close();
             }
-            socket.set_value(open_view(id, picture, overlay));
+            socket.set_value(open_view(id, picture, overlay, newest));
         }
     });
+    let session = use_session();
     on_cleanup(move || {
         if let Some(ws) = socket.get_value() {
             ws.set_onmessage(None);
@@ -339,6 +343,7 @@ pub fn StreamPage() -> impl IntoView {
                                 )
                             })}</figcaption>
                         </figure>
+                        <StreamZones stream=current.get_untracked() may_write=session.can_write(current.get_untracked().project_id) newest overlay/>
                         <h2>"Events"</h2>
                         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                             {move || events.get().map(|r| match r {
@@ -382,4 +387,80 @@ fn unix_time(secs: f64) -> String {
         d.get_minutes(),
         d.get_seconds()
     )
+}
+
+/// A stream's zones without falls, drawn on a still of its live view: "Draw on this frame"
+/// freezes the newest frame (a copy of its picture, so the live view may move on), the corners
+/// are clicked on it, and saving changes the stream (its worker restarts it with them).
+#[component]
+fn StreamZones(
+    stream: Stream,
+    may_write: bool,
+    newest: StoredValue<Option<Blob>, LocalStorage>,
+    overlay: RwSignal<Option<serde_json::Value>>,
+) -> impl IntoView {
+    let id = stream.id;
+    let zones = RwSignal::new(stream.zones.clone());
+    let stored = RwSignal::new(stream.zones.clone());
+    let still = RwSignal::new(None::<(Option<String>, String)>);
+    let failure = RwSignal::new(None::<Failure>);
+    let freeze = move |_| {
+        if let Some((Some(old), _)) = still.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        let picture = newest
+            .get_value()
+            .and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok());
+        let aspect = overlay
+            .get_untracked()
+            .and_then(|o| Some((o["width"].as_u64()?, o["height"].as_u64()?)))
+            .filter(|(w, h)| *w > 0 && *h > 0)
+            .map(|(w, h)| format!("{w} / {h}"))
+            .unwrap_or_else(|| "16 / 9".into());
+        still.set(Some((picture, aspect)));
+    };
+    let save = move |_| {
+        failure.set(None);
+        let change = UpdateStream {
+            zones: Some(zones.get_untracked()),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match http::patch::<Stream>(&format!("/api/streams/{id}"), &change).await {
+                Ok(s) => {
+                    zones.set(s.zones.clone());
+                    stored.set(s.zones);
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="zones" aria-labelledby="stream-zones-title">
+            <h2 id="stream-zones-title">"Zones without falls"</h2>
+            <p class="hint">{if may_write {
+                "Areas where a fall is expected (a bed, a sofa): no fall is raised inside them. Freeze a frame of the live view, click the corners of each area, name it and save."
+            } else {
+                "Areas where this stream raises no fall."
+            }}</p>
+            {move || match still.get() {
+                Some((picture, aspect)) => view! {
+                    <crate::zones::ZoneDrawing zones poster=picture aspect editable=may_write id="stream-zone"/>
+                }.into_any(),
+                None => view! {
+                    <ul class="zone-list">
+                        {move || zones.get().into_iter().map(|z| view! { <li data-zone=z.name.clone()>{format!("{} ({} corners)", z.name, z.points.len())}</li> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            {may_write.then(|| view! {
+                <div class="actions">
+                    <button type="button" on:click=freeze>{move || if still.get().is_some() { "Draw on the newest frame" } else { "Draw on this frame" }}</button>
+                    <button type="button" class="primary" on:click=save disabled=move || zones.get() == stored.get()>"Save zones"</button>
+                    {move || (zones.get() == stored.get() && still.get().is_some()).then(|| view! { <span class="ok" role="status">"Saved"</span> })}
+                </div>
+            })}
+            {move || failure.get().map(|f| view! { <p class="error" role="alert">{f.error}</p> })}
+        </section>
+    }
 }

@@ -161,8 +161,8 @@ fn main() -> ExitCode {
                 let storage = commands::services::storage(&config).await?;
                 let r = db.sweep_retention(&storage).await?;
                 println!(
-                    "removed {} videos and {} job results, {} bytes",
-                    r.videos, r.artifacts, r.bytes
+                    "removed {} videos, {} job results and {} live events, {} bytes",
+                    r.videos, r.artifacts, r.events, r.bytes
                 );
                 Ok(())
             }

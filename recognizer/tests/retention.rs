@@ -1,6 +1,6 @@
-//! Retention: old videos and old job results are removed from storage and the database, pinned
-//! ones and recent ones are kept, what went is logged, and a second sweep removes nothing more.
-//! The sweep is the one the workers run daily, started here with `recognizer sweep`.
+//! Retention: old videos, old job results and old live events are removed from storage and the
+//! database, pinned, ongoing and recent ones are kept, what went is logged, and a second sweep
+//! removes nothing more. The sweep is the one the workers run daily, started here with `recognizer sweep`.
 
 mod common;
 
@@ -70,6 +70,45 @@ async fn old_unpinned_videos_and_results_go_pinned_and_recent_ones_stay() {
         .await
         .unwrap();
         results.push((job, key));
+    }
+    // a camera's events: one closed 10 days ago with its picture and clip, one as old but still
+    // going on, one recent
+    let stream = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO streams (id, project_id, name, url, enabled) VALUES ($1, $2, 'Door camera', 'rtsp://cam/door', false)",
+    )
+    .bind(stream)
+    .bind(project)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut live = Vec::new();
+    for (age_days, ongoing) in [(10, false), (10, true), (0, false)] {
+        let id = Uuid::new_v4();
+        let (picture, clip) = (
+            format!("streams/{stream}/events/{id}.jpg"),
+            format!("streams/{stream}/events/{id}.mp4"),
+        );
+        p.storage.put(&picture, vec![0u8; 300]).await.unwrap();
+        p.storage.put(&clip, vec![0u8; 700]).await.unwrap();
+        sqlx::query(
+            "INSERT INTO events (id, project_id, stream_id, service, start_secs, end_secs, peak_secs,
+                 start_frame, end_frame, peak_frame, score, tracks, explanation, thumbnail_key,
+                 clip_key, ongoing, created_at)
+             VALUES ($1, $2, $3, 'fall', 1764500000, 1764500004, 1764500001, 10, 130, 40, 0.8,
+                 '{1}', '{}', $4, $5, $6, now() - make_interval(days => $7))",
+        )
+        .bind(id)
+        .bind(project)
+        .bind(stream)
+        .bind(&picture)
+        .bind(&clip)
+        .bind(ongoing)
+        .bind(age_days)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        live.push((id, picture, clip));
     }
     sqlx::query("UPDATE videos SET created_at = now() - interval '10 days' WHERE id = ANY($1)")
         .bind(vec![old, pinned])
@@ -152,9 +191,28 @@ async fn old_unpinned_videos_and_results_go_pinned_and_recent_ones_stay() {
 
     let first = sweep(&p);
     assert!(
-        first.contains("removed 1 videos and 1 job results"),
+        first.contains("removed 1 videos, 1 job results and 1 live events"),
         "{first}"
     );
+    // the old closed live event went with its picture and clip; the ongoing and recent stayed
+    let event_exists = |id: Uuid| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM events WHERE id = $1)")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!event_exists(live[0].0).await);
+    assert!(p.storage.size(&live[0].1).await.is_err());
+    assert!(p.storage.size(&live[0].2).await.is_err());
+    for (id, picture, clip) in &live[1..] {
+        assert!(event_exists(*id).await, "event {id} is kept");
+        assert!(p.storage.size(picture).await.is_ok());
+        assert!(p.storage.size(clip).await.is_ok());
+    }
     assert!(
         p.storage.size(&old_key).await.is_err(),
         "the old video's file is gone"
@@ -172,7 +230,16 @@ async fn old_unpinned_videos_and_results_go_pinned_and_recent_ones_stay() {
         .get(&format!("/api/admin/removals?project={project}"))
         .await;
     let log = log.as_array().unwrap();
-    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert!(
+        log.iter().any(|r| r["kind"] == "event"
+            && r["owner_id"] == stream.to_string()
+            && r["bytes"] == 1000
+            && r["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("fall on Door camera at 2025-11-30"))),
+        "{log:?}"
+    );
     assert!(
         log.iter()
             .any(|r| r["kind"] == "video" && r["name"] == "franck.mp4"),
@@ -201,13 +268,13 @@ async fn old_unpinned_videos_and_results_go_pinned_and_recent_ones_stay() {
     // again: nothing more, nothing broken
     let second = sweep(&p);
     assert!(
-        second.contains("removed 0 videos and 0 job results"),
+        second.contains("removed 0 videos, 0 job results and 0 live events"),
         "{second}"
     );
     let (_, log) = admin
         .get(&format!("/api/admin/removals?project={project}"))
         .await;
-    assert_eq!(log.as_array().unwrap().len(), 2);
+    assert_eq!(log.as_array().unwrap().len(), 3);
 
     // two sweeps at once (two workers): the newly old video is removed once, both succeed
     sqlx::query("UPDATE videos SET created_at = now() - interval '10 days' WHERE id = $1")
@@ -238,5 +305,5 @@ async fn old_unpinned_videos_and_results_go_pinned_and_recent_ones_stay() {
     let (_, log) = admin
         .get(&format!("/api/admin/removals?project={project}"))
         .await;
-    assert_eq!(log.as_array().unwrap().len(), 3);
+    assert_eq!(log.as_array().unwrap().len(), 4);
 }

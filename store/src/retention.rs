@@ -1,7 +1,8 @@
-//! Retention: a project's videos and job results older than its limits are removed, objects
-//! first, rows after, a batch at a time with the rows locked (`FOR UPDATE SKIP LOCKED`): sweeps
-//! on several workers at once split the work, a sweep that stops half-way leaves rows that the
-//! next one finishes (an object already gone is fine), and running twice removes nothing more.
+//! Retention: a project's videos, job results and live streams' events older than its limits
+//! are removed, objects first, rows after, a batch at a time with the rows locked (`FOR UPDATE
+//! SKIP LOCKED`): sweeps on several workers at once split the work, a sweep that stops half-way
+//! leaves rows that the next one finishes (an object already gone is fine), and running twice
+//! removes nothing more.
 
 use api::{ProjectStorage, Removal, Retention};
 use chrono::{DateTime, Utc};
@@ -14,6 +15,8 @@ use crate::{Database, DbError, ObjectStorage, StorageError};
 pub struct SweepReport {
     pub videos: u64,
     pub artifacts: u64,
+    /// Live streams' events, with their pictures and clips.
+    pub events: u64,
     pub bytes: i64,
 }
 
@@ -139,7 +142,80 @@ impl Database {
                 break;
             }
         }
+        loop {
+            let n = self.sweep_live_events(storage, &mut report).await?;
+            if n < BATCH as usize {
+                break;
+            }
+        }
         Ok(report)
+    }
+
+    /// Live streams' events (no job owns them) that ended longer ago than the project keeps
+    /// results: their picture and clip, then the row. Ongoing events stay.
+    async fn sweep_live_events(
+        &self,
+        storage: &ObjectStorage,
+        report: &mut SweepReport,
+    ) -> Result<usize, DbError> {
+        let mut tx = self.pool.begin().await?;
+        #[allow(clippy::type_complexity)]
+        let due: Vec<(
+            Uuid,
+            Uuid,
+            Option<Uuid>,
+            String,
+            f64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT e.id, e.project_id, e.stream_id, e.service, e.start_secs, s.name,
+                        e.thumbnail_key, e.clip_key
+                 FROM events e JOIN projects p ON p.id = e.project_id
+                 LEFT JOIN streams s ON s.id = e.stream_id
+                 WHERE e.job_id IS NULL AND NOT e.ongoing AND p.retain_artifacts_days IS NOT NULL
+                   AND e.created_at < now() - make_interval(days => p.retain_artifacts_days)
+                 ORDER BY e.created_at LIMIT $1 FOR UPDATE OF e SKIP LOCKED",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, project, stream, service, start, stream_name, picture, clip) in &due {
+            let mut bytes = 0i64;
+            for key in [picture, clip].into_iter().flatten() {
+                bytes += storage.size(key).await.unwrap_or(0) as i64;
+                delete_object(storage, key).await?;
+            }
+            sqlx::query("DELETE FROM events WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            // live events' times are Unix seconds
+            let when = DateTime::<Utc>::from_timestamp(*start as i64, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default();
+            let on = stream_name.as_deref().unwrap_or("a deleted stream");
+            let name = format!("{service} on {on} at {when}");
+            sqlx::query(
+                "INSERT INTO retention_log (id, project_id, kind, owner_id, name, object_key, bytes)
+                 VALUES ($1, $2, 'event', $3, $4, $5, $6)",
+            )
+            .bind(Uuid::new_v4())
+            .bind(project)
+            // the stream it came from (the event itself when the stream was deleted)
+            .bind(stream.unwrap_or(*id))
+            .bind(&name)
+            .bind(clip.as_ref().or(picture.as_ref()).cloned().unwrap_or_default())
+            .bind(bytes)
+            .execute(&mut *tx)
+            .await?;
+            tracing::info!(event = %id, bytes, "retention: removed a live event");
+            report.events += 1;
+            report.bytes += bytes;
+        }
+        tx.commit().await?;
+        Ok(due.len())
     }
 
     async fn sweep_videos(

@@ -1,6 +1,7 @@
-//! The live reader against a real RTSP server (GStreamer) serving real footage: it goes live,
-//! keeps only the newest frame, survives the server being killed and restarted or stalled, and
-//! a bad address or wrong password ends in a clear state instead of a reconnect storm.
+//! The live reader against a real RTSP server (GStreamer) serving real footage, read with retina
+//! (the default for rtsp://) and with FFmpeg's client: it goes live, keeps only the newest
+//! frame, survives the server being killed and restarted or stalled, and a bad address or wrong
+//! password ends in a clear state instead of a reconnect storm.
 
 mod common;
 
@@ -53,6 +54,30 @@ fn goes_live_and_a_slow_consumer_gets_the_newest_frame_not_a_queue() {
         "input fps {}",
         h.input_fps
     );
+    assert_eq!(h.reconnects_last_hour, 0);
+}
+
+#[test]
+fn ffmpeg_reads_the_camera_too_when_asked() {
+    // the default reads rtsp:// with retina (the test above); FFmpeg's client stays available
+    let camera = Camera::start(&clip(), Some(("viewer", "right-one")));
+    let reader = LiveReader::start(
+        &camera.url_with("viewer", "right-one"),
+        LiveOptions {
+            native_rtsp: false,
+            ..options()
+        },
+    );
+    wait_for(Duration::from_secs(15), "live", || {
+        state(&reader) == LiveState::Live
+    });
+    let f = reader
+        .latest(Duration::from_secs(2))
+        .expect("a frame within 2 s");
+    assert_eq!(f.frame.image.dimensions(), (640, 480));
+    std::thread::sleep(Duration::from_secs(1));
+    let h = reader.health();
+    assert!(h.frames >= 10, "{h:?}");
     assert_eq!(h.reconnects_last_hour, 0);
 }
 

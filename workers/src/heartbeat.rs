@@ -30,6 +30,10 @@ pub struct WorkerConfig {
     pub max_streams: usize,
     /// A stream whose worker has not renewed its lease for this long is taken by another worker.
     pub stream_lease_secs: u64,
+    /// Read `rtsp://` cameras with FFmpeg's RTSP client instead of retina's: for a camera that
+    /// retina cannot read. Costs one frame interval of latency (FFmpeg's H.264 parser waits
+    /// for the next picture).
+    pub ffmpeg_rtsp: bool,
 }
 
 impl Default for WorkerConfig {
@@ -43,6 +47,7 @@ impl Default for WorkerConfig {
             retention_sweep_secs: 86_400,
             max_streams: 2,
             stream_lease_secs: 15,
+            ffmpeg_rtsp: false,
         }
     }
 }

@@ -71,6 +71,7 @@ pub async fn run_worker(
             worker_id: services.identity.id.clone(),
             max_streams: config.max_streams,
             lease_secs: config.stream_lease_secs,
+            ffmpeg_rtsp: config.ffmpeg_rtsp,
         },
         shutdown.clone(),
     ));
@@ -106,6 +107,7 @@ async fn sweep_retention(services: Arc<WorkerServices>, mut shutdown: watch::Rec
             Ok(r) => tracing::info!(
                 videos = r.videos,
                 artifacts = r.artifacts,
+                events = r.events,
                 bytes = r.bytes,
                 "retention sweep done"
             ),

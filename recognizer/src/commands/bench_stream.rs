@@ -35,6 +35,9 @@ pub struct StreamBenchArgs {
     /// The producer drew its wall clock as a barcode (bench/streams.sh): measure from there.
     #[arg(long)]
     pub clock_barcode: bool,
+    /// Read rtsp:// with FFmpeg's RTSP client instead of retina (for comparison).
+    #[arg(long)]
+    pub ffmpeg_rtsp: bool,
     /// Write the copies' health as JSON here too.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -54,6 +57,7 @@ pub fn stream(config: &Config, args: StreamBenchArgs) -> anyhow::Result<()> {
             pose_input: args.pose_input,
             reader: LiveOptions {
                 max_width: 1280,
+                native_rtsp: !args.ffmpeg_rtsp,
                 ..LiveOptions::default()
             },
             health_every: Duration::from_secs(1),
@@ -109,8 +113,13 @@ pub fn stream(config: &Config, args: StreamBenchArgs) -> anyhow::Result<()> {
     } else {
         "decoding"
     };
+    let client = if args.ffmpeg_rtsp || !args.url.starts_with("rtsp://") {
+        "FFmpeg"
+    } else {
+        "retina"
+    };
     println!(
-        "{} × {} for {} s, pose input {}, latency from the {from}",
+        "{} × {} ({client}) for {} s, pose input {}, latency from the {from}",
         args.streams, args.url, args.seconds, args.pose_input
     );
     println!("stream  state  in fps  analysed fps  dropped  p50 ms  p99 ms  people");

@@ -20,6 +20,7 @@ use ffmpeg_next::{Error as FfError, Packet, codec, decoder, frame};
 use serde::{Deserialize, Serialize};
 
 use super::decode::copy_rgb;
+use super::rtsp::{RtspError, RtspSource};
 use super::{Frame, init};
 
 /// Where a live source stands.
@@ -62,6 +63,10 @@ pub struct LiveOptions {
     pub stable_after: Duration,
     /// Frames wider than this are scaled down while converting (0 = as they come).
     pub max_width: u32,
+    /// Read `rtsp://` H.264 cameras with retina, which hands over each picture when its last
+    /// RTP packet arrives; FFmpeg's RTSP holds every picture one frame interval (its H.264
+    /// parser waits for the next picture to start). Off: FFmpeg for every source.
+    pub native_rtsp: bool,
 }
 
 impl Default for LiveOptions {
@@ -73,6 +78,7 @@ impl Default for LiveOptions {
             jitter: 0.2,
             stable_after: s(10),
             max_width: 0,
+            native_rtsp: true,
         }
     }
 }
@@ -387,26 +393,125 @@ pub fn redact(source: &str) -> String {
     }
 }
 
+/// Where a connection's encoded pictures come from.
+enum Packets {
+    /// FFmpeg's demuxer: files, RTMP, SRT, HTTP/HLS, RTSP that is not H.264.
+    Demuxer { input: Input, index: usize },
+    /// RTSP/H.264 through retina: each picture as soon as its last RTP packet arrived.
+    Rtsp(RtspSource),
+}
+
+/// What the next read gave.
+enum Next {
+    Packet(Packet),
+    /// A packet of another stream (audio).
+    Skip,
+    /// A demo file started again from the start.
+    Rewound,
+}
+
+impl Packets {
+    fn next(
+        &mut self,
+        shared: &Shared,
+        options: &LiveOptions,
+        source: &str,
+    ) -> Result<Next, Ended> {
+        match self {
+            Self::Demuxer { input, index } => {
+                let mut packet = Packet::empty();
+                shared.arm(options.read_timeout);
+                match packet.read(input) {
+                    Ok(()) if packet.stream() == *index => Ok(Next::Packet(packet)),
+                    Ok(()) => Ok(Next::Skip),
+                    Err(FfError::Eof) if !is_url(source) => {
+                        // a demo file plays again from the start
+                        input.seek(0, ..).map_err(|_| {
+                            Ended::Lost(format!("{}: cannot loop the file", redact(source)))
+                        })?;
+                        Ok(Next::Rewound)
+                    }
+                    Err(FfError::Eof) => Err(Ended::Lost(format!(
+                        "{}: the source ended the stream",
+                        redact(source)
+                    ))),
+                    Err(_) if shared.stop.load(Ordering::SeqCst) => Err(Ended::Stopped),
+                    Err(e) => Err(Ended::Lost(describe(source, &e))),
+                }
+            }
+            Self::Rtsp(rtsp) => {
+                let picture = rtsp.next(&shared.stop).map_err(|e| rtsp_ended(source, e))?;
+                let mut packet = Packet::copy(&picture.data);
+                packet.set_pts(Some(picture.pts));
+                packet.set_dts(Some(picture.pts));
+                if picture.keyframe {
+                    packet.set_flags(ffmpeg_next::packet::Flags::KEY);
+                }
+                Ok(Next::Packet(packet))
+            }
+        }
+    }
+}
+
+fn rtsp_ended(source: &str, e: RtspError) -> Ended {
+    match e {
+        RtspError::Stopped => Ended::Stopped,
+        RtspError::Refused(e) | RtspError::NotH264(e) => {
+            Ended::Refused(format!("{}: {e}", redact(source)))
+        }
+        RtspError::Lost(e) => Ended::Lost(format!("{}: {e}", redact(source))),
+    }
+}
+
+/// Opens the source: RTSP through retina when `options.native_rtsp` and the camera sends H.264,
+/// FFmpeg otherwise. Returns the packets, their decoder and their time base.
+fn connect(
+    shared: &Arc<Shared>,
+    source: &str,
+    options: &LiveOptions,
+) -> Result<(Packets, decoder::Video, f64), Ended> {
+    if options.native_rtsp && source.starts_with("rtsp://") {
+        match RtspSource::open(source, options.read_timeout, &shared.stop) {
+            Ok(rtsp) => {
+                let decoder = h264_decoder()
+                    .map_err(|e| Ended::Refused(format!("{}: {e}", redact(source))))?;
+                // RTP's H.264 clock
+                return Ok((Packets::Rtsp(rtsp), decoder, 1.0 / 90_000.0));
+            }
+            Err(RtspError::NotH264(codec)) => {
+                tracing::info!(source = %redact(source), %codec, "not H.264: reading it with FFmpeg's RTSP");
+            }
+            Err(e) => return Err(rtsp_ended(source, e)),
+        }
+    }
+    let input = match open(shared, source, options) {
+        Ok(i) => i,
+        Err(_) if shared.stop.load(Ordering::SeqCst) => return Err(Ended::Stopped),
+        Err(e) if refused(&e) => return Err(Ended::Refused(describe(source, &e))),
+        Err(e) => return Err(Ended::Lost(describe(source, &e))),
+    };
+    let Some(stream) = input.streams().best(ffmpeg_next::media::Type::Video) else {
+        return Err(Ended::Refused(format!(
+            "{}: has no video stream",
+            redact(source)
+        )));
+    };
+    let index = stream.index();
+    let time_base = super::probe::rational(stream.time_base()).unwrap_or(1.0 / 90_000.0);
+    let decoder =
+        open_decoder(&stream).map_err(|e| Ended::Refused(format!("{}: {e}", redact(source))))?;
+    Ok((Packets::Demuxer { input, index }, decoder, time_base))
+}
+
 fn read_connection(
     shared: &Arc<Shared>,
     source: &str,
     options: &LiveOptions,
     numbering: &mut Numbering,
 ) -> Ended {
-    let mut input = match open(shared, source, options) {
-        Ok(i) => i,
-        Err(_) if shared.stop.load(Ordering::SeqCst) => return Ended::Stopped,
-        Err(e) if refused(&e) => return Ended::Refused(describe(source, &e)),
-        Err(e) => return Ended::Lost(describe(source, &e)),
-    };
-    let Some(stream) = input.streams().best(ffmpeg_next::media::Type::Video) else {
-        return Ended::Refused(format!("{}: has no video stream", redact(source)));
-    };
-    let index = stream.index();
-    let time_base = super::probe::rational(stream.time_base()).unwrap_or(1.0 / 90_000.0);
-    let mut decoder = match open_decoder(&stream) {
-        Ok(d) => d,
-        Err(e) => return Ended::Refused(format!("{}: {e}", redact(source))),
+    let (mut packets, mut decoder, time_base) = match connect(shared, source, options) {
+        Ok(c) => c,
+        Err(ended) => return ended,
     };
     let paced = !is_url(source);
     let mut pacing: Option<(Instant, f64)> = None;
@@ -417,29 +522,17 @@ fn read_connection(
         if shared.stop.load(Ordering::SeqCst) {
             return Ended::Stopped;
         }
-        let mut packet = Packet::empty();
-        shared.arm(options.read_timeout);
-        match packet.read(&mut input) {
-            Ok(()) => {}
-            Err(FfError::Eof) if paced => {
-                // a demo file plays again from the start
-                if input.seek(0, ..).is_err() {
-                    return Ended::Lost(format!("{}: cannot loop the file", redact(source)));
-                }
+        let packet = match packets.next(shared, options, source) {
+            Ok(Next::Packet(p)) => p,
+            Ok(Next::Skip) => continue,
+            Ok(Next::Rewound) => {
                 pacing = None;
                 decoder.flush();
                 seen_key = false;
                 continue;
             }
-            Err(FfError::Eof) => {
-                return Ended::Lost(format!("{}: the source ended the stream", redact(source)));
-            }
-            Err(_) if shared.stop.load(Ordering::SeqCst) => return Ended::Stopped,
-            Err(e) => return Ended::Lost(describe(source, &e)),
-        }
-        if packet.stream() != index {
-            continue;
-        }
+            Err(ended) => return ended,
+        };
         seen_key |= packet.is_key();
         if !seen_key {
             continue; // mid-GOP: would decode garbage
@@ -483,6 +576,19 @@ fn read_connection(
 
 fn open_decoder(stream: &ffmpeg_next::format::stream::Stream) -> Result<decoder::Video, FfError> {
     let mut context = codec::context::Context::from_parameters(stream.parameters())?;
+    low_delay(&mut context);
+    context.decoder().video()
+}
+
+/// An H.264 decoder for Annex B pictures that carry their own parameter sets.
+fn h264_decoder() -> Result<decoder::Video, FfError> {
+    let codec = decoder::find(codec::Id::H264).ok_or(FfError::DecoderNotFound)?;
+    let mut context = codec::context::Context::new_with_codec(codec);
+    low_delay(&mut context);
+    context.decoder().video()
+}
+
+fn low_delay(context: &mut codec::context::Context) {
     // frame threading holds frames back (80–120 ms measured); one thread and low delay do not
     context.set_threading(codec::threading::Config {
         kind: codec::threading::Type::Slice,
@@ -490,7 +596,6 @@ fn open_decoder(stream: &ffmpeg_next::format::stream::Stream) -> Result<decoder:
         ..Default::default()
     });
     context.set_flags(codec::Flags::LOW_DELAY);
-    context.decoder().video()
 }
 
 fn convert(

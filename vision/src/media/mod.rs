@@ -6,6 +6,7 @@ mod decode;
 mod encode;
 pub mod live;
 mod probe;
+mod rtsp;
 
 use std::sync::Once;
 

@@ -38,6 +38,8 @@ pub struct StreamServices {
     pub max_streams: usize,
     /// A lease not renewed for this long is free for another worker.
     pub lease_secs: u64,
+    /// Read `rtsp://` with FFmpeg's client rather than retina's.
+    pub ffmpeg_rtsp: bool,
 }
 
 struct Running {
@@ -140,7 +142,7 @@ pub fn url_with_credentials(url: &str, user: Option<&str>, password: Option<&str
     }
 }
 
-fn plan(leased: &LeasedStream, scratch: &std::path::Path) -> StreamPlan {
+fn plan(leased: &LeasedStream, scratch: &std::path::Path, ffmpeg_rtsp: bool) -> StreamPlan {
     let s = &leased.stream;
     let services = s
         .services
@@ -162,6 +164,7 @@ fn plan(leased: &LeasedStream, scratch: &std::path::Path) -> StreamPlan {
         reader: LiveOptions {
             // a 4K camera is read at 1280 wide: the pose model's input is smaller anyway
             max_width: 1280,
+            native_rtsp: !ffmpeg_rtsp,
             ..LiveOptions::default()
         },
         health_every: Duration::from_secs(2),
@@ -179,7 +182,7 @@ fn start(services: &StreamServices, leased: LeasedStream) -> Running {
     let id = leased.stream.id;
     let flags = Arc::new(Flags::default());
     let (tx, rx) = mpsc::unbounded_channel();
-    let plan = plan(&leased, &services.scratch);
+    let plan = plan(&leased, &services.scratch, services.ffmpeg_rtsp);
     let (runtime, catalog, f) = (services.runtime, services.catalog.clone(), flags.clone());
     let thread = std::thread::Builder::new()
         .name(format!("stream-{}", &id.to_string()[..8]))
