@@ -87,5 +87,5 @@ cat <<CALLS
   run: bench/gpu/run.sh unpack                   carry [".gpu/zstd"]
   run: bench/gpu/run.sh anonymize                (≤ 600 s; results in \$OUT)
   run: bench/gpu/run.sh annotate
-  run: bench/gpu/run.sh streams                  (≈ 5 min)
+  run: bench/gpu/run.sh streams                  (≈ 8 min)
 CALLS

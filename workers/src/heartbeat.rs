@@ -31,8 +31,8 @@ pub struct WorkerConfig {
     /// A stream whose worker has not renewed its lease for this long is taken by another worker.
     pub stream_lease_secs: u64,
     /// Read `rtsp://` cameras with FFmpeg's RTSP client instead of retina's: for a camera that
-    /// retina cannot read. Costs one frame interval of latency (FFmpeg's H.264 parser waits
-    /// for the next picture).
+    /// retina cannot read. Costs up to a frame interval of latency (FFmpeg's H.264 parser
+    /// waits for the next picture).
     pub ffmpeg_rtsp: bool,
 }
 

@@ -64,8 +64,8 @@ pub struct LiveOptions {
     /// Frames wider than this are scaled down while converting (0 = as they come).
     pub max_width: u32,
     /// Read `rtsp://` H.264 cameras with retina, which hands over each picture when its last
-    /// RTP packet arrives; FFmpeg's RTSP holds every picture one frame interval (its H.264
-    /// parser waits for the next picture to start). Off: FFmpeg for every source.
+    /// RTP packet arrives; FFmpeg's RTSP holds a picture until the next one starts (its H.264
+    /// parser cannot tell the end otherwise). Off: FFmpeg for every source.
     pub native_rtsp: bool,
 }
 
