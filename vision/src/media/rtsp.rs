@@ -1,10 +1,13 @@
-//! RTSP cameras read with `retina` (an RTSP client in Rust) instead of FFmpeg's demuxer, for one
-//! reason: latency. FFmpeg re-parses RTP/H.264 with its H.264 parser, which can only tell that a
+//! RTSP cameras read with `retina` (an RTSP client in Rust) instead of FFmpeg's demuxer, for
+//! latency and for whole pictures. FFmpeg re-parses RTP/H.264 with its H.264 parser, which can only tell that a
 //! picture is complete when the next one starts — a frame waits up to one frame interval (67 ms
 //! at 15 fps) before it reaches the decoder (bench/RESULTS.md: p50 145 → 120 ms, p99 239 → 142 ms
 //! from the camera's clock to the result). Retina ends an access unit on the RTP marker bit,
-//! so a picture goes to the decoder the moment its last packet arrives. Decoding stays FFmpeg's
-//! (Annex B with the parameter sets before every keyframe, so no extradata is needed).
+//! so a picture goes to the decoder the moment its last packet arrives — and whole: a camera
+//! that cuts each picture into several slices decodes cleanly (FFmpeg's RTSP, reading the same
+//! GStreamer server, decoded only the last slice of each picture; test in tests/live.rs).
+//! Decoding stays FFmpeg's (Annex B with the parameter sets before every keyframe, so no
+//! extradata is needed).
 //!
 //! H.264 only; for anything else (H.265, MJPEG) the caller falls back to FFmpeg's own RTSP.
 

@@ -46,8 +46,18 @@ fn free_udp_port() -> u16 {
 /// `source` (a video file) as 640 pixels wide @ 15 fps H.264 without B-frames, a keyframe a second, in
 /// MPEG-TS: what a camera sends. Made once per machine.
 pub fn camera_clip(source: &str, seconds: u32) -> PathBuf {
+    camera_clip_sliced(source, seconds, 1)
+}
+
+/// The same, each picture cut into `slices` slices (as many IP cameras send them).
+pub fn camera_clip_sliced(source: &str, seconds: u32, slices: u32) -> PathBuf {
     let stem = Path::new(source).file_stem().unwrap().to_string_lossy();
-    let out = std::env::temp_dir().join(format!("recognizer-camera-{stem}-{seconds}s.ts"));
+    let sliced = if slices > 1 {
+        format!("-{slices}slices")
+    } else {
+        String::new()
+    };
+    let out = std::env::temp_dir().join(format!("recognizer-camera-{stem}-{seconds}s{sliced}.ts"));
     if out.is_file() {
         return out;
     }
@@ -70,6 +80,7 @@ pub fn camera_clip(source: &str, seconds: u32) -> PathBuf {
             "-preset",
             "veryfast",
         ])
+        .args(["-x264-params", &format!("slices={slices}")])
         .args(["-bf", "0", "-g", "15", "-an"])
         .arg(&tmp)
         .status()
