@@ -311,7 +311,7 @@ fn StoragePanel() -> impl IntoView {
     view! {
         <section aria-labelledby="storage-title">
             <h2 id="storage-title">"Storage and retention"</h2>
-            <p class="hint">"Workers remove, once a day, source videos and job results older than a project's limit; pinned videos and jobs stay. Empty: keep forever."</p>
+            <p class="hint">"Workers remove, once a day, source videos and job results older than a project's limit — live streams' events, with their pictures and clips, count as results; pinned videos and jobs and events still going on stay. Empty: keep forever."</p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || usage.get().map(|r| match r {
                     Err(e) => view! { <p class="error" role="alert">{e.error}</p> }.into_any(),
