@@ -67,8 +67,13 @@ impl RtspSource {
                 .creds(creds)
                 .teardown(TeardownPolicy::Never)
                 .user_agent("recognizer".into());
-            let mut session =
-                within(timeout, stop, Session::describe(url, options), "DESCRIBE").await?;
+            let mut session = within(
+                timeout,
+                stop,
+                request(Session::describe(url, options)),
+                "no answer to DESCRIBE",
+            )
+            .await?;
             let Some(video) = session.streams().iter().position(|s| s.media() == "video") else {
                 return Err(RtspError::Refused(
                     "the camera offers no video stream".into(),
@@ -81,9 +86,20 @@ impl RtspSource {
                 return Err(RtspError::NotH264(encoding));
             }
             let setup = SetupOptions::default().frame_format(FrameFormat::SIMPLE);
-            within(timeout, stop, session.setup(video, setup), "SETUP").await?;
-            let playing =
-                within(timeout, stop, session.play(PlayOptions::default()), "PLAY").await?;
+            within(
+                timeout,
+                stop,
+                request(session.setup(video, setup)),
+                "no answer to SETUP",
+            )
+            .await?;
+            let playing = within(
+                timeout,
+                stop,
+                request(session.play(PlayOptions::default())),
+                "no answer to PLAY",
+            )
+            .await?;
             playing
                 .demuxed()
                 .map_err(|e| RtspError::Lost(first_line(&e.to_string())))
@@ -98,33 +114,17 @@ impl RtspSource {
     /// The next complete picture, waiting at most the timeout without one.
     pub fn next(&mut self, stop: &AtomicBool) -> Result<Picture, RtspError> {
         let session = self.session.as_mut().expect("open until dropped");
-        let timeout = self.timeout;
-        self.runtime.block_on(async {
-            let deadline = Instant::now() + timeout;
+        let picture = async {
             loop {
-                if stop.load(Ordering::SeqCst) {
-                    return Err(RtspError::Stopped);
-                }
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(RtspError::Lost(
-                        "no picture within the read timeout".to_string(),
-                    ));
-                }
-                // `next` is cancel-safe: a wait cut short loses nothing
-                match tokio::time::timeout(left.min(STOP_CHECK), session.next()).await {
-                    Err(_) => continue,
-                    Ok(None) => {
-                        return Err(RtspError::Lost("the camera ended the stream".into()));
-                    }
+                match session.next().await {
+                    None => return Err(RtspError::Lost("the camera ended the stream".into())),
                     // a broken packet (joining mid-picture, a lost fragment): retina starts
                     // over at the next picture
-                    Ok(Some(Err(e))) if is_packet_error(&e) => {
+                    Some(Err(e)) if is_packet_error(&e) => {
                         tracing::debug!(error = %first_line(&e.to_string()), "an RTP packet was skipped");
-                        continue;
                     }
-                    Ok(Some(Err(e))) => return Err(classify(&e)),
-                    Ok(Some(Ok(CodecItem::VideoFrame(frame)))) => {
+                    Some(Err(e)) => return Err(classify(&e)),
+                    Some(Ok(CodecItem::VideoFrame(frame))) => {
                         let t = frame.timestamp();
                         return Ok(Picture {
                             keyframe: frame.is_random_access_point(),
@@ -132,10 +132,12 @@ impl RtspSource {
                             data: frame.into_data(),
                         });
                     }
-                    Ok(Some(Ok(_))) => continue, // RTCP, audio
+                    Some(Ok(_)) => {} // RTCP, audio
                 }
             }
-        })
+        };
+        self.runtime
+            .block_on(within(self.timeout, stop, picture, "no picture"))
     }
 }
 
@@ -147,15 +149,16 @@ impl Drop for RtspSource {
     }
 }
 
-/// Runs one RTSP request under the timeout, giving up early when told to stop.
+/// Runs `work` under the timeout, giving up early when told to stop; `missing` says what did
+/// not come in time.
 async fn within<T>(
     timeout: Duration,
     stop: &AtomicBool,
-    request: impl std::future::Future<Output = Result<T, retina::Error>>,
-    what: &str,
+    work: impl std::future::Future<Output = Result<T, RtspError>>,
+    missing: &str,
 ) -> Result<T, RtspError> {
-    let request = std::pin::pin!(request);
-    let mut request = request;
+    // polled again after each stop check, never dropped half-way
+    let mut work = std::pin::pin!(work);
     let deadline = Instant::now() + timeout;
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -164,15 +167,20 @@ async fn within<T>(
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(RtspError::Lost(format!(
-                "no answer to {what} within the read timeout"
+                "{missing} within the read timeout"
             )));
         }
-        match tokio::time::timeout(left.min(STOP_CHECK), request.as_mut()).await {
-            Err(_) => continue,
-            Ok(Ok(v)) => return Ok(v),
-            Ok(Err(e)) => return Err(classify(&e)),
+        if let Ok(done) = tokio::time::timeout(left.min(STOP_CHECK), work.as_mut()).await {
+            return done;
         }
     }
+}
+
+/// A retina request's outcome in our terms.
+async fn request<T>(
+    request: impl std::future::Future<Output = Result<T, retina::Error>>,
+) -> Result<T, RtspError> {
+    request.await.map_err(|e| classify(&e))
 }
 
 fn classify(e: &retina::Error) -> RtspError {
