@@ -151,8 +151,8 @@ impl Database {
         Ok(report)
     }
 
-    /// Live streams' events (no job owns them) that ended longer ago than the project keeps
-    /// results: their picture and clip, then the row. Ongoing events stay.
+    /// Live streams' events (no job owns them) stored longer ago than the project keeps results
+    /// and no longer going on: their picture and clip, then the row.
     async fn sweep_live_events(
         &self,
         storage: &ObjectStorage,
