@@ -32,8 +32,14 @@ bars="drawbox=x=0:y=0:w=384:h=16:color=black:t=fill"
 for i in $(seq 0 23); do
   bars="$bars,drawbox=x=$((i * 16)):y=0:w=16:h=16:color=white:t=fill:enable='gt(mod(floor(time(0)*1000/pow(2\,$i))\,2)\,0)'"
 done
-ffmpeg -v error -re -stream_loop -1 -i "$RECOGNIZER_DATA_CACHE/vtest.avi" \
-  -vf "scale=480:360,pad=640:360:80:0,fps=15,$bars" -c:v libx264 -preset veryfast -bf 0 -g 15 \
+# The camera's pictures at 15 fps made beforehand: vtest.avi is 10 fps, and the fps filter can only
+# emit a picture when the next one has come in, so a live 10→15 conversion sent pictures in pairs
+# (the second waited behind the first in our pipeline: a rig artefact, not a camera's). Read with
+# -re, this file releases one picture every 66.7 ms, as a camera does.
+ffmpeg -v error -y -i "$RECOGNIZER_DATA_CACHE/vtest.avi" -vf "scale=480:360,pad=640:360:80:0,fps=15" \
+  -c:v mpeg4 -q:v 2 -an "$work/camera15.avi"
+ffmpeg -v error -re -stream_loop -1 -i "$work/camera15.avi" \
+  -vf "$bars" -c:v libx264 -preset veryfast -bf 0 -g 15 \
   -x264-params rc-lookahead=0:sync-lookahead=0:sliced-threads=0:threads=1 \
   -an -f rtp "rtp://127.0.0.1:$udp" >"$work/producer.log" 2>&1 &
 pids+=($!)

@@ -77,6 +77,7 @@ pub fn stream(config: &Config, args: StreamBenchArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let mut last: Vec<Option<StreamHealth>> = vec![None; copies.len()];
+    let mut upstream: Vec<Option<(f64, f64)>> = vec![None; copies.len()];
     let mut events = 0usize;
     while started.elapsed() < Duration::from_secs(args.seconds) {
         std::thread::sleep(Duration::from_millis(200));
@@ -93,6 +94,7 @@ pub fn stream(config: &Config, args: StreamBenchArgs) -> anyhow::Result<()> {
                         }
                         last[i] = Some(h);
                     }
+                    Update::Upstream { p50_ms, p99_ms } => upstream[i] = Some((p50_ms, p99_ms)),
                     Update::Event { ongoing: true, .. } => events += 1,
                     Update::Failed(e) => anyhow::bail!("stream {i}: {e}"),
                     _ => {}
@@ -122,19 +124,24 @@ pub fn stream(config: &Config, args: StreamBenchArgs) -> anyhow::Result<()> {
         "{} × {} ({client}) for {} s, pose input {}, latency from the {from}",
         args.streams, args.url, args.seconds, args.pose_input
     );
-    println!("stream  state  in fps  analysed fps  dropped  p50 ms  p99 ms  people");
+    println!(
+        "stream  state  in fps  analysed fps  dropped  p50 ms  p99 ms  people  to decoded p50/p99 ms"
+    );
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
     for (i, h) in last.iter().enumerate() {
         match h {
             Some(h) => println!(
-                "{i:>6}  {:>5}  {:>6.1}  {:>12.1}  {:>7}  {:>6}  {:>6}  {:>6}",
+                "{i:>6}  {:>5}  {:>6.1}  {:>12.1}  {:>7}  {:>6}  {:>6}  {:>6}  {}",
                 h.state,
                 h.input_fps,
                 h.processed_fps,
                 h.dropped,
                 ms(h.latency_p50_ms),
                 ms(h.latency_p99_ms),
-                h.people
+                h.people,
+                upstream[i]
+                    .map(|(a, b)| format!("{a:.0} / {b:.0}"))
+                    .unwrap_or_else(|| "–".into())
             ),
             None => println!("{i:>6}  no health reported"),
         }

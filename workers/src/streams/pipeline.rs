@@ -41,6 +41,13 @@ pub enum Update {
         jpeg: Vec<u8>,
         overlay: serde_json::Value,
     },
+    /// With a clock barcode: latency from the producer's clock to the decoded frame (the
+    /// camera's, the network's and the decoder's share; the rest is ours), p50 and p99 in ms over
+    /// the last 30 s. Sent with each health report.
+    Upstream {
+        p50_ms: f64,
+        p99_ms: f64,
+    },
     /// The thread ended with this error (a model that would not load).
     Failed(String),
 }
@@ -337,6 +344,10 @@ pub fn run(
         span: Duration::from_secs(30),
         samples: VecDeque::new(),
     };
+    let mut upstream = Window {
+        span: Duration::from_secs(30),
+        samples: VecDeque::new(),
+    };
     // Unix seconds of the reader's time 0, from the first frame
     let mut epoch: Option<f64> = None;
     let mut open: BTreeMap<EventKey, ()> = BTreeMap::new();
@@ -365,6 +376,9 @@ pub fn run(
                 .clock_barcode
                 .then(|| read_clock_barcode(&frame.image))
                 .flatten();
+            if let Some(ms) = produced.and_then(|code| since_clock(code, live.decoded_at)) {
+                upstream.push(Instant::now(), ms);
+            }
             let image = Arc::new(std::mem::take(&mut frame.image));
             send_clips(clips.push(frame.timestamp, image.clone()));
             // scorers without classifiers cannot fail
@@ -443,6 +457,11 @@ pub fn run(
             };
             if updates.send(Update::Health(health)).is_err() {
                 return;
+            }
+            if let (Some(p50_ms), Some(p99_ms)) =
+                (upstream.percentile(0.5), upstream.percentile(0.99))
+            {
+                let _ = updates.send(Update::Upstream { p50_ms, p99_ms });
             }
         }
     }
