@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Live streams on this machine, through the workers' own stream pipeline (`recognizer bench
 # stream`: live reader → pose → tracks → fall/fight events, as a worker runs a registered stream).
-# The camera: vtest.avi (the campus crossing) as 640x360 @ 15 fps H.264 (x264 without lookahead
-# and on one thread — no frames held back —, no B-frames, a keyframe a second; not -tune
-# zerolatency: its several slices a frame came out of GStreamer's re-serving corrupted after the
-# first frame, for FFmpeg's own player too) over RTSP from GStreamer's server (scripts/rtsp-server.py). The
+# The camera: vtest.avi (the campus crossing) as 640x360 @ 15 fps H.264 (x264 -tune zerolatency
+# on one thread: one slice a picture, no B-frames, no lookahead, a keyframe a second) over RTSP
+# from GStreamer's server (scripts/rtsp-server.py). Measured at the producer's own RTP output
+# (bench/rtp_probe.py), x264 without force-cfr (what this script used before: no lookahead, no
+# B-frames, but variable frame rate input) held every picture back one frame interval (68 ms at
+# 15 fps) to learn its duration; zerolatency (force-cfr) sends it 4 ms after the clock is drawn. The
 # producer burns its wall clock into every frame as a 24-bit barcode (FFmpeg drawbox with
 # time(0)), so latency is measured from the frame's making to its result, through encode, RTP,
 # RTSP, decode, pose and events — not from decoding.
@@ -38,11 +40,24 @@ done
 # -re, this file releases one picture every 66.7 ms, as a camera does.
 ffmpeg -v error -y -i "$RECOGNIZER_DATA_CACHE/vtest.avi" -vf "scale=480:360,pad=640:360:80:0,fps=15" \
   -c:v mpeg4 -q:v 2 -an "$work/camera15.avi"
-ffmpeg -v error -re -stream_loop -1 -i "$work/camera15.avi" \
-  -vf "$bars" -c:v libx264 -preset veryfast -bf 0 -g 15 \
-  -x264-params rc-lookahead=0:sync-lookahead=0:sliced-threads=0:threads=1 \
-  -an -f rtp "rtp://127.0.0.1:$udp" >"$work/producer.log" 2>&1 &
-pids+=($!)
+producer() {  # UDP_PORT: the camera, sending RTP/H.264 there in the background
+  ffmpeg -v error -re -stream_loop -1 -i "$work/camera15.avi" \
+    -vf "$bars" -c:v libx264 -preset veryfast -tune zerolatency -g 15 -x264-params threads=1 \
+    -an -f rtp "rtp://127.0.0.1:$1" >>"$work/producer.log" 2>&1 &
+  pids+=($!)
+}
+echo "machine: $(machine)"
+echo "== 0. the producer alone: from its drawn clock to its RTP output (PyAV decodes)"
+probe_venv="$RECOGNIZER_CACHE/bench-av-venv"
+if [ ! -x "$probe_venv/bin/python" ] || ! "$probe_venv/bin/python" -c 'import av' 2>/dev/null; then
+  python3 -m venv "$probe_venv"
+  "$probe_venv/bin/pip" install -q --disable-pip-version-check av==18.1.0 numpy
+fi
+probe_port=$(free_port)
+producer "$probe_port"
+"$probe_venv/bin/python" bench/rtp_probe.py "$probe_port" 15
+{ kill -9 "${pids[-1]}" && wait "${pids[-1]}"; } 2>/dev/null || true
+producer "$udp"
 start_server() {
   /usr/bin/python3 scripts/rtsp-server.py --port "$port" --udp-port "$udp" >"$work/server.log" 2>&1 &
   server=$!
@@ -51,7 +66,6 @@ start_server() {
 }
 start_server
 url="rtsp://127.0.0.1:$port/cam"
-echo "machine: $(machine)"
 echo "== 1. one stream, latency from the producer's clock, by pose input (retina's RTSP, then FFmpeg's)"
 for s in $sizes; do
   "$bin" bench stream "$url" --pose-input "$s" --seconds 40 --clock-barcode | grep -v '^state'
