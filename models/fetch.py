@@ -110,12 +110,15 @@ def convert(model, work, cache):
     kind = model["convert"]
     out = work / "out.onnx"
     py = convert_venv(cache)
-    if kind == "tfjs":
+    if kind in ("tfjs", "tfjs-movenet-body"):
         json_file = next(work / Path(f["path"]).name for f in model["files"] if f["path"].endswith(".json"))
         run([str(py), str(HERE / "tfjs_fill_attrs.py"), str(json_file)])
         log(f"converting {model['name']} (TF.js -> ONNX, a few minutes)")
-        run([str(py), "-m", "tf2onnx.convert", "--tfjs", str(json_file), "--output", str(out), "--opset", "17"],
+        full = work / "full.onnx" if kind == "tfjs-movenet-body" else out
+        run([str(py), "-m", "tf2onnx.convert", "--tfjs", str(json_file), "--output", str(full), "--opset", "17"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if kind == "tfjs-movenet-body":
+            run([str(py), str(HERE / "onnx_movenet_body.py"), str(full), str(out)])
     elif kind == "centerface-dynamic":
         src = work / Path(model["files"][0]["path"]).name
         run([str(py), str(HERE / "onnx_dynamic_dims.py"), str(src), str(out)])

@@ -5,7 +5,7 @@ mod common;
 mod models;
 
 use vision::models::centerface::{CenterFace, CenterFaceConfig};
-use vision::models::movenet::{MoveNet, MoveNetConfig};
+use vision::models::movenet::{MoveNet, MoveNetBatch, MoveNetConfig};
 use vision::models::nanodet::{NanoDet, NanoDetConfig};
 use vision::pose::iou;
 
@@ -53,6 +53,57 @@ fn movenet_and_nanodet_find_the_same_pedestrians() {
         agreeing >= 5,
         "only {agreeing} pose boxes match a detector box"
     );
+}
+
+/// The batched body with its heads decoded in Rust finds the people the full model finds, frame
+/// for frame: four frames in one call — three of vtest and a GMDCSA24 fall (another size, so a
+/// second call) — at two input sizes, against MoveNet::detect on each frame alone.
+#[test]
+fn the_batched_body_decodes_to_the_full_models_people() {
+    let frames = [
+        models::frame(&common::data("vtest.avi"), 100),
+        models::frame(&common::data("vtest.avi"), 300),
+        models::frame(&common::data("vtest.avi"), 600),
+        models::frame(&common::shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"), 40),
+    ];
+    let refs: Vec<&image::RgbImage> = frames.iter().collect();
+    for input_size in [256, 512] {
+        let config = MoveNetConfig {
+            input_size,
+            ..MoveNetConfig::default()
+        };
+        let mut full = MoveNet::new(models::runtime(), &models::catalog(), config.clone()).unwrap();
+        let mut batched = MoveNetBatch::new(models::runtime(), &models::catalog(), config).unwrap();
+        let found = batched.detect_frames(&refs).unwrap();
+        assert_eq!(found.len(), frames.len());
+        let mut people = 0;
+        for (frame, mine) in frames.iter().zip(&found) {
+            let theirs = full.detect(frame).unwrap();
+            assert_eq!(
+                mine.len(),
+                theirs.len(),
+                "input {input_size}: people in a frame"
+            );
+            for (a, b) in mine.iter().zip(&theirs) {
+                assert!((a.confidence - b.confidence).abs() < 1e-4, "{a:?}\n{b:?}");
+                for (ka, kb) in a.keypoints.iter().zip(&b.keypoints) {
+                    assert!(
+                        (ka[0] - kb[0]).abs() < 0.05 && (ka[1] - kb[1]).abs() < 0.05,
+                        "{a:?}\n{b:?}"
+                    );
+                    assert!((ka[2] - kb[2]).abs() < 1e-4, "{a:?}\n{b:?}");
+                }
+                for (va, vb) in a.bbox.iter().zip(&b.bbox) {
+                    assert!((va - vb).abs() < 0.05, "{a:?}\n{b:?}");
+                }
+            }
+            people += mine.len();
+        }
+        assert!(
+            people >= 8,
+            "input {input_size}: {people} people in the four frames"
+        );
+    }
 }
 
 /// franck.mp4: one man facing the camera.

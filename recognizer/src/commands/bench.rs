@@ -22,6 +22,10 @@ pub struct BenchArgs {
     /// Longer side of the pose model's input (0 = native size).
     #[arg(long, default_value_t = 0)]
     pub input_size: u32,
+    /// Also time the pose model alone on decoded frames: the full model frame by frame against
+    /// its batched body (movenet-multipose-body) with this many frames a call (0 = not).
+    #[arg(long, default_value_t = 0)]
+    pub batch: usize,
 }
 
 #[derive(clap::Args)]
@@ -153,7 +157,62 @@ pub fn pose(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         started,
     );
 
+    if args.batch > 0 {
+        model_alone(runtime, &catalog, &args, limit)?;
+    }
     tracker_alone(20, 5000);
+    Ok(())
+}
+
+/// The pose model alone (no tiling, no tracking) on frames decoded beforehand (at most 300):
+/// frame by frame through the full model, then `batch` frames a call through the batched body
+/// and the heads decoded in Rust; and how many people each found.
+fn model_alone(
+    runtime: &'static vision::Runtime,
+    catalog: &vision::Catalog,
+    args: &BenchArgs,
+    limit: u64,
+) -> anyhow::Result<()> {
+    use vision::models::movenet::{MoveNet, MoveNetBatch, MoveNetConfig};
+    let frames: Vec<_> = VideoReader::open(&args.video)?
+        .take(limit.min(300) as usize)
+        .map(|f| f.map(|f| f.image))
+        .collect::<Result<_, _>>()?;
+    let config = MoveNetConfig {
+        input_size: args.input_size,
+        ..MoveNetConfig::default()
+    };
+    let mut full = MoveNet::new(runtime, catalog, config.clone())?;
+    let mut batched = MoveNetBatch::new(runtime, catalog, config)
+        .context("the batched body: run `recognizer models fetch --only movenet-multipose-body`")?;
+    // warm up both (first runs plan and allocate)
+    full.detect(&frames[0])?;
+    batched.detect_frames(&[&frames[0]])?;
+    let started = Instant::now();
+    let mut people = 0;
+    for f in &frames {
+        people += full.detect(f)?.len();
+    }
+    report(
+        &format!("pose model, frame by frame ({people} people)"),
+        frames.len() as u64,
+        started,
+    );
+    let started = Instant::now();
+    let mut people = 0;
+    for chunk in frames.chunks(args.batch) {
+        let refs: Vec<_> = chunk.iter().collect();
+        people += batched
+            .detect_frames(&refs)?
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>();
+    }
+    report(
+        &format!("pose model, {} frames a call ({people} people)", args.batch),
+        frames.len() as u64,
+        started,
+    );
     Ok(())
 }
 
