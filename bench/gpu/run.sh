@@ -9,6 +9,7 @@
 #                 logs, the whole job on CUDA
 #   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose)
 #   annotate      pose + tracking at 720p: CPU and CUDA, 1/4/8 jobs at once, CPU-vs-CUDA tracks
+#   pose-batch    the pose model alone at 720p: frame by frame against N frames a call ($BATCHES)
 #   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
 #                 of a 720p @ 15 fps camera ($STREAMS, default 16 32 60) on CUDA, and
 #                 $CPU_STREAMS (16) on the CPU cores; per stream analysed fps, dropped, latency
@@ -178,6 +179,22 @@ PY
     cat "$OUT/summary-streams.txt" >&2
     # the device tool brings back a few files a call: each run's output goes in one archive
     (cd "$OUT" && tar -czf streams-runs.tgz streams-*.json streams-*.txt && rm -f streams-*.json streams-*.txt)
+    ;;
+  pose-batch)
+    environment
+    # the pose model alone on 300 decoded 720p frames: the full model frame by frame against its
+    # batched body (movenet-multipose-body) with $BATCHES frames a call, at pose inputs $INPUTS
+    in=$K/input/bench720.mp4
+    dmon_start pose-batch
+    for size in ${INPUTS:-320 640}; do
+      for b in ${BATCHES:-8 32}; do
+        log "pose-batch: input $size, $b frames a call"
+        RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda "$K/bin/recognizer" bench pose "$in" --frames 300 \
+          --input-size "$size" --batch "$b" > "$OUT/pose-batch-$size-$b.txt" 2>&1
+        grep 'pose model' "$OUT/pose-batch-$size-$b.txt" >&2
+      done
+    done
+    dmon_stop
     ;;
   *) echo "unknown step $step" >&2; exit 2 ;;
   esac

@@ -185,12 +185,19 @@ fn model_alone(
     let mut full = MoveNet::new(runtime, catalog, config.clone())?;
     let mut batched = MoveNetBatch::new(runtime, catalog, config)
         .context("the batched body: run `recognizer models fetch --only movenet-multipose-body`")?;
-    // warm up both (first runs plan and allocate)
+    // warm up both with the shapes timed (a new input shape makes cuDNN plan again), and time
+    // whole batches only
+    let frames = &frames[..frames.len() / args.batch * args.batch];
+    anyhow::ensure!(
+        !frames.is_empty(),
+        "fewer frames than one batch of {}",
+        args.batch
+    );
     full.detect(&frames[0])?;
-    batched.detect_frames(&[&frames[0]])?;
+    batched.detect_frames(&frames[..args.batch].iter().collect::<Vec<_>>())?;
     let started = Instant::now();
     let mut people = 0;
-    for f in &frames {
+    for f in frames {
         people += full.detect(f)?.len();
     }
     report(

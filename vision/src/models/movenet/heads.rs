@@ -72,8 +72,10 @@ impl Heads<'_> {
             .collect()
     }
 
-    /// Decodes the 6 people as the full model's rows.
-    pub fn decode(&self) -> Vec<[f32; ROW]> {
+    /// Decodes the 6 people as the full model's rows. People whose centre scores below
+    /// `min_score` keep a zero row: their score (centre × mean keypoint score) could not reach it,
+    /// and their keypoint search is most of the work (their boxes can span the whole grid).
+    pub fn decode(&self, min_score: f32) -> Vec<[f32; ROW]> {
         let (h, w) = (self.height, self.width);
         let (hf, wf) = (h as f32, w as f32);
         let centres = self.centres();
@@ -106,6 +108,10 @@ impl Heads<'_> {
             })
             .collect();
         let spread = SPREAD * h.min(w) as f32;
+        let heatmap: Vec<f32> = self.keypoint_heatmap[..KEYPOINTS * h * w]
+            .iter()
+            .map(|&v| sigmoid(v))
+            .collect();
         // person j's weighted heat for keypoint k at a cell (0 outside j's box)
         let heat = |j: usize, k: usize, y: usize, x: usize| -> f32 {
             let (regressed, b) = &people[j];
@@ -115,7 +121,7 @@ impl Heads<'_> {
             }
             let [ry, rx] = regressed[k];
             let d2 = (xf - rx) * (xf - rx) + (yf - ry) * (yf - ry);
-            sigmoid(self.at(self.keypoint_heatmap, k, y, x)) * (-d2 / spread).exp()
+            heatmap[(k * h + y) * w + x] * (-d2 / spread).exp()
         };
         centres
             .iter()
@@ -123,6 +129,9 @@ impl Heads<'_> {
             .map(|(j, &(centre_score, _, _))| {
                 let b = people[j].1;
                 let mut row = [0.0f32; ROW];
+                if centre_score < min_score {
+                    return row;
+                }
                 let (mut sum, mut count) = (0.0f32, 0usize);
                 for k in 0..KEYPOINTS {
                     // the first cell with the highest heat; cell 0 when the box holds none

@@ -186,7 +186,7 @@ impl MoveNetBatch {
                     box_scale: item(4, b),
                     box_offset: item(5, b),
                 }
-                .decode();
+                .decode(self.config.min_score);
                 found[i] = people(
                     rows.iter().map(|r| &r[..]),
                     &boxes[b],
