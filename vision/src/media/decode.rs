@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ffmpeg_next::codec::{self, threading};
 use ffmpeg_next::format::{Pixel, context::Input};
-use ffmpeg_next::software::scaling::{Context as Scaler, Flags};
 use ffmpeg_next::{Error as FfError, Packet, decoder, frame};
 use image::RgbImage;
 
+use super::convert::Converter;
 use super::probe::{VideoInfo, probe, rational};
 use super::{MediaError, init};
 
@@ -31,7 +31,7 @@ pub struct VideoReader {
     input: Input,
     stream_index: usize,
     decoder: decoder::Video,
-    scaler: Option<(Scaler, Pixel, u32, u32)>,
+    scaler: Option<Converter>,
     decoded: frame::Video,
     rgb: frame::Video,
     time_base: f64,
@@ -260,14 +260,12 @@ impl VideoReader {
             self.decoded.height(),
             self.decoded.format(),
         );
-        let rebuild =
-            !matches!(&self.scaler, Some((_, f, sw, sh)) if *f == format && *sw == w && *sh == h);
-        if rebuild {
-            let scaler = Scaler::get(format, w, h, Pixel::RGB24, w, h, Flags::BILINEAR)
+        if !self.scaler.as_ref().is_some_and(|s| s.takes(format, w, h)) {
+            let scaler = Converter::new((format, w, h), (Pixel::RGB24, w, h), 0)
                 .map_err(|e| self.corrupt(e))?;
-            self.scaler = Some((scaler, format, w, h));
+            self.scaler = Some(scaler);
         }
-        let (scaler, ..) = self.scaler.as_mut().expect("set above");
+        let scaler = self.scaler.as_mut().expect("set above");
         scaler
             .run(&self.decoded, &mut self.rgb)
             .map_err(|e| MediaError::Corrupt {

@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use ffmpeg_next::format::Pixel;
-use ffmpeg_next::software::scaling::{Context as Scaler, Flags};
 use ffmpeg_next::{Dictionary, Packet, Rational, codec, encoder, frame, media, picture};
 use image::RgbImage;
 
+use super::convert::Converter;
 use super::decode::open_input;
 use super::{MediaError, init};
 
@@ -42,7 +42,7 @@ pub struct VideoWriter {
     video_tmp: PathBuf,
     octx: ffmpeg_next::format::context::Output,
     encoder: encoder::Video,
-    scaler: Scaler,
+    scaler: Converter,
     source: frame::Video,
     yuv: frame::Video,
     width: u32,
@@ -113,16 +113,8 @@ impl VideoWriter {
             stream.set_time_base(TIME_BASE);
         }
         octx.write_header().map_err(fail)?;
-        let scaler = Scaler::get(
-            Pixel::RGB24,
-            width,
-            height,
-            Pixel::YUV420P,
-            ew,
-            eh,
-            Flags::BILINEAR,
-        )
-        .map_err(fail)?;
+        let scaler = Converter::new((Pixel::RGB24, width, height), (Pixel::YUV420P, ew, eh), 0)
+            .map_err(fail)?;
         Ok(Self {
             output: output.to_path_buf(),
             video_tmp,

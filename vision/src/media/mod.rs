@@ -2,6 +2,7 @@
 //! to RGB frames with exact numbers and timestamps; H.264 MP4 output that browsers play, with the
 //! input's audio kept. Memory stays bounded whatever the video length.
 
+mod convert;
 mod decode;
 mod encode;
 pub mod live;

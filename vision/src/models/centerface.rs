@@ -15,6 +15,11 @@ use crate::pose::{BBox, nms};
 use crate::runtime::{Runtime, ShapedSessions};
 
 pub const NAME: &str = "centerface";
+/// The same model for whole frames where shapes are fixed (a GPU): uint8 frames in, resized and
+/// normalised inside the graph, only the heatmap cells above the threshold out
+/// (models/onnx_centerface_frames.py). Measured on the H200 (bench/RESULTS.md): preparing 1080p
+/// frames as planar floats on one CPU thread and copying all 15 maps back bound the GPU way.
+pub const FRAMES: &str = "centerface-frames";
 
 /// On a crop (`detect_within`), a face can score lower than on the whole frame: the crop's edge
 /// is padding to the model. On 300 frames of vtest.avi (~10 px faces), of 357 faces above 0.2
@@ -69,6 +74,8 @@ impl Default for CenterFaceConfig {
 
 pub struct CenterFace {
     sessions: ShapedSessions,
+    /// `FRAMES`, with tiles (fixed shapes) when it was fetched: whole frames go through it.
+    frames: Option<ShapedSessions>,
     pub config: CenterFaceConfig,
 }
 
@@ -79,7 +86,24 @@ impl CenterFace {
         config: CenterFaceConfig,
     ) -> Result<Self, ModelError> {
         let sessions = runtime.shaped_sessions(&catalog.require(NAME)?)?;
-        Ok(Self { sessions, config })
+        let frames = match catalog.require(FRAMES) {
+            Ok(path) if config.tile > 0 => Some(runtime.shaped_sessions(&path)?),
+            Err(e) if config.tile > 0 => {
+                tracing::warn!(error = %e, "whole frames are prepared for the face detector on the CPU (slower with a GPU)");
+                None
+            }
+            _ => None,
+        };
+        Ok(Self {
+            sessions,
+            frames,
+            config,
+        })
+    }
+
+    /// Whether whole frames go through `FRAMES` (prepared inside the graph).
+    pub fn prepares_frames_in_the_graph(&self) -> bool {
+        self.frames.is_some()
     }
 
     /// The model input for a `width`×`height` frame, times `scale` (1 = as configured).
@@ -112,6 +136,13 @@ impl CenterFace {
             return Ok(Vec::new());
         };
         let (w, h) = self.input_dims(first.width(), first.height(), 1.0);
+        if let Some(found) = self.whole_frames(frames, (w, h))? {
+            return Ok(frames
+                .iter()
+                .zip(found)
+                .map(|(frame, found)| self.faces(found, frame, (w, h)))
+                .collect());
+        }
         let batch = if self.config.tile > 0 && frames.len() <= FRAME_BATCH {
             FRAME_BATCH
         } else {
@@ -187,6 +218,13 @@ impl CenterFace {
         }
         if covered(&crops) * 2 >= u64::from(w) * u64::from(h) {
             crops = vec![[0, 0, w, h]];
+            if let Some(found) = self.whole_frames(frames, (w, h))? {
+                return Ok(frames
+                    .iter()
+                    .zip(found)
+                    .map(|(frame, found)| self.faces(found, frame, (w, h)))
+                    .collect());
+            }
         }
         let wholes: Vec<_> = if frames.len() == 1 {
             vec![resized(frames[0], w, h)]
@@ -256,6 +294,67 @@ impl CenterFace {
             .collect())
     }
 
+    /// Candidates on each of `frames` (all of one size) on the model input of `w`×`h`, through
+    /// `FRAMES` (None without it): the frames are copied as they are into one uint8 batch of at
+    /// least `FRAME_BATCH` (padded with black ones), the graph resizes them and returns the
+    /// cells above the threshold.
+    fn whole_frames(
+        &mut self,
+        frames: &[&RgbImage],
+        (w, h): (u32, u32),
+    ) -> Result<Option<Vec<Vec<Candidate>>>, ModelError> {
+        let Some(sessions) = self.frames.as_mut() else {
+            return Ok(None);
+        };
+        let (fw, fh) = frames[0].dimensions();
+        let batch = frames.len().max(FRAME_BATCH);
+        let mut input = Array4::<u8>::zeros((batch, fh as usize, fw as usize, 3));
+        let data = input
+            .as_slice_mut()
+            .expect("a freshly allocated array is contiguous");
+        for (frame, item) in frames.iter().zip(data.chunks_mut((fw * fh * 3) as usize)) {
+            item.copy_from_slice(frame.as_raw());
+        }
+        // the output size is part of the shape: cuDNN plans the convolutions for it
+        let key = [batch, fh as usize, fw as usize, h as usize, w as usize];
+        let session = sessions.get(&key)?;
+        let size = ndarray::arr1(&[i64::from(h), i64::from(w)]);
+        let threshold = ndarray::arr0(self.config.threshold);
+        let outputs = session
+            .run(ort::inputs![
+                "frames" => Tensor::from_array(input).map_err(inference(FRAMES))?,
+                "size" => Tensor::from_array(size).map_err(inference(FRAMES))?,
+                "threshold" => Tensor::from_array(threshold).map_err(inference(FRAMES))?,
+            ])
+            .map_err(inference(FRAMES))?;
+        let output = |name: &str, e: ort::Error| ModelError::Output {
+            model: FRAMES,
+            name: name.into(),
+            reason: e.to_string(),
+        };
+        let (_, cells) = outputs["cells"]
+            .try_extract_tensor::<i64>()
+            .map_err(|e| output("cells", e))?;
+        let (_, values) = outputs["values"]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| output("values", e))?;
+        let mut found: Vec<Vec<Candidate>> = frames.iter().map(|_| Vec::new()).collect();
+        for (cell, v) in cells.chunks_exact(3).zip(values.chunks_exact(MAPS)) {
+            // padding items are black: nothing scores there, but never trust it
+            if let Some(item) = found.get_mut(cell[0] as usize) {
+                let v: &[f32; MAPS] = v.try_into().expect("chunks of MAPS");
+                item.push(Candidate::at(
+                    cell[1] as f32,
+                    cell[2] as f32,
+                    v,
+                    [0, 0],
+                    (w, h),
+                ));
+            }
+        }
+        Ok(Some(found))
+    }
+
     fn run(&mut self, input: Array4<f32>) -> Result<Heads, ModelError> {
         let session = self.sessions.get(input.shape())?;
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
@@ -319,6 +418,9 @@ struct Heads {
     landmarks: Vec<f32>,
 }
 
+/// Values per heatmap cell: heat, scale (2), offset (2), landmarks (10).
+const MAPS: usize = 15;
+
 /// A face in model-input pixels, before suppression.
 struct Candidate {
     bbox: BBox,
@@ -339,34 +441,52 @@ impl Heads {
         let (oh, ow) = self.shape;
         let plane = oh * ow;
         let at = |t: &[f32], channels: usize, c: usize, i: usize| t[(b * channels + c) * plane + i];
-        let (ox, oy) = (origin[0] as f32, origin[1] as f32);
-        let (limit_x, limit_y) = (limit.0 as f32, limit.1 as f32);
         let mut out = Vec::new();
         for i in 0..plane {
             let score = self.heat[b * plane + i];
             if score <= threshold {
                 continue;
             }
-            let (row, col) = ((i / ow) as f32, (i % ow) as f32);
-            let bh = at(&self.scale, 2, 0, i).exp() * 4.0;
-            let bw = at(&self.scale, 2, 1, i).exp() * 4.0;
-            let cx = (col + at(&self.offset, 2, 1, i) + 0.5) * 4.0 + ox;
-            let cy = (row + at(&self.offset, 2, 0, i) + 0.5) * 4.0 + oy;
-            let x1 = (cx - bw / 2.0).max(0.0);
-            let y1 = (cy - bh / 2.0).max(0.0);
-            let mut landmarks = [[0.0f32; 2]; 5];
-            for (j, p) in landmarks.iter_mut().enumerate() {
-                *p = [
-                    at(&self.landmarks, 10, 2 * j + 1, i) * bw + x1,
-                    at(&self.landmarks, 10, 2 * j, i) * bh + y1,
-                ];
+            let mut v = [0.0f32; MAPS];
+            v[0] = score;
+            for c in 0..2 {
+                v[1 + c] = at(&self.scale, 2, c, i);
+                v[3 + c] = at(&self.offset, 2, c, i);
             }
-            out.push(Candidate {
-                bbox: [x1, y1, (x1 + bw).min(limit_x), (y1 + bh).min(limit_y)],
-                score,
-                landmarks,
-            });
+            for c in 0..10 {
+                v[5 + c] = at(&self.landmarks, 10, c, i);
+            }
+            let (row, col) = ((i / ow) as f32, (i % ow) as f32);
+            out.push(Candidate::at(row, col, &v, origin, limit));
         }
         out
+    }
+}
+
+impl Candidate {
+    /// The face of the heatmap cell at `row`, `col` with the maps' `v` there, shifted by
+    /// `origin` and clipped to `limit` (see `Heads::candidates`).
+    fn at(row: f32, col: f32, v: &[f32; MAPS], origin: [u32; 2], limit: (u32, u32)) -> Self {
+        let (ox, oy) = (origin[0] as f32, origin[1] as f32);
+        let bh = v[1].exp() * 4.0;
+        let bw = v[2].exp() * 4.0;
+        let cx = (col + v[4] + 0.5) * 4.0 + ox;
+        let cy = (row + v[3] + 0.5) * 4.0 + oy;
+        let x1 = (cx - bw / 2.0).max(0.0);
+        let y1 = (cy - bh / 2.0).max(0.0);
+        let mut landmarks = [[0.0f32; 2]; 5];
+        for (j, p) in landmarks.iter_mut().enumerate() {
+            *p = [v[5 + 2 * j + 1] * bw + x1, v[5 + 2 * j] * bh + y1];
+        }
+        Self {
+            bbox: [
+                x1,
+                y1,
+                (x1 + bw).min(limit.0 as f32),
+                (y1 + bh).min(limit.1 as f32),
+            ],
+            score: v[0],
+            landmarks,
+        }
     }
 }
