@@ -33,7 +33,10 @@ pub const CROP_SCORE_KEPT: f32 = 0.6;
 /// ones) and whole frames in batches of `FRAME_BATCH`: every run of a video has one of a few
 /// shapes, each with a session of its own (`ShapedSessions`).
 pub const TILE_BATCH: usize = 8;
-pub const FRAME_BATCH: usize = 4;
+/// 5: the frames between two keyframes at the default `detect_every` (6), so that keyframes
+/// and the frames between them share one shape (each shape's first run on the H200 costs
+/// 1.4–3 s of cuDNN planning).
+pub const FRAME_BATCH: usize = 5;
 const OUT_HEAT: &str = "537";
 const OUT_SCALE: &str = "538";
 const OUT_OFFSET: &str = "539";
@@ -216,15 +219,29 @@ impl CenterFace {
         if crops.is_empty() {
             return Ok(vec![Vec::new(); frames.len()]);
         }
-        if covered(&crops) * 2 >= u64::from(w) * u64::from(h) {
+        let whole_input = covered(&crops) * 2 >= u64::from(w) * u64::from(h);
+        if whole_input {
             crops = vec![[0, 0, w, h]];
-            if let Some(found) = self.whole_frames(frames, (w, h))? {
-                return Ok(frames
-                    .iter()
-                    .zip(found)
-                    .map(|(frame, found)| self.faces(found, frame, (w, h)))
-                    .collect());
-            }
+        }
+        // With tiles, a crop no tile holds took a canvas the size of the whole input, one per
+        // such crop (87 ms per 8 at 1088x1920 on the H200, several a frame in crowded scenes):
+        // through `FRAMES` each frame runs whole once and keeps what lies in its crops.
+        let tile = self.config.tile;
+        let untiled = tile > 0 && crops.iter().any(|c| tile_for(c, tile, w, h).is_none());
+        if (whole_input || untiled)
+            && let Some(found) = self.whole_frames(frames, (w, h))?
+        {
+            return Ok(frames
+                .iter()
+                .zip(found)
+                .map(|(frame, found)| {
+                    let inside = found
+                        .into_iter()
+                        .filter(|c| crops.iter().any(|crop| c.centred_in(crop)))
+                        .collect();
+                    self.faces(inside, frame, (w, h))
+                })
+                .collect());
         }
         let wholes: Vec<_> = if frames.len() == 1 {
             vec![resized(frames[0], w, h)]
@@ -268,14 +285,7 @@ impl CenterFace {
                     for (b, (f, crop, canvas)) in chunk.iter().enumerate() {
                         let seen = heads.candidates(b, [canvas[0], canvas[1]], (w, h), threshold);
                         // what the crop alone would have seen: centred inside it
-                        found[*f].extend(seen.into_iter().filter(|c| {
-                            let x = (c.bbox[0] + c.bbox[2]) / 2.0;
-                            let y = (c.bbox[1] + c.bbox[3]) / 2.0;
-                            x >= crop[0] as f32
-                                && x < crop[2] as f32
-                                && y >= crop[1] as f32
-                                && y < crop[3] as f32
-                        }));
+                        found[*f].extend(seen.into_iter().filter(|c| c.centred_in(crop)));
                     }
                 }
             }
@@ -464,6 +474,13 @@ impl Heads {
 }
 
 impl Candidate {
+    /// Whether the face's centre lies inside `crop`: what a run on the crop alone would see.
+    fn centred_in(&self, crop: &Crop) -> bool {
+        let x = (self.bbox[0] + self.bbox[2]) / 2.0;
+        let y = (self.bbox[1] + self.bbox[3]) / 2.0;
+        x >= crop[0] as f32 && x < crop[2] as f32 && y >= crop[1] as f32 && y < crop[3] as f32
+    }
+
     /// The face of the heatmap cell at `row`, `col` with the maps' `v` there, shifted by
     /// `origin` and clipped to `limit` (see `Heads::candidates`).
     fn at(row: f32, col: f32, v: &[f32; MAPS], origin: [u32; 2], limit: (u32, u32)) -> Self {
