@@ -9,6 +9,7 @@
 #                 logs, the whole job on CUDA
 #   anonymize-throughput  300 frames on the CPU (GPU's way) and CUDA with TF32 off/on, masks
 #                 compared; the whole job on CUDA with TF32 off and on ($TF32S)
+#   anonymize-profile  ONNX Runtime's profile of 300 frames on CUDA, summarised per session
 #   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose; TF32 from
 #                 $RECOGNIZER_RUNTIME__TF32)
 #   annotate      pose + tracking at 720p: CPU and CUDA, 1/4/8 jobs at once, CPU-vs-CUDA tracks
@@ -147,6 +148,19 @@ PY
     done
     dmon_stop
     cat "$OUT/same-masks.txt" >&2
+    ;;
+  anonymize-profile)
+    environment
+    # ONNX Runtime's profile of 300 frames on CUDA: per session (one per input shape) the runs,
+    # their median and the first (cuDNN planning) — summarised, the raw profiles packed
+    in=$K/input/bench1080.mp4
+    first_frames "$in" "$K/input/cut300.mp4" 300
+    mkdir -p "$OUT/profile"
+    RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__PROFILE_DIR=$OUT/profile \
+      run_jobs anon-cuda-300-profiled 1 "$K/input/cut300.mp4" 300 -- $K/bin/recognizer run anonymize "$K/input/cut300.mp4" -o /root/profiled.mp4
+    host python3 bench/gpu/profile_summary.py "$OUT/profile" > "$OUT/profile-summary.txt"
+    (cd "$OUT/profile" && tar -czf "$OUT/profiles.tgz" .) && rm -rf "$OUT/profile"
+    grep -E '^(==|runs)' "$OUT/profile-summary.txt" >&2
     ;;
   anonymize-jobs)
     environment
