@@ -217,6 +217,12 @@ pub struct ShapedSessions {
 }
 
 impl ShapedSessions {
+    /// Whether an input of this shape would be the first at its session (per shape: where
+    /// cuDNN plans its convolutions on CUDA).
+    pub fn is_new(&self, shape: &[usize]) -> bool {
+        self.per_shape && !self.sessions.iter().any(|(s, _)| s == shape)
+    }
+
     /// The session for an input of this shape.
     pub fn get(&mut self, shape: &[usize]) -> Result<&mut ort::session::Session, RuntimeError> {
         if !self.per_shape {

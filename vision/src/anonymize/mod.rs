@@ -243,6 +243,10 @@ pub struct StageTimes {
     pub decode_wait: f64,
     /// The face detector: resizing, the model, decoding its output.
     pub faces: f64,
+    /// Of `faces`, inside the model's runs (copies in and out, the network)…
+    pub faces_model: f64,
+    /// … and of those the first run at each input shape (cuDNN planning on a GPU).
+    pub faces_first_runs: f64,
     /// The pose model (heads of people without a visible face).
     pub pose: f64,
     /// Handing frames to the drawing and encoding thread (waiting while its queue is full).
@@ -253,8 +257,13 @@ impl std::fmt::Display for StageTimes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "waiting for frames {:.1} s, faces {:.1} s, pose {:.1} s, waiting for the encoder {:.1} s",
-            self.decode_wait, self.faces, self.pose, self.output_wait
+            "waiting for frames {:.1} s, faces {:.1} s (model runs {:.1} s, of which first runs at new shapes {:.1} s), pose {:.1} s, waiting for the encoder {:.1} s",
+            self.decode_wait,
+            self.faces,
+            self.faces_model,
+            self.faces_first_runs,
+            self.pose,
+            self.output_wait
         )
     }
 }
@@ -472,6 +481,7 @@ impl Anonymizer {
     ) -> Result<Summary, AnonymizeError> {
         let started = Instant::now();
         let detections_before = self.detections;
+        let faces_before = self.faces.time;
         self.pose_schedule = schedule::PoseSchedule::new(self.config.pose_every);
         self.stages = StageTimes::default();
         let mut output_wait = 0.0;
@@ -590,6 +600,8 @@ impl Anonymizer {
             stages: StageTimes {
                 decode_wait: source.waited,
                 output_wait,
+                faces_model: self.faces.time.seconds - faces_before.seconds,
+                faces_first_runs: self.faces.time.first_runs - faces_before.first_runs,
                 ..self.stages
             },
         })

@@ -75,7 +75,29 @@ impl Default for CenterFaceConfig {
     }
 }
 
+/// Time inside the model's runs (ONNX Runtime: copies in and out, the network).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelTime {
+    pub runs: u64,
+    pub seconds: f64,
+    /// Of `seconds`, the first run at each input shape (cuDNN planning on a GPU).
+    pub first_runs: f64,
+}
+
+impl ModelTime {
+    fn add(&mut self, started: std::time::Instant, first: bool) {
+        let s = started.elapsed().as_secs_f64();
+        self.runs += 1;
+        self.seconds += s;
+        if first {
+            self.first_runs += s;
+        }
+    }
+}
+
 pub struct CenterFace {
+    /// Time inside the model so far.
+    pub time: ModelTime,
     sessions: ShapedSessions,
     /// `FRAMES`, with tiles (fixed shapes) when it was fetched: whole frames go through it.
     frames: Option<ShapedSessions>,
@@ -98,6 +120,7 @@ impl CenterFace {
             _ => None,
         };
         Ok(Self {
+            time: ModelTime::default(),
             sessions,
             frames,
             config,
@@ -327,7 +350,9 @@ impl CenterFace {
         }
         // the output size is part of the shape: cuDNN plans the convolutions for it
         let key = [batch, fh as usize, fw as usize, h as usize, w as usize];
+        let first = sessions.is_new(&key);
         let session = sessions.get(&key)?;
+        let started = std::time::Instant::now();
         let size = ndarray::arr1(&[i64::from(h), i64::from(w)]);
         let threshold = ndarray::arr0(self.config.threshold);
         let outputs = session
@@ -348,6 +373,7 @@ impl CenterFace {
         let (_, values) = outputs["values"]
             .try_extract_tensor::<f32>()
             .map_err(|e| output("values", e))?;
+        self.time.add(started, first);
         let mut found: Vec<Vec<Candidate>> = frames.iter().map(|_| Vec::new()).collect();
         for (cell, v) in cells.chunks_exact(3).zip(values.chunks_exact(MAPS)) {
             // padding items are black: nothing scores there, but never trust it
@@ -366,7 +392,9 @@ impl CenterFace {
     }
 
     fn run(&mut self, input: Array4<f32>) -> Result<Heads, ModelError> {
+        let first = self.sessions.is_new(input.shape());
         let session = self.sessions.get(input.shape())?;
+        let started = std::time::Instant::now();
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
         let outputs = session
             .run(ort::inputs!["input.1" => tensor])
@@ -383,13 +411,15 @@ impl CenterFace {
         };
         let (heat_shape, heat) = get(OUT_HEAT)?;
         let shape = (heat_shape[2] as usize, heat_shape[3] as usize);
-        Ok(Heads {
+        let heads = Heads {
             shape,
             heat,
             scale: get(OUT_SCALE)?.1,
             offset: get(OUT_OFFSET)?.1,
             landmarks: get(OUT_LANDMARKS)?.1,
-        })
+        };
+        self.time.add(started, first);
+        Ok(heads)
     }
 
     /// Candidates (input pixels) → faces (frame pixels), overlapping ones suppressed.
