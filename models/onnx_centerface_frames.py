@@ -1,12 +1,17 @@
 """Wraps the (symbolic-dims) CenterFace model for whole frames on a GPU: decoded frames go in as
-they are and only the heatmap cells above the threshold come back.
+they are and only the best heatmap cells come back.
 
     frames     uint8 [N,H,W,3]  RGB frames as decoded (any size)
     size       int64 [2]        the model input's height and width (multiples of 32)
-    threshold  float []         heatmap threshold
  ->
-    cells      int64 [K,3]      (item, row, column) of every heatmap cell scoring above threshold
-    values     float [K,15]     at those cells: heat, scale (2), offset (2), landmarks (10)
+    cells      int64 [N,K]      per item the K best heatmap cells, best first (index row × W/4
+                                + column), K = min(2048, cells of a map)
+    values     float [N,15,K]   at those cells: heat, scale (2), offset (2), landmarks (10)
+
+The caller keeps the cells above its threshold (sorted: it stops at the first below). 2,048
+cells is far more than the faces of a crowded 1080p scene cover above any useful threshold; the
+caller says so when the last one still passes. (A first version returned exactly the cells above
+a threshold with NonZero: on the H200 that node took 13 ms of a 22 ms run of five 1080p frames.)
 
 Inside: cast to float, NCHW, resized to `size` (linear with antialiasing, as the CPU path's
 fast_image_resize bilinear convolution), CenterFace in half precision (its weights and
@@ -39,8 +44,13 @@ def main() -> int:
     const = lambda name, dtype, dims, vals: helper.make_tensor(name, dtype, dims, vals)  # noqa: E731
     graph.initializer.extend([
         const("first", TensorProto.INT64, [1], [0]),
+        const("second", TensorProto.INT64, [1], [1]),
+        const("most_cells", TensorProto.INT64, [1], [2048]),
+        const("flat_maps_shape", TensorProto.INT64, [3], [0, 15, -1]),
+        const("flat_heat_shape", TensorProto.INT64, [2], [0, -1]),
+        # [N,1,K] -> [N,15,K]: the shape times (1, 15, 1)
+        const("maps_multiplier", TensorProto.INT64, [3], [1, 15, 1]),
         const("three", TensorProto.INT64, [1], [3]),
-        const("item_row_col", TensorProto.INT64, [3], [0, 2, 3]),
     ])
     pre = [
         helper.make_node("Cast", ["frames"], ["frames_f"], to=TensorProto.FLOAT),
@@ -55,12 +65,17 @@ def main() -> int:
     ]
     post = [
         helper.make_node("Concat", [HEAT, SCALE, OFFSET, LANDMARKS], ["maps"], axis=1),
-        helper.make_node("Transpose", ["maps"], ["maps_nhwc"], perm=[0, 2, 3, 1]),
-        helper.make_node("Greater", [HEAT, "threshold"], ["above"]),
-        helper.make_node("NonZero", ["above"], ["where"]),
-        helper.make_node("Transpose", ["where"], ["where_t"], perm=[1, 0]),
-        helper.make_node("Gather", ["where_t", "item_row_col"], ["cells"], axis=1),
-        helper.make_node("GatherND", ["maps_nhwc", "cells"], ["values"]),
+        helper.make_node("Reshape", ["maps", "flat_maps_shape"], ["maps_flat"]),
+        helper.make_node("Reshape", [HEAT, "flat_heat_shape"], ["heat_flat"]),
+        helper.make_node("Shape", ["heat_flat"], ["heat_flat_shape"]),
+        helper.make_node("Gather", ["heat_flat_shape", "second"], ["cells_per_map"]),
+        helper.make_node("Min", ["cells_per_map", "most_cells"], ["k"]),
+        helper.make_node("TopK", ["heat_flat", "k"], ["best_heat", "cells"], axis=-1, largest=1, sorted=1),
+        helper.make_node("Unsqueeze", ["cells", "second"], ["cells_1"]),
+        helper.make_node("Shape", ["cells_1"], ["cells_1_shape"]),
+        helper.make_node("Mul", ["cells_1_shape", "maps_multiplier"], ["cells_15_shape"]),
+        helper.make_node("Expand", ["cells_1", "cells_15_shape"], ["cells_15"]),
+        helper.make_node("GatherElements", ["maps_flat", "cells_15"], ["values"], axis=2),
     ]
     # CenterFace in float16: its weights converted, its input cast down, its four maps cast up
     # under their old names (so `post` reads them unchanged)
@@ -82,12 +97,11 @@ def main() -> int:
     graph.input.extend([
         helper.make_tensor_value_info("frames", TensorProto.UINT8, ["N", "H", "W", 3]),
         helper.make_tensor_value_info("size", TensorProto.INT64, [2]),
-        helper.make_tensor_value_info("threshold", TensorProto.FLOAT, []),
     ])
     del graph.output[:]
     graph.output.extend([
-        helper.make_tensor_value_info("cells", TensorProto.INT64, ["K", 3]),
-        helper.make_tensor_value_info("values", TensorProto.FLOAT, ["K", 15]),
+        helper.make_tensor_value_info("cells", TensorProto.INT64, ["N", "K"]),
+        helper.make_tensor_value_info("values", TensorProto.FLOAT, ["N", 15, "K"]),
     ])
     del graph.value_info[:]
     # BatchNormalization's training counters: initializers no node reads

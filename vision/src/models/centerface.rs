@@ -329,8 +329,8 @@ impl CenterFace {
 
     /// Candidates on each of `frames` (all of one size) on the model input of `w`×`h`, through
     /// `FRAMES` (None without it): the frames are copied as they are into one uint8 batch of at
-    /// least `FRAME_BATCH` (padded with black ones), the graph resizes them and returns the
-    /// cells above the threshold.
+    /// least `FRAME_BATCH` (padded with black ones), the graph resizes them and returns each
+    /// item's best cells, best first; those above the threshold are kept.
     fn whole_frames(
         &mut self,
         frames: &[&RgbImage],
@@ -354,12 +354,10 @@ impl CenterFace {
         let session = sessions.get(&key)?;
         let started = std::time::Instant::now();
         let size = ndarray::arr1(&[i64::from(h), i64::from(w)]);
-        let threshold = ndarray::arr0(self.config.threshold);
         let outputs = session
             .run(ort::inputs![
                 "frames" => Tensor::from_array(input).map_err(inference(FRAMES))?,
                 "size" => Tensor::from_array(size).map_err(inference(FRAMES))?,
-                "threshold" => Tensor::from_array(threshold).map_err(inference(FRAMES))?,
             ])
             .map_err(inference(FRAMES))?;
         let output = |name: &str, e: ort::Error| ModelError::Output {
@@ -374,20 +372,30 @@ impl CenterFace {
             .try_extract_tensor::<f32>()
             .map_err(|e| output("values", e))?;
         self.time.add(started, first);
-        let mut found: Vec<Vec<Candidate>> = frames.iter().map(|_| Vec::new()).collect();
-        for (cell, v) in cells.chunks_exact(3).zip(values.chunks_exact(MAPS)) {
-            // padding items are black: nothing scores there, but never trust it
-            if let Some(item) = found.get_mut(cell[0] as usize) {
-                let v: &[f32; MAPS] = v.try_into().expect("chunks of MAPS");
-                item.push(Candidate::at(
-                    cell[1] as f32,
-                    cell[2] as f32,
-                    v,
-                    [0, 0],
-                    (w, h),
-                ));
-            }
-        }
+        // per item the best cells, best first: those above the threshold (padding items are
+        // never read)
+        let best = cells.len() / batch;
+        let map_width = (w / 4) as usize;
+        let threshold = self.config.threshold;
+        let found = (0..frames.len())
+            .map(|b| {
+                let value = |c: usize, k: usize| values[(b * MAPS + c) * best + k];
+                let above = (0..best)
+                    .take_while(|&k| value(0, k) > threshold)
+                    .count();
+                if above == best && best > 0 {
+                    tracing::warn!(cells = best, "more heatmap cells above the threshold than the face detector returns: the weakest are dropped");
+                }
+                (0..above)
+                    .map(|k| {
+                        let cell = cells[b * best + k] as usize;
+                        let v: [f32; MAPS] = std::array::from_fn(|c| value(c, k));
+                        let (row, col) = ((cell / map_width) as f32, (cell % map_width) as f32);
+                        Candidate::at(row, col, &v, [0, 0], (w, h))
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(Some(found))
     }
 
