@@ -119,11 +119,11 @@ def convert(model, work, cache):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if kind == "tfjs-movenet-body":
             run([str(py), str(HERE / "onnx_movenet_body.py"), str(full), str(out)])
-    elif kind in ("centerface-dynamic", "centerface-frames-half-top"):
+    elif kind in ("centerface-dynamic", "centerface-frames-top"):
         src = work / Path(model["files"][0]["path"]).name
         dynamic = out if kind == "centerface-dynamic" else work / "dynamic.onnx"
         run([str(py), str(HERE / "onnx_dynamic_dims.py"), str(src), str(dynamic)])
-        if kind == "centerface-frames-half-top":
+        if kind == "centerface-frames-top":
             run([str(py), str(HERE / "onnx_centerface_frames.py"), str(dynamic), str(out)])
     elif kind == "none":
         shutil.copy(work / Path(model["files"][0]["path"]).name, out)
