@@ -202,7 +202,12 @@ async fn a_stream_goes_live_survives_a_camera_restart_and_is_taken_over_when_its
         &id,
         Duration::from_secs(60),
         "live with people",
-        |v| v["state"] == "live" && v["health"]["people"].as_u64().unwrap_or(0) > 0,
+        // (the first report can come with the first frame, before any rate is known)
+        |v| {
+            v["state"] == "live"
+                && v["health"]["people"].as_u64().unwrap_or(0) > 0
+                && v["health"]["frames"].as_u64().unwrap_or(0) >= 5
+        },
     )
     .await;
     let h = &live["health"];

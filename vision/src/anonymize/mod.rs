@@ -43,7 +43,7 @@ const CROP_MARGIN: f32 = 2.0;
 /// The face detector's tile side where inputs must have fixed shapes (CUDA): a crop around a
 /// face of up to ~280 px with its context fits; larger ones run on the whole (scaled) input.
 const FIXED_TILE: u32 = 384;
-/// Keyframes in one batch there (4 frames of 1080p are 100 MB of input).
+/// Keyframes in one batch there (as many as the frames between two keyframes: one shape).
 const KEYFRAME_BATCH: usize = crate::models::centerface::FRAME_BATCH;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
