@@ -111,13 +111,14 @@ impl CenterFace {
         config: CenterFaceConfig,
     ) -> Result<Self, ModelError> {
         let sessions = runtime.shaped_sessions(&catalog.require(NAME)?)?;
-        let frames = match catalog.require(FRAMES) {
-            Ok(path) if config.tile > 0 => Some(runtime.shaped_sessions(&path)?),
-            Err(e) if config.tile > 0 => {
+        // only the GPU's way (tiles) uses it
+        let frames = match (config.tile > 0).then(|| catalog.require(FRAMES)) {
+            Some(Ok(path)) => Some(runtime.shaped_sessions(&path)?),
+            Some(Err(e)) => {
                 tracing::warn!(error = %e, "whole frames are prepared for the face detector on the CPU (slower with a GPU)");
                 None
             }
-            _ => None,
+            None => None,
         };
         Ok(Self {
             time: ModelTime::default(),
@@ -163,11 +164,7 @@ impl CenterFace {
         };
         let (w, h) = self.input_dims(first.width(), first.height(), 1.0);
         if let Some(found) = self.whole_frames(frames, (w, h))? {
-            return Ok(frames
-                .iter()
-                .zip(found)
-                .map(|(frame, found)| self.faces(found, frame, (w, h)))
-                .collect());
+            return Ok(self.faces_per_frame(frames, found, (w, h)));
         }
         let batch = if self.config.tile > 0 && frames.len() <= FRAME_BATCH {
             FRAME_BATCH
@@ -320,11 +317,21 @@ impl CenterFace {
                 }
             }
         }
-        Ok(frames
+        Ok(self.faces_per_frame(frames, found, (w, h)))
+    }
+
+    /// `faces` for each frame and its candidates.
+    fn faces_per_frame(
+        &self,
+        frames: &[&RgbImage],
+        found: Vec<Vec<Candidate>>,
+        input: (u32, u32),
+    ) -> Vec<Vec<Face>> {
+        frames
             .iter()
             .zip(found)
-            .map(|(frame, found)| self.faces(found, frame, (w, h)))
-            .collect())
+            .map(|(frame, found)| self.faces(found, frame, input))
+            .collect()
     }
 
     /// Candidates on each of `frames` (all of one size) on the model input of `w`×`h`, through
