@@ -10,8 +10,8 @@
 #   anonymize-throughput  300 frames on the CPU (GPU's way) and CUDA with TF32 off/on, masks
 #                 compared; the whole job on CUDA with TF32 off and on ($TF32S)
 #   anonymize-profile  ONNX Runtime's profile of 300 frames on CUDA, summarised per session
-#   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose; TF32 from
-#                 $RECOGNIZER_RUNTIME__TF32)
+#   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose; cuDNN's search from
+#                 $SEARCHES, exhaustive and/or heuristic; TF32 from $RECOGNIZER_RUNTIME__TF32)
 #   annotate      pose + tracking at 720p: CPU and CUDA, 1/4/8 jobs at once, CPU-vs-CUDA tracks
 #   pose-batch    the pose model alone at 720p: frame by frame against N frames a call ($BATCHES)
 #   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
@@ -166,9 +166,12 @@ PY
     environment
     in=$K/input/bench1080.mp4
     dmon_start anonymize-jobs
-    for jobs in ${JOBS:-2 4}; do
-      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
-        run_jobs anon-cuda-x$jobs "$jobs" "$in" 5665 -- $K/bin/recognizer run anonymize "$in" -o /root/cuda-%J.mp4
+    # cuDNN's algorithm search: exhaustive (the default) and/or heuristic ($SEARCHES)
+    for search in ${SEARCHES:-exhaustive}; do
+      for jobs in ${JOBS:-2 4}; do
+        RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__CONV_SEARCH=$search \
+          run_jobs anon-cuda-$search-x$jobs "$jobs" "$in" 5665 -- $K/bin/recognizer run anonymize "$in" -o /root/cuda-%J.mp4
+      done
     done
     dmon_stop
     ;;

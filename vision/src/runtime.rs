@@ -248,6 +248,69 @@ impl ShapedSessions {
     }
 }
 
+/// Model inputs kept from run to run, one tensor per input shape, in page-locked ("pinned")
+/// host memory where the session runs on CUDA (ONNX Runtime's `CudaPinned` allocator), else in
+/// ordinary memory. Measured on the H200 (bench/RESULTS.md, round 3): a run of five 1080p
+/// frames spent ~5.5 ms copying its fresh 31 MB input from pageable memory, and allocating and
+/// zeroing that input each run cost the CPU as much again. Items a run does not fill keep what
+/// an earlier run wrote there (callers pad batches and never read those items' outputs).
+pub struct InputBuffers<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug> {
+    buffers: Vec<(Vec<usize>, ort::value::Tensor<T>)>,
+    /// Declared after the buffers: dropped after the memory it handed out.
+    allocator: Option<ort::memory::Allocator>,
+    pinned: bool,
+}
+
+impl<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + Default> Default
+    for InputBuffers<T>
+{
+    fn default() -> Self {
+        Self {
+            buffers: Vec::new(),
+            allocator: None,
+            pinned: false,
+        }
+    }
+}
+
+impl<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + Default>
+    InputBuffers<T>
+{
+    /// Whether the buffers are pinned (the session runs on CUDA).
+    pub fn pinned(&self) -> bool {
+        self.pinned
+    }
+
+    /// The input of `shape` for `session` (zeroed when it is made).
+    pub fn get(
+        &mut self,
+        session: &ort::session::Session,
+        shape: &[usize],
+    ) -> Result<&mut ort::value::Tensor<T>, ort::Error> {
+        use ort::memory::{AllocationDevice, Allocator, AllocatorType, MemoryInfo, MemoryType};
+        if let Some(at) = self.buffers.iter().position(|(s, _)| s == shape) {
+            return Ok(&mut self.buffers[at].1);
+        }
+        if self.allocator.is_none() {
+            let pinned = MemoryInfo::new(
+                AllocationDevice::CUDA_PINNED,
+                0,
+                AllocatorType::Device,
+                MemoryType::CPUInput,
+            )
+            .and_then(|info| Allocator::new(session, info));
+            self.pinned = pinned.is_ok();
+            tracing::debug!(pinned = self.pinned, "model inputs kept from run to run");
+            self.allocator = Some(pinned.unwrap_or_default());
+        }
+        let allocator = self.allocator.as_ref().expect("made above");
+        let mut tensor = ort::value::Tensor::<T>::new(allocator, shape.to_vec())?;
+        tensor.extract_tensor_mut().1.fill(T::default());
+        self.buffers.push((shape.to_vec(), tensor));
+        Ok(&mut self.buffers.last_mut().expect("pushed").1)
+    }
+}
+
 fn resolve_library(config: &RuntimeConfig) -> Result<PathBuf, RuntimeError> {
     let path = match &config.library {
         Some(p) if !p.as_os_str().is_empty() => p.clone(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::thread::{JoinHandle, spawn};
+use std::thread::JoinHandle;
 
 use super::AnonymizeError;
 use super::filter::{self, Filter, Shape};
@@ -14,10 +14,12 @@ use super::masks;
 use super::temporal::Mask;
 use crate::media::{EncodeOptions, Frame, MediaError, VideoInfo, VideoReader, VideoWriter};
 
-/// Frames decoded ahead of the detector.
-const DECODE_AHEAD: usize = 8;
-/// Masked frames waiting for the encoder.
-const ENCODE_AHEAD: usize = 8;
+/// Frames decoded ahead of the detector (`FrameSource::open`), and masked frames waiting for
+/// the encoder, where the detector takes frames one keyframe at a time. A detector that takes
+/// several keyframes' frames at once (the GPU's way) needs room for those too: with 8, the
+/// H200's anonymize job waited 17 s of 96 for frames the decoder could have made while the
+/// detector ran (bench/RESULTS.md, round 3).
+pub const QUEUE: usize = 8;
 
 /// Decoded frames from a thread of their own.
 pub struct FrameSource {
@@ -37,6 +39,17 @@ fn joined<T>(thread: JoinHandle<T>, name: &'static str) -> Result<T, AnonymizeEr
     })
 }
 
+/// A thread called `name`.
+fn named<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> JoinHandle<T> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(work)
+        .expect("the system can start a thread")
+}
+
 /// The text a thread panicked with.
 pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
@@ -48,10 +61,16 @@ pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 
 impl FrameSource {
     pub fn open(input: &str) -> Result<Self, AnonymizeError> {
+        Self::open_with_queue(input, QUEUE)
+    }
+
+    /// `open`, with up to `queue` frames decoded ahead.
+    pub fn open_with_queue(input: &str, queue: usize) -> Result<Self, AnonymizeError> {
         let (info_tx, info_rx) = sync_channel(1);
-        let (tx, frames) = sync_channel(DECODE_AHEAD);
+        let (tx, frames) = sync_channel(queue.max(1));
         let input = input.to_string();
-        let decoder = spawn(move || {
+        // named, so that profilers and debuggers tell the stages apart
+        let decoder = named("decoding", move || {
             let mut reader = match VideoReader::open(&input) {
                 Ok(r) => r,
                 Err(e) => {
@@ -134,12 +153,14 @@ pub struct MaskedOutput {
 }
 
 impl MaskedOutput {
+    /// Up to `queue` frames wait for the encoder.
     pub fn create(
         output: &Path,
         log: Option<&Path>,
         info: &VideoInfo,
         audio_from: &str,
         drawing: Drawing,
+        queue: usize,
     ) -> Result<Self, AnonymizeError> {
         let log_file = match log {
             Some(path) => Some((
@@ -153,13 +174,14 @@ impl MaskedOutput {
             )),
             None => None,
         };
-        let (jobs, rx) = sync_channel(ENCODE_AHEAD);
+        let (jobs, rx) = sync_channel(queue.max(1));
         let written = Arc::new(AtomicU64::new(0));
         let counter = written.clone();
         let (output, info, audio_from) =
             (output.to_path_buf(), info.clone(), audio_from.to_string());
-        let worker =
-            spawn(move || encode(rx, &output, log_file, &info, &audio_from, drawing, &counter));
+        let worker = named("encoding", move || {
+            encode(rx, &output, log_file, &info, &audio_from, drawing, &counter)
+        });
         Ok(Self {
             jobs: Some(jobs),
             worker: Some(worker),
@@ -266,6 +288,7 @@ fn encode(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::thread::spawn;
 
     #[test]
     fn a_thread_that_panicked_is_an_error_that_says_so() {

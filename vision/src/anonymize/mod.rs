@@ -485,7 +485,10 @@ impl Anonymizer {
         self.pose_schedule = schedule::PoseSchedule::new(self.config.pose_every);
         self.stages = StageTimes::default();
         let mut output_wait = 0.0;
-        let mut source = FrameSource::open(input)?;
+        // room for the frames of a keyframe batch on top of the usual queue
+        let every = u64::from(self.config.detect_every.max(1));
+        let queue = io::QUEUE + (self.keyframe_batch - 1) * every as usize;
+        let mut source = FrameSource::open_with_queue(input, queue)?;
         let frames_total = source.info.frames;
         let mut out = MaskedOutput::create(
             output,
@@ -497,6 +500,7 @@ impl Anonymizer {
                 shape: self.config.shape,
                 mask_scale: self.config.mask_scale,
             },
+            queue,
         )?;
         let mut temporal: TemporalMasks<Frame> =
             TemporalMasks::new(self.config.hold_frames, self.config.detect_every)
@@ -526,7 +530,6 @@ impl Anonymizer {
             Ok(())
         };
         // Frames after the latest keyframe, waiting for the next one (schedule.rs).
-        let every = u64::from(self.config.detect_every.max(1));
         let mut waiting: Vec<Frame> = Vec::new();
         let mut keyframe: Option<Vec<Face>> = None;
         let mut index = 0u64;

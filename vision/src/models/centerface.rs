@@ -12,7 +12,7 @@ use super::crops::{Crop, covered, grid_crops, planar_crop, tile_for, write_plana
 use super::{ModelError, inference, multiple_of_32, planar_item, resized};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
-use crate::runtime::{Runtime, ShapedSessions};
+use crate::runtime::{InputBuffers, Runtime, ShapedSessions};
 
 pub const NAME: &str = "centerface";
 /// The same model for whole frames where shapes are fixed (a GPU): uint8 frames in, resized and
@@ -101,6 +101,10 @@ pub struct CenterFace {
     sessions: ShapedSessions,
     /// `FRAMES`, with tiles (fixed shapes) when it was fetched: whole frames go through it.
     frames: Option<ShapedSessions>,
+    /// Its inputs, kept from run to run (pinned on CUDA).
+    frame_buffers: InputBuffers<u8>,
+    /// Tile batches' inputs, kept likewise (fixed shapes only).
+    tile_buffers: InputBuffers<f32>,
     pub config: CenterFaceConfig,
 }
 
@@ -124,6 +128,8 @@ impl CenterFace {
             time: ModelTime::default(),
             sessions,
             frames,
+            frame_buffers: InputBuffers::default(),
+            tile_buffers: InputBuffers::default(),
             config,
         })
     }
@@ -297,11 +303,14 @@ impl CenterFace {
             }) {
                 let (cw, ch) = (group[0].2[2] - group[0].2[0], group[0].2[3] - group[0].2[1]);
                 for chunk in group.chunks(TILE_BATCH) {
-                    let mut input = Array4::<f32>::zeros((TILE_BATCH, 3, ch as usize, cw as usize));
-                    for (b, (f, crop, canvas)) in chunk.iter().enumerate() {
-                        write_planar_crop(&wholes[*f], (w, h), canvas, crop, &mut input, b);
-                    }
-                    let heads = self.run(input)?;
+                    let shape = (TILE_BATCH, 3, ch as usize, cw as usize);
+                    let heads = self.run_kept(shape, |input| {
+                        for (b, (f, crop, canvas)) in chunk.iter().enumerate() {
+                            // black around the crop (the buffer holds an earlier run's tiles)
+                            input.index_axis_mut(ndarray::Axis(0), b).fill(0.0);
+                            write_planar_crop(&wholes[*f], (w, h), canvas, crop, input, b);
+                        }
+                    })?;
                     for (b, (f, crop, canvas)) in chunk.iter().enumerate() {
                         let seen = heads.candidates(b, [canvas[0], canvas[1]], (w, h), threshold);
                         // what the crop alone would have seen: centred inside it
@@ -336,8 +345,8 @@ impl CenterFace {
 
     /// Candidates on each of `frames` (all of one size) on the model input of `w`×`h`, through
     /// `FRAMES` (None without it): the frames are copied as they are into one uint8 batch of at
-    /// least `FRAME_BATCH` (padded with black ones), the graph resizes them and returns each
-    /// item's best cells, best first; those above the threshold are kept.
+    /// least `FRAME_BATCH` (padded: the padding items' outputs are not read), the graph resizes
+    /// them and returns each item's best cells, best first; those above the threshold are kept.
     fn whole_frames(
         &mut self,
         frames: &[&RgbImage],
@@ -348,22 +357,26 @@ impl CenterFace {
         };
         let (fw, fh) = frames[0].dimensions();
         let batch = frames.len().max(FRAME_BATCH);
-        let mut input = Array4::<u8>::zeros((batch, fh as usize, fw as usize, 3));
-        let data = input
-            .as_slice_mut()
-            .expect("a freshly allocated array is contiguous");
-        for (frame, item) in frames.iter().zip(data.chunks_mut((fw * fh * 3) as usize)) {
-            item.copy_from_slice(frame.as_raw());
-        }
         // the output size is part of the shape: cuDNN plans the convolutions for it
         let key = [batch, fh as usize, fw as usize, h as usize, w as usize];
         let first = sessions.is_new(&key);
         let session = sessions.get(&key)?;
+        let input = self
+            .frame_buffers
+            .get(session, &[batch, fh as usize, fw as usize, 3])
+            .map_err(inference(FRAMES))?;
+        // one thread a frame: copying 6 MB of 1080p takes a millisecond or two
+        let data = input.extract_tensor_mut().1;
+        std::thread::scope(|scope| {
+            for (frame, item) in frames.iter().zip(data.chunks_mut((fw * fh * 3) as usize)) {
+                scope.spawn(move || item.copy_from_slice(frame.as_raw()));
+            }
+        });
         let started = std::time::Instant::now();
         let size = ndarray::arr1(&[i64::from(h), i64::from(w)]);
         let outputs = session
             .run(ort::inputs![
-                "frames" => Tensor::from_array(input).map_err(inference(FRAMES))?,
+                "frames" => &*input,
                 "size" => Tensor::from_array(size).map_err(inference(FRAMES))?,
             ])
             .map_err(inference(FRAMES))?;
@@ -414,6 +427,40 @@ impl CenterFace {
         let outputs = session
             .run(ort::inputs!["input.1" => tensor])
             .map_err(inference(NAME))?;
+        let heads = Heads::from_outputs(&outputs)?;
+        self.time.add(started, first);
+        Ok(heads)
+    }
+
+    /// `run` on an input of `shape` kept from run to run (fixed shapes: pinned on CUDA), which
+    /// `fill` writes.
+    fn run_kept(
+        &mut self,
+        shape: (usize, usize, usize, usize),
+        fill: impl FnOnce(&mut ndarray::ArrayViewMut4<f32>),
+    ) -> Result<Heads, ModelError> {
+        let dims = [shape.0, shape.1, shape.2, shape.3];
+        let first = self.sessions.is_new(&dims);
+        let session = self.sessions.get(&dims)?;
+        let input = self
+            .tile_buffers
+            .get(session, &dims)
+            .map_err(inference(NAME))?;
+        let mut view = ndarray::ArrayViewMut4::from_shape(shape, input.extract_tensor_mut().1)
+            .expect("the buffer has the shape it was made with");
+        fill(&mut view);
+        let started = std::time::Instant::now();
+        let outputs = session
+            .run(ort::inputs!["input.1" => &*input])
+            .map_err(inference(NAME))?;
+        let heads = Heads::from_outputs(&outputs)?;
+        self.time.add(started, first);
+        Ok(heads)
+    }
+}
+
+impl Heads {
+    fn from_outputs(outputs: &ort::session::SessionOutputs) -> Result<Self, ModelError> {
         let get = |name: &str| {
             outputs[name]
                 .try_extract_tensor::<f32>()
@@ -426,17 +473,17 @@ impl CenterFace {
         };
         let (heat_shape, heat) = get(OUT_HEAT)?;
         let shape = (heat_shape[2] as usize, heat_shape[3] as usize);
-        let heads = Heads {
+        Ok(Heads {
             shape,
             heat,
             scale: get(OUT_SCALE)?.1,
             offset: get(OUT_OFFSET)?.1,
             landmarks: get(OUT_LANDMARKS)?.1,
-        };
-        self.time.add(started, first);
-        Ok(heads)
+        })
     }
+}
 
+impl CenterFace {
     /// Candidates (input pixels) → faces (frame pixels), overlapping ones suppressed.
     fn faces(&self, found: Vec<Candidate>, frame: &RgbImage, (w, h): (u32, u32)) -> Vec<Face> {
         let (fw, fh) = (frame.width() as f32, frame.height() as f32);

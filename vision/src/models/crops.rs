@@ -117,7 +117,7 @@ pub fn write_planar_crop(
     size: (u32, u32),
     canvas: &Crop,
     part: &Crop,
-    input: &mut Array4<f32>,
+    input: &mut ndarray::ArrayBase<impl ndarray::DataMut<Elem = f32>, ndarray::Ix4>,
     b: usize,
 ) {
     let (cw, ch) = (input.shape()[3], input.shape()[2]);
