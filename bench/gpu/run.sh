@@ -49,6 +49,8 @@ run_jobs() {
     "${@//%J/$j}" > "$OUT/$name-$j.log" 2>&1 &
     pids+=($!)
   done
+  # the first job's CPU per thread name over 10 s, $THREADS_AT (25) s in
+  (sleep "${THREADS_AT:-25}" && host python3 bench/gpu/threads.py "${pids[0]}" 10 > "$OUT/$name-threads.txt" 2>&1) &
   wait "${pids[@]}"
   t1=$(date +%s.%N)
   host python3 - "$name" "$jobs" "$frames" "$t0" "$t1" >> "$OUT/timings.tsv" <<'PY'

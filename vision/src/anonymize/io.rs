@@ -145,10 +145,11 @@ enum Job {
     Finish,
 }
 
-/// Applies masks, logs them and encodes, on a thread of its own.
+/// Applies masks and logs them on one thread, encodes on another (x264 on threads of its own),
+/// so that drawing and encoding overlap too.
 pub struct MaskedOutput {
     jobs: Option<SyncSender<Job>>,
-    worker: Option<JoinHandle<Result<(), AnonymizeError>>>,
+    worker: Option<JoinHandle<Result<EncoderTimes, AnonymizeError>>>,
     written: Arc<AtomicU64>,
 }
 
@@ -179,8 +180,10 @@ impl MaskedOutput {
         let counter = written.clone();
         let (output, info, audio_from) =
             (output.to_path_buf(), info.clone(), audio_from.to_string());
-        let worker = named("encoding", move || {
-            encode(rx, &output, log_file, &info, &audio_from, drawing, &counter)
+        let worker = named("drawing", move || {
+            draw(rx, log_file, drawing, queue, move |frames| {
+                encode(frames, &output, &info, &audio_from, &counter)
+            })
         });
         Ok(Self {
             jobs: Some(jobs),
@@ -208,19 +211,19 @@ impl MaskedOutput {
         self.written.load(Ordering::Relaxed)
     }
 
-    /// Flushes everything and moves the output into place.
-    pub fn finish(mut self) -> Result<(), AnonymizeError> {
+    /// Flushes everything and moves the output into place; where the thread's time went.
+    pub fn finish(mut self) -> Result<EncoderTimes, AnonymizeError> {
         if let Some(jobs) = self.jobs.take() {
             let _ = jobs.send(Job::Finish);
         }
         self.join()
     }
 
-    fn join(&mut self) -> Result<(), AnonymizeError> {
+    fn join(&mut self) -> Result<EncoderTimes, AnonymizeError> {
         self.jobs = None;
         match self.worker.take() {
-            Some(worker) => joined(worker, "encoding")?,
-            None => Ok(()),
+            Some(worker) => joined(worker, "drawing")?,
+            None => Ok(EncoderTimes::default()),
         }
     }
 }
@@ -232,25 +235,28 @@ impl Drop for MaskedOutput {
     }
 }
 
-fn encode(
+/// Where the drawing and the encoding threads' time went, in seconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EncoderTimes {
+    /// Applying the masks and writing the mask log.
+    pub drawing: f64,
+    /// Converting to the encoder's pixel format and handing frames to it (x264 encodes on
+    /// threads of its own; this includes the time the thread waited for it).
+    pub encoding: f64,
+}
+
+/// The drawing thread: applies each frame's masks, logs them and hands the frame to `encode`
+/// on a thread of its own (through a queue of `queue` frames). Returns both threads' times.
+fn draw(
     jobs: Receiver<Job>,
-    output: &Path,
     mut log: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
-    info: &VideoInfo,
-    audio_from: &str,
     drawing: Drawing,
-    written: &AtomicU64,
-) -> Result<(), AnonymizeError> {
-    let mut writer = VideoWriter::create(
-        output,
-        info.width,
-        info.height,
-        info.fps,
-        EncodeOptions {
-            audio_from: Some(audio_from.to_string()),
-            ..Default::default()
-        },
-    )?;
+    queue: usize,
+    encode: impl FnOnce(Receiver<Option<Frame>>) -> Result<f64, AnonymizeError> + Send + 'static,
+) -> Result<EncoderTimes, AnonymizeError> {
+    let (frames, rx) = sync_channel(queue.max(1));
+    let encoder = named("encoding", move || encode(rx));
+    let mut drawn = 0.0;
     let log_error = |path: &Path, source| AnonymizeError::Log {
         path: path.display().to_string(),
         source,
@@ -259,13 +265,18 @@ fn encode(
         let (mut frame, masks) = match job {
             Job::Frame(frame, masks) => (frame, masks),
             Job::Finish => {
-                writer.finish()?;
                 if let Some((path, mut f)) = log {
                     f.flush().map_err(|e| log_error(&path, e))?;
                 }
-                return Ok(());
+                let _ = frames.send(None);
+                let encoding = joined(encoder, "encoding")??;
+                return Ok(EncoderTimes {
+                    drawing: drawn,
+                    encoding,
+                });
             }
         };
+        let started = std::time::Instant::now();
         for m in &masks {
             filter::apply(
                 &mut frame.image,
@@ -278,10 +289,57 @@ fn encode(
             let line = serde_json::json!({ "frame": frame.number, "timestamp": frame.timestamp, "masks": masks });
             writeln!(f, "{line}").map_err(|e| log_error(path, e))?;
         }
-        writer.write(&frame.image, Some(frame.timestamp))?;
-        written.fetch_add(1, Ordering::Relaxed);
+        drawn += started.elapsed().as_secs_f64();
+        if frames.send(Some(frame)).is_err() {
+            // the encoder stopped: its error says why
+            drop(frames);
+            return Err(joined(encoder, "encoding")?
+                .err()
+                .unwrap_or(AnonymizeError::Canceled));
+        }
     }
-    // the sender went away without Finish: dropping the writer deletes the partial video
+    // the sender went away without Finish: the encoder, its queue closed without the end,
+    // deletes the partial video
+    drop(frames);
+    let _ = joined(encoder, "encoding");
+    Err(AnonymizeError::Canceled)
+}
+
+/// The encoding thread: frames until `None` (then the file is finished and moved into place);
+/// the seconds spent converting and encoding.
+fn encode(
+    frames: Receiver<Option<Frame>>,
+    output: &Path,
+    info: &VideoInfo,
+    audio_from: &str,
+    written: &AtomicU64,
+) -> Result<f64, AnonymizeError> {
+    let mut writer = VideoWriter::create(
+        output,
+        info.width,
+        info.height,
+        info.fps,
+        EncodeOptions {
+            audio_from: Some(audio_from.to_string()),
+            ..Default::default()
+        },
+    )?;
+    let mut encoding = 0.0;
+    while let Ok(next) = frames.recv() {
+        let started = std::time::Instant::now();
+        match next {
+            Some(frame) => {
+                writer.write(&frame.image, Some(frame.timestamp))?;
+                written.fetch_add(1, Ordering::Relaxed);
+                encoding += started.elapsed().as_secs_f64();
+            }
+            None => {
+                writer.finish()?;
+                return Ok(encoding + started.elapsed().as_secs_f64());
+            }
+        }
+    }
+    // the queue closed without the end: dropping the writer deletes the partial video
     Err(AnonymizeError::Canceled)
 }
 

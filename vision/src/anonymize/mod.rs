@@ -251,19 +251,25 @@ pub struct StageTimes {
     pub pose: f64,
     /// Handing frames to the drawing and encoding thread (waiting while its queue is full).
     pub output_wait: f64,
+    /// The threads behind it: applying masks and logging them…
+    pub drawing: f64,
+    /// … and converting and encoding (the time it waited for x264).
+    pub encoding: f64,
 }
 
 impl std::fmt::Display for StageTimes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "waiting for frames {:.1} s, faces {:.1} s (model runs {:.1} s, of which first runs at new shapes {:.1} s), pose {:.1} s, waiting for the encoder {:.1} s",
+            "waiting for frames {:.1} s, faces {:.1} s (model runs {:.1} s, of which first runs at new shapes {:.1} s), pose {:.1} s, waiting for the encoder {:.1} s (its threads: masks {:.1} s, encoding {:.1} s)",
             self.decode_wait,
             self.faces,
             self.faces_model,
             self.faces_first_runs,
             self.pose,
-            self.output_wait
+            self.output_wait,
+            self.drawing,
+            self.encoding
         )
     }
 }
@@ -591,7 +597,7 @@ impl Anonymizer {
             emit(temporal.push(frame, Some(regions)), &mut out)?;
         }
         emit(temporal.finish(), &mut out)?;
-        out.finish()?;
+        let encoder = out.finish()?;
         let seconds = started.elapsed().as_secs_f64();
         Ok(Summary {
             frames: sent,
@@ -605,6 +611,8 @@ impl Anonymizer {
                 output_wait,
                 faces_model: self.faces.time.seconds - faces_before.seconds,
                 faces_first_runs: self.faces.time.first_runs - faces_before.first_runs,
+                drawing: encoder.drawing,
+                encoding: encoder.encoding,
                 ..self.stages
             },
         })
