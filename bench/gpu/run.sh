@@ -177,6 +177,40 @@ PY
     done
     dmon_stop
     ;;
+  encode-ceiling)
+    environment
+    # what x264 alone does with the machine's cores: 600 frames of the 1080p input decoded
+    # (NVDEC) and encoded, one process, for each of $PRESETS
+    in=$K/input/bench1080.mp4
+    first_frames "$in" "$K/input/cut600.mp4" 600
+    for preset in ${PRESETS:-veryfast superfast ultrafast}; do
+      run_jobs x264-$preset 1 "$K/input/cut600.mp4" 600 -- ffmpeg -v error -y -hwaccel cuda -i "$K/input/cut600.mp4" -c:v libx264 -preset "$preset" -crf 23 -f mp4 /root/x264-$preset.mp4
+      ls -la /root/x264-$preset.mp4 >> "$OUT/x264-sizes.txt"
+    done
+    cat "$OUT/x264-sizes.txt" >&2
+    ;;
+  anonymize-variants)
+    environment
+    # 600 frames on CUDA under each of $VARIANTS: NAME:VAR=VALUE,VAR=VALUE (VAR without the
+    # RECOGNIZER_ prefix; MODELS=DIR picks another models folder, e.g. a model in half precision)
+    in=$K/input/bench1080.mp4
+    first_frames "$in" "$K/input/cut600.mp4" 600
+    for variant in ${VARIANTS:-base:}; do
+      name=${variant%%:*}
+      settings=()
+      IFS=, read -ra pairs <<< "${variant#*:}"
+      for pair in "${pairs[@]}"; do
+        case $pair in
+          MODELS=*) settings+=("RECOGNIZER_MODELS__DIR=${pair#MODELS=}") ;;
+          ?*) settings+=("RECOGNIZER_$pair") ;;
+        esac
+      done
+      run_jobs anon-variant-$name 1 "$K/input/cut600.mp4" 600 -- env RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda "${settings[@]}" \
+        "$K/bin/recognizer" run anonymize "$K/input/cut600.mp4" -o "/root/variant-$name.mp4" --log "/root/variant-$name.jsonl"
+      echo "base vs $name: $(host python3 bench/gpu/compare.py masks /root/variant-base.jsonl /root/variant-$name.jsonl 2>&1)" >> "$OUT/same-masks.txt"
+    done
+    cat "$OUT/same-masks.txt" >&2
+    ;;
   annotate)
     environment
     in=$K/input/bench720.mp4

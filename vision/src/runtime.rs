@@ -38,6 +38,8 @@ pub struct RuntimeConfig {
     /// Let CUDA convolutions use TF32 (faster on tensor cores, ~3 significant digits); off
     /// keeps GPU results close to the CPU's.
     pub tf32: bool,
+    /// Let CUDA convolutions run in channels-last layout (ONNX Runtime's `prefer_nhwc`).
+    pub prefer_nhwc: bool,
 }
 
 /// cuDNN's convolution algorithm choice, per new input shape (ONNX Runtime's
@@ -63,6 +65,7 @@ impl Default for RuntimeConfig {
             profile_dir: None,
             fixed_shapes: None,
             tf32: false,
+            prefer_nhwc: false,
         }
     }
 }
@@ -164,7 +167,8 @@ impl Runtime {
             };
             let cuda = ort::ep::CUDA::default()
                 .with_conv_algorithm_search(search)
-                .with_tf32(self.config.tf32);
+                .with_tf32(self.config.tf32)
+                .with_prefer_nhwc(self.config.prefer_nhwc);
             match cuda.register(&mut builder) {
                 Ok(()) => tracing::info!(model = %path.display(), "using CUDA"),
                 Err(e) => {

@@ -34,6 +34,10 @@ pub struct WorkerConfig {
     /// retina cannot read. Costs up to a frame interval of latency (FFmpeg's H.264 parser
     /// waits for the next picture).
     pub ffmpeg_rtsp: bool,
+    /// x264 preset of the videos this worker writes (anonymized, rendered): `veryfast` by
+    /// default; where x264 on the CPU cores bounds a GPU worker, `superfast` or `ultrafast`
+    /// encode faster into larger files (bench/RESULTS.md, the GPU worker).
+    pub encoder_preset: String,
 }
 
 impl Default for WorkerConfig {
@@ -48,6 +52,7 @@ impl Default for WorkerConfig {
             max_streams: 2,
             stream_lease_secs: 15,
             ffmpeg_rtsp: false,
+            encoder_preset: "veryfast".into(),
         }
     }
 }

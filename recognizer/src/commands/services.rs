@@ -52,6 +52,9 @@ pub fn runtime(config: &Config) -> anyhow::Result<&'static Runtime> {
     vision::media::set_hardware_decoding(
         config.runtime.execution_provider == vision::ExecutionProvider::Cuda,
     );
+    vision::media::set_default_preset(&config.worker.encoder_preset)
+        .map_err(anyhow::Error::msg)
+        .context("check worker.encoder_preset (RECOGNIZER_WORKER__ENCODER_PRESET)")?;
     Ok(runtime)
 }
 

@@ -31,10 +31,49 @@ impl Default for EncodeOptions {
     fn default() -> Self {
         Self {
             crf: 23,
-            preset: "veryfast".into(),
+            preset: default_preset(),
             audio_from: None,
         }
     }
+}
+
+/// x264's presets, fastest first.
+pub const PRESETS: [&str; 10] = [
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+];
+
+/// The preset of `EncodeOptions::default()` for this process (None: veryfast).
+static DEFAULT_PRESET: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// Sets the x264 preset videos are encoded with by default, once at start-up (a worker's
+/// `encoder_preset`): on a GPU worker x264 on the CPU cores bounds a job (measured on the H200,
+/// bench/RESULTS.md), and a faster preset trades file size for speed. Unknown names are refused.
+pub fn set_default_preset(preset: &str) -> Result<(), String> {
+    if !PRESETS.contains(&preset) {
+        return Err(format!(
+            "unknown x264 preset {preset:?}; choose one of {}",
+            PRESETS.join(", ")
+        ));
+    }
+    *DEFAULT_PRESET.write().expect("not poisoned") = Some(preset.to_string());
+    Ok(())
+}
+
+fn default_preset() -> String {
+    DEFAULT_PRESET
+        .read()
+        .expect("not poisoned")
+        .clone()
+        .unwrap_or_else(|| "veryfast".into())
 }
 
 pub struct VideoWriter {

@@ -12,7 +12,7 @@ mod rtsp;
 use std::sync::Once;
 
 pub use decode::{Frame, VideoReader, set_hardware_decoding};
-pub use encode::{EncodeOptions, VideoWriter};
+pub use encode::{EncodeOptions, PRESETS, VideoWriter, set_default_preset};
 pub use live::{LiveFrame, LiveHealth, LiveOptions, LiveReader, LiveState};
 pub use probe::{VideoInfo, probe};
 
