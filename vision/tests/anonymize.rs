@@ -462,3 +462,86 @@ fn odd_sizes_work_and_canceling_leaves_nothing() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// A worker keeps its anonymizers between jobs (`AnonymizerPool`): one taken again for other
+/// settings with the same models — after a canceled run, too — masks exactly what a new one
+/// with those settings masks; other models make a new one.
+#[test]
+fn a_kept_anonymizer_masks_what_a_new_one_masks() {
+    use vision::anonymize::AnonymizerPool;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mp4").to_string_lossy().into_owned();
+    ffmpeg(&[
+        "-i",
+        &data("franck.mp4"),
+        "-ss",
+        "20",
+        "-t",
+        "1",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "12",
+        &clip,
+    ]);
+    let (runtime, catalog) = (models::runtime(), models::catalog());
+    let pool = AnonymizerPool::default();
+    let first = AnonymizeConfig::default();
+    let other = AnonymizeConfig {
+        threshold: 0.5,
+        detect_every: 3,
+        mask_scale: 1.2,
+        ..Default::default()
+    };
+    let log = |name: &str| dir.path().join(format!("{name}.masks.jsonl"));
+    let run = |a: &mut Anonymizer, name: &str| {
+        a.run(
+            &clip,
+            &dir.path().join(format!("{name}.mp4")),
+            Some(&log(name)),
+            |_| true,
+        )
+        .unwrap()
+    };
+
+    let mut a = pool.take(runtime, &catalog, first.clone()).unwrap();
+    let canceled = a.run(&clip, &dir.path().join("c.mp4"), None, |p| {
+        p.frames_done < 3
+    });
+    assert!(matches!(canceled, Err(AnonymizeError::Canceled)));
+    pool.give_back(a);
+    let mut a = pool.take(runtime, &catalog, other.clone()).unwrap();
+    assert_eq!(pool.idle(), 0, "the kept one was taken");
+    let kept = run(&mut a, "kept");
+    pool.give_back(a);
+    let fresh = run(
+        &mut Anonymizer::new(runtime, &catalog, other).unwrap(),
+        "fresh",
+    );
+    assert!(fresh.masks > 0, "franck shows faces");
+    assert_eq!(kept.masks, fresh.masks);
+    assert_eq!(
+        std::fs::read_to_string(log("kept")).unwrap(),
+        std::fs::read_to_string(log("fresh")).unwrap()
+    );
+    // the first settings again, on the same anonymizer: as before the other settings
+    let mut a = pool.take(runtime, &catalog, first.clone()).unwrap();
+    let again = run(&mut a, "again");
+    let new = run(
+        &mut Anonymizer::new(runtime, &catalog, first.clone()).unwrap(),
+        "new",
+    );
+    assert_eq!(
+        std::fs::read_to_string(log("again")).unwrap(),
+        std::fs::read_to_string(log("new")).unwrap()
+    );
+    assert_eq!(again.masks, new.masks);
+    pool.give_back(a);
+    // another face detector size needs other models: not taken from the pool
+    let bigger = AnonymizeConfig {
+        face_input_size: first.face_input_size + 64,
+        ..first
+    };
+    let _b = pool.take(runtime, &catalog, bigger).unwrap();
+    assert_eq!(pool.idle(), 1, "the kept one has other models");
+}

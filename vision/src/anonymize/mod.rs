@@ -274,6 +274,58 @@ impl std::fmt::Display for StageTimes {
     }
 }
 
+/// Anonymizers kept between runs, so that the next run with the same models reuses their ONNX
+/// Runtime sessions: on CUDA each face-detector session's first run plans its cuDNN
+/// convolutions, 11–14 s of a 5,665-frame job on the H200 (bench/RESULTS.md, the GPU worker,
+/// round 4). A worker keeps one pool for all its jobs.
+#[derive(Default)]
+pub struct AnonymizerPool {
+    idle: std::sync::Mutex<Vec<Anonymizer>>,
+}
+
+/// Anonymizers a pool keeps at most (each holds its sessions' memory, on a GPU some GB).
+const POOL_KEEPS: usize = 4;
+
+impl AnonymizerPool {
+    /// An idle anonymizer with the models `config` needs, set to `config`; else a new one.
+    pub fn take(
+        &self,
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: AnonymizeConfig,
+    ) -> Result<Anonymizer, AnonymizeError> {
+        config.validate().map_err(AnonymizeError::Invalid)?;
+        let fixed = runtime.fixed_shapes();
+        let kept = {
+            let mut idle = self.idle.lock().expect("not poisoned");
+            idle.iter()
+                .position(|a| a.has_models_for(&config, fixed))
+                .map(|at| idle.remove(at))
+        };
+        match kept {
+            Some(mut anonymizer) => {
+                anonymizer.set_config(config);
+                Ok(anonymizer)
+            }
+            None => Anonymizer::new(runtime, catalog, config),
+        }
+    }
+
+    /// Keeps `anonymizer` for a later `take` (the oldest idle one goes when the pool is full).
+    pub fn give_back(&self, anonymizer: Anonymizer) {
+        let mut idle = self.idle.lock().expect("not poisoned");
+        if idle.len() == POOL_KEEPS {
+            idle.remove(0);
+        }
+        idle.push(anonymizer);
+    }
+
+    /// Anonymizers waiting for a run.
+    pub fn idle(&self) -> usize {
+        self.idle.lock().expect("not poisoned").len()
+    }
+}
+
 /// The models an anonymization run needs.
 pub struct Anonymizer {
     faces: CenterFace,
@@ -338,6 +390,23 @@ impl Anonymizer {
             stages: StageTimes::default(),
             keyframe_batch: if fixed_shapes { KEYFRAME_BATCH } else { 1 },
         })
+    }
+
+    /// Whether this anonymizer's models are the ones `config` needs (the pose model, the models'
+    /// input sizes, fixed shapes or not).
+    fn has_models_for(&self, config: &AnonymizeConfig, fixed_shapes: bool) -> bool {
+        let c = &self.config;
+        c.face_input_size == config.face_input_size
+            && c.use_pose == config.use_pose
+            && (!config.use_pose || c.pose_input_size == config.pose_input_size)
+            && (self.keyframe_batch > 1) == fixed_shapes
+    }
+
+    /// Another run's settings, with the same models (`has_models_for`).
+    fn set_config(&mut self, config: AnonymizeConfig) {
+        self.faces.config.threshold = config.threshold * schedule::GLIMPSE;
+        self.pose_schedule = schedule::PoseSchedule::new(config.pose_every);
+        self.config = config;
     }
 
     /// Regions to hide on keyframe `index`, and the faces scoring at least `GLIMPSE` × the
