@@ -457,33 +457,7 @@ impl CenterFace {
         self.time.add(started, first);
         Ok(heads)
     }
-}
 
-impl Heads {
-    fn from_outputs(outputs: &ort::session::SessionOutputs) -> Result<Self, ModelError> {
-        let get = |name: &str| {
-            outputs[name]
-                .try_extract_tensor::<f32>()
-                .map(|(s, d)| (s.to_vec(), d.to_vec()))
-                .map_err(|e| ModelError::Output {
-                    model: NAME,
-                    name: name.into(),
-                    reason: e.to_string(),
-                })
-        };
-        let (heat_shape, heat) = get(OUT_HEAT)?;
-        let shape = (heat_shape[2] as usize, heat_shape[3] as usize);
-        Ok(Heads {
-            shape,
-            heat,
-            scale: get(OUT_SCALE)?.1,
-            offset: get(OUT_OFFSET)?.1,
-            landmarks: get(OUT_LANDMARKS)?.1,
-        })
-    }
-}
-
-impl CenterFace {
     /// Candidates (input pixels) → faces (frame pixels), overlapping ones suppressed.
     fn faces(&self, found: Vec<Candidate>, frame: &RgbImage, (w, h): (u32, u32)) -> Vec<Face> {
         let (fw, fh) = (frame.width() as f32, frame.height() as f32);
@@ -531,6 +505,29 @@ struct Candidate {
 }
 
 impl Heads {
+    /// The four output maps of a run of `NAME`.
+    fn from_outputs(outputs: &ort::session::SessionOutputs) -> Result<Self, ModelError> {
+        let get = |name: &str| {
+            outputs[name]
+                .try_extract_tensor::<f32>()
+                .map(|(s, d)| (s.to_vec(), d.to_vec()))
+                .map_err(|e| ModelError::Output {
+                    model: NAME,
+                    name: name.into(),
+                    reason: e.to_string(),
+                })
+        };
+        let (heat_shape, heat) = get(OUT_HEAT)?;
+        let shape = (heat_shape[2] as usize, heat_shape[3] as usize);
+        Ok(Heads {
+            shape,
+            heat,
+            scale: get(OUT_SCALE)?.1,
+            offset: get(OUT_OFFSET)?.1,
+            landmarks: get(OUT_LANDMARKS)?.1,
+        })
+    }
+
     /// Faces scoring above `threshold` in batch item `b`, shifted by `origin` (where the run's
     /// input sits in the whole `limit`-sized model input) and clipped to that input.
     fn candidates(
