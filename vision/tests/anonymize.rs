@@ -538,3 +538,30 @@ fn a_kept_anonymizer_masks_what_a_new_one_masks() {
     let _b = pool.take(runtime, &catalog, bigger).unwrap();
     assert_eq!(pool.idle(), 1, "the kept one has other models");
 }
+
+/// A mask log that cannot be written (a full disk: /dev/full) fails the run with an error that
+/// names it, and leaves no video behind: the encoding thread has deleted its partial file by
+/// the time the error comes back.
+#[test]
+fn a_mask_log_that_cannot_be_written_fails_and_leaves_no_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = franck_clip(dir.path(), "1");
+    let out = dir.path().join("out.mp4");
+    let mut a = Anonymizer::new(
+        models::runtime(),
+        &models::catalog(),
+        AnonymizeConfig::default(),
+    )
+    .unwrap();
+    let err = a
+        .run(&clip, &out, Some(Path::new("/dev/full")), |_| true)
+        .unwrap_err();
+    assert!(matches!(err, AnonymizeError::Log { .. }), "{err}");
+    assert!(err.to_string().contains("/dev/full"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "clip.mp4")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -247,15 +247,51 @@ pub struct EncoderTimes {
 
 /// The drawing thread: applies each frame's masks, logs them and hands the frame to `encode`
 /// on a thread of its own (through a queue of `queue` frames). Returns both threads' times.
+/// Whatever ends it, it returns only after the encoding thread has ended: on an error or a
+/// cancel, that thread has deleted its partial video by then.
 fn draw(
     jobs: Receiver<Job>,
-    mut log: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    log: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
     drawing: Drawing,
     queue: usize,
     encode: impl FnOnce(Receiver<Option<Frame>>) -> Result<f64, AnonymizeError> + Send + 'static,
 ) -> Result<EncoderTimes, AnonymizeError> {
     let (frames, rx) = sync_channel(queue.max(1));
     let encoder = named("encoding", move || encode(rx));
+    let drawn = draw_frames(&jobs, log, drawing, &frames);
+    if let Ok(Drawn::Finished(_)) = drawn {
+        let _ = frames.send(None);
+    }
+    // otherwise the encoder's queue closes without the end: it deletes the partial video
+    drop(frames);
+    let encoded = joined(encoder, "encoding");
+    match drawn? {
+        Drawn::Finished(drawing) => Ok(EncoderTimes {
+            drawing,
+            encoding: encoded??,
+        }),
+        // its error says why
+        Drawn::EncoderStopped => Err(encoded?.err().unwrap_or(AnonymizeError::Canceled)),
+        Drawn::Canceled => Err(AnonymizeError::Canceled),
+    }
+}
+
+/// How the drawing loop ended.
+enum Drawn {
+    /// Everything was drawn and handed on (seconds spent drawing); the log is flushed.
+    Finished(f64),
+    /// The sender went away without `Finish` (cancel, an error upstream).
+    Canceled,
+    /// The encoding thread stopped taking frames.
+    EncoderStopped,
+}
+
+fn draw_frames(
+    jobs: &Receiver<Job>,
+    mut log: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    drawing: Drawing,
+    frames: &SyncSender<Option<Frame>>,
+) -> Result<Drawn, AnonymizeError> {
     let mut drawn = 0.0;
     let log_error = |path: &Path, source| AnonymizeError::Log {
         path: path.display().to_string(),
@@ -268,12 +304,7 @@ fn draw(
                 if let Some((path, mut f)) = log {
                     f.flush().map_err(|e| log_error(&path, e))?;
                 }
-                let _ = frames.send(None);
-                let encoding = joined(encoder, "encoding")??;
-                return Ok(EncoderTimes {
-                    drawing: drawn,
-                    encoding,
-                });
+                return Ok(Drawn::Finished(drawn));
             }
         };
         let started = std::time::Instant::now();
@@ -291,18 +322,10 @@ fn draw(
         }
         drawn += started.elapsed().as_secs_f64();
         if frames.send(Some(frame)).is_err() {
-            // the encoder stopped: its error says why
-            drop(frames);
-            return Err(joined(encoder, "encoding")?
-                .err()
-                .unwrap_or(AnonymizeError::Canceled));
+            return Ok(Drawn::EncoderStopped);
         }
     }
-    // the sender went away without Finish: the encoder, its queue closed without the end,
-    // deletes the partial video
-    drop(frames);
-    let _ = joined(encoder, "encoding");
-    Err(AnonymizeError::Canceled)
+    Ok(Drawn::Canceled)
 }
 
 /// The encoding thread: frames until `None` (then the file is finished and moved into place);
