@@ -262,7 +262,6 @@ pub struct InputBuffers<T: ort::value::PrimitiveTensorElementType + std::fmt::De
     buffers: Vec<(Vec<usize>, ort::value::Tensor<T>)>,
     /// Declared after the buffers: dropped after the memory it handed out.
     allocator: Option<ort::memory::Allocator>,
-    pinned: bool,
 }
 
 impl<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + Default> Default
@@ -272,7 +271,6 @@ impl<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + Defau
         Self {
             buffers: Vec::new(),
             allocator: None,
-            pinned: false,
         }
     }
 }
@@ -280,11 +278,6 @@ impl<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + Defau
 impl<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + Default>
     InputBuffers<T>
 {
-    /// Whether the buffers are pinned (the session runs on CUDA).
-    pub fn pinned(&self) -> bool {
-        self.pinned
-    }
-
     /// The input of `shape` for `session` (zeroed when it is made).
     pub fn get(
         &mut self,
@@ -303,8 +296,7 @@ impl<T: ort::value::PrimitiveTensorElementType + std::fmt::Debug + Clone + Defau
                 MemoryType::CPUInput,
             )
             .and_then(|info| Allocator::new(session, info));
-            self.pinned = pinned.is_ok();
-            tracing::debug!(pinned = self.pinned, "model inputs kept from run to run");
+            tracing::debug!(pinned = pinned.is_ok(), "model inputs kept from run to run");
             self.allocator = Some(pinned.unwrap_or_default());
         }
         let allocator = self.allocator.as_ref().expect("made above");

@@ -26,6 +26,16 @@ fn anonymize(
     )
 }
 
+/// An anonymizer with the default settings.
+fn default_anonymizer() -> Anonymizer {
+    Anonymizer::new(
+        models::runtime(),
+        &models::catalog(),
+        AnonymizeConfig::default(),
+    )
+    .unwrap()
+}
+
 /// The mask boxes of each frame from an output's mask log.
 fn logged_masks(output: &Path) -> Vec<Vec<[f32; 4]>> {
     let log = std::fs::read_to_string(output.with_extension("masks.jsonl")).unwrap();
@@ -451,12 +461,7 @@ fn odd_sizes_work_and_canceling_leaves_nothing() {
     assert_eq!((frames, w, h), (24, 358, 286));
 
     let canceled = dir.path().join("canceled.mp4");
-    let mut a = Anonymizer::new(
-        models::runtime(),
-        &models::catalog(),
-        AnonymizeConfig::default(),
-    )
-    .unwrap();
+    let mut a = default_anonymizer();
     let err = a
         .run(&odd, &canceled, None, |p| p.frames_done < 5)
         .unwrap_err();
@@ -547,12 +552,7 @@ fn a_mask_log_that_cannot_be_written_fails_and_leaves_no_video() {
     let dir = tempfile::tempdir().unwrap();
     let clip = franck_clip(dir.path(), "1");
     let out = dir.path().join("out.mp4");
-    let mut a = Anonymizer::new(
-        models::runtime(),
-        &models::catalog(),
-        AnonymizeConfig::default(),
-    )
-    .unwrap();
+    let mut a = default_anonymizer();
     let err = a
         .run(&clip, &out, Some(Path::new("/dev/full")), |_| true)
         .unwrap_err();
