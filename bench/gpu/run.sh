@@ -12,7 +12,9 @@
 #   anonymize-profile  ONNX Runtime's profile of 300 frames on CUDA, summarised per session
 #   anonymize-jobs  2 and 4 whole jobs at once on CUDA ($JOBS to choose; cuDNN's search from
 #                 $SEARCHES, exhaustive and/or heuristic; TF32 from $RECOGNIZER_RUNTIME__TF32)
-#   annotate      pose + tracking at 720p: CPU and CUDA, 1/4/8 jobs at once, CPU-vs-CUDA tracks
+#   annotate      pose + tracking at 720p: CPU and CUDA, CPU-vs-CUDA tracks; $JOBS (1 4 8) jobs at
+#                 once with the pose model in batches of $POSE_BATCHES (16), $FRAME_JOBS (1 8)
+#                 frame by frame; tracks of batches and frame by frame compared
 #   pose-batch    the pose model alone at 720p: frame by frame against N frames a call ($BATCHES)
 #   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
 #                 of a 720p @ 15 fps camera ($STREAMS, default 16 32 60) on CUDA, and
@@ -224,10 +226,24 @@ PY
     RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
       run_jobs annot-cuda-150 1 "$K/input/cut720-150.mp4" 150 -- $N "$K/input/cut720-150.mp4" -o /root/annot-cuda
     host python3 bench/gpu/compare.py tracks /root/annot-cpu/cut720-150.mp4/tracks.mot.txt /root/annot-cuda/cut720-150.mp4/tracks.mot.txt > "$OUT/same-tracks.json"
-    for jobs in 1 4 8; do
-      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
-        run_jobs annot-cuda-x$jobs "$jobs" "$K/input/cut720-1500.mp4" 1500 -- $N "$K/input/cut720-1500.mp4" -o /root/annot-%J
+    # the pose model in batches of each of $POSE_BATCHES (16, the GPU's default) frames a call
+    # for $JOBS jobs at once, and frame by frame (runtime.pose_batch = 1) for $FRAME_JOBS
+    for b in ${POSE_BATCHES:-16}; do
+      for jobs in ${JOBS:-1 4 8}; do
+        RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__POSE_BATCH=$b \
+          run_jobs annot-cuda-b$b-x$jobs "$jobs" "$K/input/cut720-1500.mp4" 1500 -- $N "$K/input/cut720-1500.mp4" -o /root/annot-b$b-%J
+      done
     done
+    for jobs in ${FRAME_JOBS:-1 8}; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__POSE_BATCH=1 \
+        run_jobs annot-cuda-frames-x$jobs "$jobs" "$K/input/cut720-1500.mp4" 1500 -- $N "$K/input/cut720-1500.mp4" -o /root/annot-frames-%J
+    done
+    if [ -f /root/annot-frames-1/cut720-1500.mp4/tracks.mot.txt ]; then
+      for b in ${POSE_BATCHES:-16}; do
+        host python3 bench/gpu/compare.py tracks /root/annot-frames-1/cut720-1500.mp4/tracks.mot.txt /root/annot-b$b-1/cut720-1500.mp4/tracks.mot.txt > "$OUT/same-tracks-b$b.json"
+      done
+    fi
+    cat "$OUT"/same-tracks*.json >&2
     dmon_stop
     ;;
   streams)

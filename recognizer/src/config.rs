@@ -226,6 +226,14 @@ impl Config {
         if self.runtime.intra_threads == 0 {
             errors.push("runtime.intra_threads must be at least 1".into());
         }
+        if let Some(batch) = self.runtime.pose_batch
+            && !(1..=vision::runtime::MAX_POSE_BATCH).contains(&batch)
+        {
+            errors.push(format!(
+                "runtime.pose_batch = {batch}: frames per pose model call must be 1 to {}",
+                vision::runtime::MAX_POSE_BATCH
+            ));
+        }
         if self.worker.concurrency == 0 {
             errors.push("worker.concurrency must be at least 1".into());
         }

@@ -119,6 +119,19 @@ fn s3_without_a_bucket_and_a_bad_bind_are_both_reported() {
 }
 
 #[test]
+fn a_pose_batch_of_none_or_too_many_frames_is_refused() {
+    for batch in ["0", "100000"] {
+        let mut cmd = recognizer(&["serve"]);
+        cmd.env("RECOGNIZER_DATABASE__URL", "postgres://localhost/db")
+            .env("RECOGNIZER_RUNTIME__POSE_BATCH", batch);
+        let (status, stderr) = run_to_end(cmd, Duration::from_secs(20));
+        assert!(!status.success());
+        assert_clear_failure(&stderr, &format!("runtime.pose_batch = {batch}"));
+        assert_clear_failure(&stderr, "must be 1 to 256");
+    }
+}
+
+#[test]
 fn a_missing_onnx_runtime_stops_the_worker_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let (_db, url) = tokio::runtime::Runtime::new()

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::Catalog;
 use crate::media::Frame;
 use crate::models::ModelError;
-use crate::models::movenet::{MoveNet, MoveNetConfig};
+use crate::models::movenet::{self, MoveNet, MoveNetBatch, MoveNetConfig};
 use crate::pose::{FramePoses, Person, nms};
 use crate::runtime::Runtime;
 use crate::score::{MotionScore, MotionScorer};
@@ -17,6 +17,10 @@ use crate::track::{ByteTrackConfig, ByteTracker, Detection};
 
 /// MoveNet MultiPose returns at most this many people per call.
 const MOVENET_MAX_PEOPLE: usize = 6;
+/// Frames per pose model call where shapes are fixed (a GPU): on the H200 at pose input 320,
+/// 16 frames a call gave 1.8× the frames/s of one call each, 32 less (bench/RESULTS.md,
+/// "MoveNet in batches").
+pub const GPU_BATCH: usize = 16;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -30,6 +34,11 @@ pub struct PoseConfig {
     pub tracker: ByteTrackConfig,
     /// Frames of history for motion scores.
     pub motion_window: usize,
+    /// Frames per pose model call (`PosePipeline::detect_frames`): 1 = frame by frame through
+    /// the full model; more = the batched body (`movenet-multipose-body`, falls back to 1 with a
+    /// warning when it was not fetched). The same people either way (test
+    /// `batches_find_the_people_frame_by_frame_finds`); batches pay on a GPU.
+    pub batch: usize,
 }
 
 impl Default for PoseConfig {
@@ -52,6 +61,7 @@ impl Default for PoseConfig {
                 ..Default::default()
             },
             motion_window: 10,
+            batch: 1,
         }
     }
 }
@@ -63,9 +73,24 @@ pub struct PoseOutput {
 }
 
 pub struct PosePipeline {
-    movenet: MoveNet,
+    model: Model,
     tracking: Tracking,
     config: PoseConfig,
+}
+
+/// The pose model, one frame a call or several.
+enum Model {
+    Frames(MoveNet),
+    Batches(MoveNetBatch),
+}
+
+impl Model {
+    fn detect_frames(&mut self, images: &[&RgbImage]) -> Result<Vec<Vec<Person>>, ModelError> {
+        match self {
+            Model::Frames(m) => images.iter().map(|i| m.detect(i)).collect(),
+            Model::Batches(m) => m.detect_frames(images),
+        }
+    }
 }
 
 /// Identities and motion scores for people already found: the second half of the pipeline, run
@@ -117,51 +142,93 @@ impl PosePipeline {
         catalog: &Catalog,
         config: PoseConfig,
     ) -> Result<Self, ModelError> {
-        let movenet = MoveNet::new(
-            runtime,
-            catalog,
-            MoveNetConfig {
-                input_size: config.input_size,
-                min_score: config.min_person_score,
-            },
-        )?;
+        let model_config = MoveNetConfig {
+            input_size: config.input_size,
+            min_score: config.min_person_score,
+        };
+        let batched = match (config.batch > 1).then(|| catalog.require(movenet::BODY)) {
+            Some(Ok(_)) => true,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "the pose model runs frame by frame (slower on a GPU)");
+                false
+            }
+            None => false,
+        };
+        let model = if batched {
+            Model::Batches(MoveNetBatch::new(
+                runtime,
+                catalog,
+                model_config,
+                config.batch,
+            )?)
+        } else {
+            Model::Frames(MoveNet::new(runtime, catalog, model_config)?)
+        };
         Ok(Self {
-            movenet,
+            model,
             tracking: Tracking::new(&config),
             config,
         })
     }
 
-    /// People in the frame, without tracking.
-    pub fn detect(&mut self, image: &RgbImage) -> Result<Vec<Person>, ModelError> {
-        let mut people = self.movenet.detect(image)?;
-        if self.config.tile_when_full && people.len() >= MOVENET_MAX_PEOPLE {
-            people.extend(self.detect_tiled(image)?);
-            let boxes: Vec<_> = people.iter().map(|p| p.bbox).collect();
-            let scores: Vec<_> = people.iter().map(|p| p.confidence).collect();
-            let keep = nms(&boxes, &scores, 0.5);
-            people = keep.into_iter().map(|i| people[i].clone()).collect();
+    /// Frames the pose model takes per call (`detect_frames` is fastest with this many).
+    pub fn batch(&self) -> usize {
+        match &self.model {
+            Model::Frames(_) => 1,
+            Model::Batches(m) => m.batch(),
         }
-        Ok(people)
     }
 
-    /// Left and right halves overlapping by a quarter of the width.
-    fn detect_tiled(&mut self, image: &RgbImage) -> Result<Vec<Person>, ModelError> {
-        let (w, h) = image.dimensions();
-        let tile_w = (w * 5 / 8).max(32);
-        let mut out = Vec::new();
-        for x0 in [0, w - tile_w] {
-            let tile = image::imageops::crop_imm(image, x0, 0, tile_w, h).to_image();
-            for mut p in self.movenet.detect(&tile)? {
-                for kp in p.keypoints.iter_mut() {
-                    kp[0] += x0 as f32;
-                }
-                p.bbox[0] += x0 as f32;
-                p.bbox[2] += x0 as f32;
-                out.push(p);
+    /// People in the frame, without tracking.
+    pub fn detect(&mut self, image: &RgbImage) -> Result<Vec<Person>, ModelError> {
+        Ok(self.detect_frames(&[image])?.pop().unwrap_or_default())
+    }
+
+    /// People in each frame, without tracking. Frames where the model returns its maximum of 6
+    /// people run again as left and right halves overlapping by a quarter of the width (all
+    /// those halves in calls of their own), and the people of both runs are merged (NMS).
+    pub fn detect_frames(&mut self, images: &[&RgbImage]) -> Result<Vec<Vec<Person>>, ModelError> {
+        let mut found = self.model.detect_frames(images)?;
+        if !self.config.tile_when_full {
+            return Ok(found);
+        }
+        let full: Vec<usize> = (0..images.len())
+            .filter(|&i| found[i].len() >= MOVENET_MAX_PEOPLE)
+            .collect();
+        if full.is_empty() {
+            return Ok(found);
+        }
+        let mut tiles = Vec::with_capacity(2 * full.len());
+        let mut offsets = Vec::with_capacity(2 * full.len());
+        for &i in &full {
+            let (w, h) = images[i].dimensions();
+            let tile_w = (w * 5 / 8).max(32).min(w);
+            for x0 in [0, w - tile_w] {
+                tiles.push(image::imageops::crop_imm(images[i], x0, 0, tile_w, h).to_image());
+                offsets.push((i, x0 as f32));
             }
         }
-        Ok(out)
+        let refs: Vec<&RgbImage> = tiles.iter().collect();
+        for ((i, x0), people) in offsets.into_iter().zip(self.model.detect_frames(&refs)?) {
+            for mut p in people {
+                for kp in p.keypoints.iter_mut() {
+                    kp[0] += x0;
+                }
+                p.bbox[0] += x0;
+                p.bbox[2] += x0;
+                found[i].push(p);
+            }
+        }
+        for i in full {
+            let people = std::mem::take(&mut found[i]);
+            let boxes: Vec<_> = people.iter().map(|p| p.bbox).collect();
+            let scores: Vec<_> = people.iter().map(|p| p.confidence).collect();
+            found[i] = nms(&boxes, &scores, 0.5)
+                .into_iter()
+                .map(|k| people[k].clone())
+                .collect();
+        }
+        Ok(found)
     }
 
     pub fn process(&mut self, frame: &Frame) -> Result<PoseOutput, ModelError> {

@@ -40,7 +40,14 @@ pub struct RuntimeConfig {
     pub tf32: bool,
     /// Let CUDA convolutions run in channels-last layout (ONNX Runtime's `prefer_nhwc`).
     pub prefer_nhwc: bool,
+    /// Frames per pose model call in annotate's pose stage (`Runtime::pose_batch`), 1–256;
+    /// unset: 16 where shapes are fixed (CUDA), 1 (frame by frame) on the CPU.
+    pub pose_batch: Option<usize>,
 }
+
+/// The most frames a pose model call may take (`RuntimeConfig::pose_batch`): 256 frames of
+/// 1080p at the video's own size are ~6 GB of input.
+pub const MAX_POSE_BATCH: usize = 256;
 
 /// cuDNN's convolution algorithm choice, per new input shape (ONNX Runtime's
 /// `cudnn_conv_algo_search`).
@@ -66,6 +73,7 @@ impl Default for RuntimeConfig {
             fixed_shapes: None,
             tf32: false,
             prefer_nhwc: false,
+            pose_batch: None,
         }
     }
 }
@@ -198,6 +206,21 @@ impl Runtime {
         self.config
             .fixed_shapes
             .unwrap_or(self.config.execution_provider == ExecutionProvider::Cuda)
+    }
+
+    /// Frames per pose model call where a job runs pose on a whole video (annotate): batches
+    /// where shapes are fixed (on the H200, 1,500 frames of 720p × 8 jobs: 486 frames/s in calls
+    /// of 16, 227 frame by frame; bench/RESULTS.md), frame by frame on the CPU, where a batch
+    /// buys little.
+    pub fn pose_batch(&self) -> usize {
+        self.config
+            .pose_batch
+            .unwrap_or(if self.fixed_shapes() {
+                crate::pipeline::GPU_BATCH
+            } else {
+                1
+            })
+            .clamp(1, MAX_POSE_BATCH)
     }
 
     /// The runtime if it was loaded earlier in this process.

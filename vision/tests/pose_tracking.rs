@@ -83,3 +83,78 @@ fn pedestrians_in_vtest_are_found_and_keep_their_identities() {
         s.precision
     );
 }
+
+/// Stage 1 with the pose model taking 4 frames a call (the batched body, its heads decoded in
+/// Rust, frames letterboxed and decoded on threads; the GPU's way) writes the people frame by
+/// frame finds: 42 crowded frames of vtest (calls of 4, the last of 2), where MoveNet hits its
+/// 6-person cap and the halves of those frames run in calls of their own.
+#[test]
+fn batches_find_the_people_frame_by_frame_finds() {
+    use vision::annotate::AnnotateConfig;
+    use vision::annotate::stages::{PoseFrame, detect_poses_in_batches, read_lines};
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.mp4");
+    let cut = cut.to_str().unwrap();
+    common::ffmpeg(&[
+        "-i",
+        &common::data("vtest.avi"),
+        "-vf",
+        "select=between(n\\,290\\,331)",
+        "-vsync",
+        "0",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "18",
+        cut,
+    ]);
+    let stage1 = |batch: usize| -> Vec<PoseFrame> {
+        let out = dir.path().join(format!("poses-{batch}.jsonl"));
+        let mut reported = 0;
+        let frames = detect_poses_in_batches(
+            models::runtime(),
+            &models::catalog(),
+            cut,
+            &AnnotateConfig::default(),
+            batch,
+            &out,
+            |p| {
+                reported = p.frames_done;
+                true
+            },
+        )
+        .unwrap();
+        assert_eq!((frames, reported), (42, 42), "batch {batch}");
+        read_lines(&out).unwrap()
+    };
+    let (one, four) = (stage1(1), stage1(4));
+    assert_eq!(one.len(), four.len());
+    let mut crowded = 0;
+    for (a, b) in one.iter().zip(&four) {
+        let (a, b) = (&a.poses, &b.poses);
+        assert_eq!(
+            (a.frame_number, a.persons.len()),
+            (b.frame_number, b.persons.len()),
+            "people in a frame"
+        );
+        crowded += usize::from(a.persons.len() >= 6);
+        for (p, q) in a.persons.iter().zip(&b.persons) {
+            assert!((p.confidence - q.confidence).abs() < 1e-3, "{p:?}\n{q:?}");
+            for (s, t) in p.bbox.iter().zip(q.bbox) {
+                assert!((s - t).abs() < 0.5, "{p:?}\n{q:?}");
+            }
+            for (s, t) in p.keypoints.iter().zip(q.keypoints) {
+                assert!(
+                    (s[0] - t[0]).abs() < 0.5 && (s[1] - t[1]).abs() < 0.5,
+                    "{p:?}\n{q:?}"
+                );
+            }
+        }
+    }
+    let people: usize = one.iter().map(|f| f.poses.persons.len()).sum();
+    eprintln!("{people} people in 42 frames, {crowded} frames with 6 or more");
+    assert!(
+        crowded > 0,
+        "no frame reached the cap: the halves were not tried"
+    );
+}

@@ -183,7 +183,7 @@ fn model_alone(
         ..MoveNetConfig::default()
     };
     let mut full = MoveNet::new(runtime, catalog, config.clone())?;
-    let mut batched = MoveNetBatch::new(runtime, catalog, config)
+    let mut batched = MoveNetBatch::new(runtime, catalog, config, args.batch)
         .context("the batched body: run `recognizer models fetch --only movenet-multipose-body`")?;
     // warm up both with the shapes timed (a new input shape makes cuDNN plan again), and time
     // whole batches only

@@ -212,4 +212,7 @@ pub enum AnnotateError {
     Invalid(Vec<String>),
     #[error("canceled")]
     Canceled,
+    /// A bug: the decoding thread failed.
+    #[error("{0}")]
+    Decoding(String),
 }

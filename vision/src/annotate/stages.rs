@@ -9,9 +9,12 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::{AnnotateConfig, AnnotateError};
-use crate::anonymize::Progress;
+use image::RgbImage;
+
+use crate::anonymize::io::{FrameSource, QUEUE};
+use crate::anonymize::{AnonymizeError, Progress};
 use crate::catalog::Catalog;
-use crate::media::VideoReader;
+use crate::media::Frame;
 use crate::pipeline::{PoseConfig, PosePipeline, Tracking};
 use crate::pose::{FramePoses, Person};
 use crate::runtime::Runtime;
@@ -60,48 +63,93 @@ pub(super) fn io_error(path: &Path, e: impl std::fmt::Display) -> AnnotateError 
     }
 }
 
-/// Stage 1: people and keypoints in every frame of `video`, written to `out`. `progress` is
-/// called after every frame; returning false stops (cancel).
+/// Stage 1: people and keypoints in every frame of `video`, written to `out`, with the pose
+/// model taking `Runtime::pose_batch` frames a call. `progress` is called after every frame; returning
+/// false stops (cancel).
 pub fn detect_poses(
     runtime: &Runtime,
     catalog: &Catalog,
     video: &str,
     config: &AnnotateConfig,
     out: &Path,
+    progress: impl FnMut(Progress) -> bool,
+) -> Result<u64, AnnotateError> {
+    let batch = runtime.pose_batch();
+    detect_poses_in_batches(runtime, catalog, video, config, batch, out, progress)
+}
+
+/// [`detect_poses`] with `batch` frames per pose model call. Frames are decoded on a thread of
+/// their own, up to a batch ahead.
+pub fn detect_poses_in_batches(
+    runtime: &Runtime,
+    catalog: &Catalog,
+    video: &str,
+    config: &AnnotateConfig,
+    batch: usize,
+    out: &Path,
     mut progress: impl FnMut(Progress) -> bool,
 ) -> Result<u64, AnnotateError> {
-    let mut pipeline = PosePipeline::new(runtime, catalog, pose_config(config))?;
-    let mut reader = VideoReader::open(video)?;
-    let total = reader.info().frames;
+    let mut pipeline = PosePipeline::new(
+        runtime,
+        catalog,
+        PoseConfig {
+            batch,
+            ..pose_config(config)
+        },
+    )?;
+    let batch = pipeline.batch();
+    let mut source = FrameSource::open_with_queue(video, QUEUE + batch).map_err(decoding)?;
+    let total = source.info.frames;
     let mut file = BufWriter::new(std::fs::File::create(out).map_err(|e| io_error(out, e))?);
     let started = Instant::now();
     let mut done = 0u64;
-    while let Some(frame) = reader.next_frame()? {
-        let persons = pipeline.detect(&frame.image)?;
-        let (w, h) = frame.image.dimensions();
-        let looks = crate::pipeline::looks(&frame.image, &persons);
-        let poses = PoseFrame {
-            poses: FramePoses {
-                frame_number: frame.number,
-                timestamp: frame.timestamp,
-                persons,
-                frame_shape: (h, w, 3),
-            },
-            looks: looks.into_iter().map(|l| l.map(|a| a.to_vec())).collect(),
-        };
-        write_line(&mut file, &poses, out)?;
-        done += 1;
-        let fps = done as f64 / started.elapsed().as_secs_f64().max(1e-6);
-        if !progress(Progress {
-            frames_done: done,
-            frames_total: total.max(done),
-            fps,
-        }) {
-            return Err(AnnotateError::Canceled);
+    loop {
+        let mut frames: Vec<Frame> = Vec::with_capacity(batch);
+        while frames.len() < batch {
+            match source.next_frame().map_err(decoding)? {
+                Some(frame) => frames.push(frame),
+                None => break,
+            }
+        }
+        if frames.is_empty() {
+            break;
+        }
+        let images: Vec<&RgbImage> = frames.iter().map(|f| &f.image).collect();
+        let found = pipeline.detect_frames(&images)?;
+        for (frame, persons) in frames.iter().zip(found) {
+            let (w, h) = frame.image.dimensions();
+            let looks = crate::pipeline::looks(&frame.image, &persons);
+            let poses = PoseFrame {
+                poses: FramePoses {
+                    frame_number: frame.number,
+                    timestamp: frame.timestamp,
+                    persons,
+                    frame_shape: (h, w, 3),
+                },
+                looks: looks.into_iter().map(|l| l.map(|a| a.to_vec())).collect(),
+            };
+            write_line(&mut file, &poses, out)?;
+            done += 1;
+            let fps = done as f64 / started.elapsed().as_secs_f64().max(1e-6);
+            if !progress(Progress {
+                frames_done: done,
+                frames_total: total.max(done),
+                fps,
+            }) {
+                return Err(AnnotateError::Canceled);
+            }
         }
     }
     file.flush().map_err(|e| io_error(out, e))?;
     Ok(done)
+}
+
+/// The decoding thread's errors: the video's own as they are, a failed thread as one.
+fn decoding(e: AnonymizeError) -> AnnotateError {
+    match e {
+        AnonymizeError::Media(e) => AnnotateError::Media(e),
+        other => AnnotateError::Decoding(other.to_string()),
+    }
 }
 
 /// Stage 2: identities (ByteTrack) and motion scores for the people of a Stage 1 file.

@@ -108,10 +108,10 @@ impl Heads<'_> {
             })
             .collect();
         let spread = SPREAD * h.min(w) as f32;
-        let heatmap: Vec<f32> = self.keypoint_heatmap[..KEYPOINTS * h * w]
-            .iter()
-            .map(|&v| sigmoid(v))
-            .collect();
+        // sigmoid per cell visited (cells inside the boxes of people who can reach
+        // `min_score`), not of the whole map: at pose input 640 the whole map is 17 × 160 × 90
+        // cells, most of them outside every box
+        let heatmap = self.keypoint_heatmap;
         // person j's weighted heat for keypoint k at a cell (0 outside j's box)
         let heat = |j: usize, k: usize, y: usize, x: usize| -> f32 {
             let (regressed, b) = &people[j];
@@ -121,7 +121,7 @@ impl Heads<'_> {
             }
             let [ry, rx] = regressed[k];
             let d2 = (xf - rx) * (xf - rx) + (yf - ry) * (yf - ry);
-            heatmap[(k * h + y) * w + x] * (-d2 / spread).exp()
+            sigmoid(heatmap[(k * h + y) * w + x]) * (-d2 / spread).exp()
         };
         centres
             .iter()

@@ -15,7 +15,7 @@ use ort::value::Tensor;
 use super::{Letterbox, ModelError, inference, letterbox, multiple_of_32};
 use crate::catalog::Catalog;
 use crate::pose::Person;
-use crate::runtime::Runtime;
+use crate::runtime::{InputBuffers, Runtime, ShapedSessions};
 pub use heads::Heads;
 
 pub const NAME: &str = "movenet-multipose";
@@ -94,9 +94,19 @@ impl MoveNet {
 /// MoveNet on several frames in one call (frames of many streams, or a run of a video's frames):
 /// the model's convolutional body batched, its heads decoded here ([`Heads`]) into the same people
 /// [`MoveNet::detect`] finds frame by frame.
+///
+/// Frames are letterboxed into the model input on a thread each, and their heads decoded on a
+/// thread each: on the H200 at pose input 640 one thread doing both for a call of 16 frames made
+/// the batched model slower than the full model frame by frame (bench/RESULTS.md, "MoveNet in
+/// batches"). Where shapes are fixed (CUDA) every call has exactly `batch` items (padded; the
+/// padding's outputs are not read) in a session of its own per shape, so cuDNN plans once.
 pub struct MoveNetBatch {
-    session: Session,
+    sessions: ShapedSessions,
+    /// The inputs, kept from run to run (pinned on CUDA).
+    buffers: InputBuffers<i32>,
     config: MoveNetConfig,
+    batch: usize,
+    padded: bool,
 }
 
 const HEAD_NAMES: [&str; 6] = [
@@ -107,100 +117,145 @@ const HEAD_NAMES: [&str; 6] = [
     "box_scale",
     "box_offset",
 ];
+const HEAD_CHANNELS: [i64; 6] = [1, 17, 34, 34, 2, 2];
 
 impl MoveNetBatch {
+    /// Calls of at most `batch` frames (at least 1).
     pub fn new(
         runtime: &Runtime,
         catalog: &Catalog,
         config: MoveNetConfig,
+        batch: usize,
     ) -> Result<Self, ModelError> {
-        let session = runtime.session(&catalog.require(BODY)?)?;
-        Ok(Self { session, config })
+        let sessions = runtime.shaped_sessions(&catalog.require(BODY)?)?;
+        Ok(Self {
+            sessions,
+            buffers: InputBuffers::default(),
+            config,
+            batch: batch.max(1),
+            padded: runtime.fixed_shapes(),
+        })
     }
 
-    /// People in each frame. Frames whose model input has the same size go in one call.
+    /// Frames per call.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// People in each frame. Frames whose model input has the same size go in one call (or
+    /// several, of at most `batch` frames).
     pub fn detect_frames(&mut self, frames: &[&RgbImage]) -> Result<Vec<Vec<Person>>, ModelError> {
-        let mut found: Vec<Vec<Person>> = vec![Vec::new(); frames.len()];
-        let mut sizes: Vec<(u32, u32)> = frames
+        let dims: Vec<(u32, u32)> = frames
             .iter()
             .map(|f| input_dims(self.config.input_size, f.width(), f.height()))
             .collect();
+        let mut sizes = dims.clone();
         sizes.sort_unstable();
         sizes.dedup();
-        for (w, h) in sizes {
-            let group: Vec<usize> = (0..frames.len())
-                .filter(|&i| {
-                    input_dims(
-                        self.config.input_size,
-                        frames[i].width(),
-                        frames[i].height(),
-                    ) == (w, h)
-                })
-                .collect();
-            let boxes: Vec<Letterbox> = group.iter().map(|&i| letterbox(frames[i], w, h)).collect();
-            let tensor = Tensor::from_array(batch_input(&boxes, w, h)).map_err(inference(BODY))?;
-            let outputs = self
-                .session
-                .run(ort::inputs!["input" => tensor])
-                .map_err(inference(BODY))?;
-            let mut data: Vec<&[f32]> = Vec::with_capacity(HEAD_NAMES.len());
-            let mut grid = (0, 0);
-            for (name, channels) in HEAD_NAMES.into_iter().zip([1, 17, 34, 34, 2, 2]) {
-                let (shape, values) =
-                    outputs[name]
-                        .try_extract_tensor::<f32>()
-                        .map_err(|e| ModelError::Output {
-                            model: BODY,
-                            name: name.into(),
-                            reason: e.to_string(),
-                        })?;
-                let expected = [
-                    group.len() as i64,
-                    channels,
-                    i64::from(h / 4),
-                    i64::from(w / 4),
-                ];
-                if shape[..] != expected {
-                    return Err(ModelError::Output {
-                        model: BODY,
-                        name: name.into(),
-                        reason: format!("shape {shape:?}, expected {expected:?}"),
-                    });
+        let mut found: Vec<Vec<Person>> = vec![Vec::new(); frames.len()];
+        for size in sizes {
+            let group: Vec<usize> = (0..frames.len()).filter(|&i| dims[i] == size).collect();
+            for call in group.chunks(self.batch) {
+                let images: Vec<&RgbImage> = call.iter().map(|&i| frames[i]).collect();
+                for (&i, people) in call.iter().zip(self.run(&images, size)?) {
+                    found[i] = people;
                 }
-                grid = (expected[2] as usize, expected[3] as usize);
-                data.push(values);
-            }
-            let (gh, gw) = grid;
-            let item = |head: usize, b: usize| {
-                let size = data[head].len() / group.len();
-                &data[head][b * size..(b + 1) * size]
-            };
-            for (b, &i) in group.iter().enumerate() {
-                let rows = Heads {
-                    height: gh,
-                    width: gw,
-                    center: item(0, b),
-                    keypoint_heatmap: item(1, b),
-                    keypoint_regression: item(2, b),
-                    keypoint_offset: item(3, b),
-                    box_scale: item(4, b),
-                    box_offset: item(5, b),
-                }
-                .decode(self.config.min_score);
-                found[i] = people(
-                    rows.iter().map(|r| &r[..]),
-                    &boxes[b],
-                    frames[i],
-                    self.config.min_score,
-                );
             }
         }
         Ok(found)
     }
+
+    /// One call for `frames` (at most `batch`), all with the model input `w`×`h`.
+    fn run(
+        &mut self,
+        frames: &[&RgbImage],
+        (w, h): (u32, u32),
+    ) -> Result<Vec<Vec<Person>>, ModelError> {
+        let items = if self.padded {
+            self.batch
+        } else {
+            frames.len()
+        };
+        let shape = [items, h as usize, w as usize, 3];
+        let session = self.sessions.get(&shape)?;
+        let input = self.buffers.get(session, &shape).map_err(inference(BODY))?;
+        let data = input.extract_tensor_mut().1;
+        let boxes: Vec<Letterbox> = std::thread::scope(|scope| {
+            let letterboxing: Vec<_> = frames
+                .iter()
+                .zip(data.chunks_mut((w * h * 3) as usize))
+                .map(|(frame, item)| {
+                    scope.spawn(move || {
+                        let lb = letterbox(frame, w, h);
+                        for (to, &from) in item.iter_mut().zip(&lb.rgb) {
+                            *to = i32::from(from);
+                        }
+                        lb
+                    })
+                })
+                .collect();
+            letterboxing
+                .into_iter()
+                .map(|t| t.join().expect("letterboxing does not panic"))
+                .collect()
+        });
+        let outputs = session
+            .run(ort::inputs!["input" => &*input])
+            .map_err(inference(BODY))?;
+        let (gh, gw) = ((h / 4) as usize, (w / 4) as usize);
+        let mut data: Vec<&[f32]> = Vec::with_capacity(HEAD_NAMES.len());
+        for (name, channels) in HEAD_NAMES.into_iter().zip(HEAD_CHANNELS) {
+            let (shape, values) =
+                outputs[name]
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| ModelError::Output {
+                        model: BODY,
+                        name: name.into(),
+                        reason: e.to_string(),
+                    })?;
+            let expected = [items as i64, channels, gh as i64, gw as i64];
+            if shape[..] != expected {
+                return Err(ModelError::Output {
+                    model: BODY,
+                    name: name.into(),
+                    reason: format!("shape {shape:?}, expected {expected:?}"),
+                });
+            }
+            data.push(values);
+        }
+        let min_score = self.config.min_score;
+        let item = |head: usize, b: usize| {
+            let size = data[head].len() / items;
+            &data[head][b * size..(b + 1) * size]
+        };
+        Ok(std::thread::scope(|scope| {
+            let decoding: Vec<_> = (0..frames.len())
+                .map(|b| {
+                    let heads = Heads {
+                        height: gh,
+                        width: gw,
+                        center: item(0, b),
+                        keypoint_heatmap: item(1, b),
+                        keypoint_regression: item(2, b),
+                        keypoint_offset: item(3, b),
+                        box_scale: item(4, b),
+                        box_offset: item(5, b),
+                    };
+                    let (frame, lb) = (frames[b], &boxes[b]);
+                    scope.spawn(move || {
+                        let rows = heads.decode(min_score);
+                        people(rows.iter().map(|r| &r[..]), lb, frame, min_score)
+                    })
+                })
+                .collect();
+            decoding
+                .into_iter()
+                .map(|t| t.join().expect("decoding heads does not panic"))
+                .collect()
+        }))
+    }
 }
 
-/// The model input for a frame: its longer side at `input_size` (0 = as it is), both sides
-/// rounded up to multiples of 32.
 fn input_dims(input_size: u32, width: u32, height: u32) -> (u32, u32) {
     let longer = width.max(height) as f32;
     let target = if input_size == 0 {
