@@ -15,6 +15,8 @@
 #   annotate      pose + tracking at 720p: CPU and CUDA, CPU-vs-CUDA tracks; $JOBS (1 4 8) jobs at
 #                 once with the pose model in batches of $POSE_BATCHES (16), $FRAME_JOBS (1 8)
 #                 frame by frame; tracks of batches and frame by frame compared
+#   annotate-videos  one annotate job over $VIDEOS (4) videos (the pose pipeline kept between
+#                 them), $JOBS (1 8) such jobs at once
 #   pose-batch    the pose model alone at 720p: frame by frame against N frames a call ($BATCHES)
 #   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
 #                 of a 720p @ 15 fps camera ($STREAMS, default 16 32 60) on CUDA, and
@@ -244,6 +246,25 @@ PY
       done
     fi
     cat "$OUT"/same-tracks*.json >&2
+    dmon_stop
+    ;;
+  annotate-videos)
+    environment
+    # one annotate job (one process) over $VIDEOS (4) videos of 1,500 frames of 720p — the
+    # worker's pose pipeline is kept from video to video (PosePool) — for $JOBS (1 8) jobs at once
+    in=$K/input/bench720.mp4
+    first_frames "$in" "$K/input/cut720-1500.mp4" 1500
+    mkdir -p "$K/input/videos"
+    videos=()
+    for v in $(seq 1 "${VIDEOS:-4}"); do
+      ln -f "$K/input/cut720-1500.mp4" "$K/input/videos/v$v.mp4"
+      videos+=("$K/input/videos/v$v.mp4")
+    done
+    dmon_start annotate-videos
+    for jobs in ${JOBS:-1 8}; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
+        run_jobs annot-videos-x$jobs "$jobs" "${videos[0]}" $((1500 * ${#videos[@]})) -- "$K/bin/recognizer" run annotate --to 2 --pose-input-size "${POSE_INPUT:-640}" "${videos[@]}" -o /root/annot-videos-%J
+    done
     dmon_stop
     ;;
   streams)

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod models;
 pub mod params;
 pub mod pipeline;
+pub mod pool;
 pub mod pose;
 pub mod render;
 pub mod runtime;

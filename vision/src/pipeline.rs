@@ -9,6 +9,7 @@ use crate::catalog::Catalog;
 use crate::media::Frame;
 use crate::models::ModelError;
 use crate::models::movenet::{self, MoveNet, MoveNetBatch, MoveNetConfig};
+use crate::pool::Pool;
 use crate::pose::{FramePoses, Person, nms};
 use crate::runtime::Runtime;
 use crate::score::{MotionScore, MotionScorer};
@@ -89,6 +90,34 @@ impl Model {
         match self {
             Model::Frames(m) => images.iter().map(|i| m.detect(i)).collect(),
             Model::Batches(m) => m.detect_frames(images),
+        }
+    }
+}
+
+/// Pose pipelines kept between runs ([`Pool`]): a worker's next video with the same pose model
+/// (input size, frames per call) reuses its sessions, with a fresh tracker.
+pub type PosePool = Pool<PosePipeline>;
+
+impl Pool<PosePipeline> {
+    /// An idle pipeline with the model `config` needs, set to `config` (tracking starts
+    /// afresh); else a new one.
+    pub fn take(
+        &self,
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: PoseConfig,
+    ) -> Result<PosePipeline, ModelError> {
+        match self.take_if(|p| {
+            p.config.input_size == config.input_size
+                && p.config.min_person_score == config.min_person_score
+                && p.config.batch == config.batch
+        }) {
+            Some(mut pipeline) => {
+                pipeline.tracking = Tracking::new(&config);
+                pipeline.config = config;
+                Ok(pipeline)
+            }
+            None => PosePipeline::new(runtime, catalog, config),
         }
     }
 }

@@ -24,6 +24,7 @@ fn events_of(video: &str) -> (Vec<(Service, Event)>, usize) {
         dir.path().join("tracks.jsonl"),
     );
     detect_poses(
+        &Default::default(),
         models::runtime(),
         &models::catalog(),
         video,

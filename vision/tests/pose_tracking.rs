@@ -7,7 +7,7 @@ mod models;
 use serde::Deserialize;
 use vision::media::VideoReader;
 use vision::metrics::mot::{MotBox, evaluate};
-use vision::pipeline::{PoseConfig, PosePipeline};
+use vision::pipeline::{PoseConfig, PosePipeline, PosePool};
 
 #[derive(Deserialize)]
 struct Labels {
@@ -108,10 +108,12 @@ fn batches_find_the_people_frame_by_frame_finds() {
         "18",
         cut,
     ]);
+    let pool = PosePool::default();
     let stage1 = |batch: usize| -> Vec<PoseFrame> {
         let out = dir.path().join(format!("poses-{batch}.jsonl"));
         let mut reported = 0;
         let frames = detect_poses_in_batches(
+            &pool,
             models::runtime(),
             &models::catalog(),
             cut,
@@ -128,6 +130,10 @@ fn batches_find_the_people_frame_by_frame_finds() {
         read_lines(&out).unwrap()
     };
     let (one, four) = (stage1(1), stage1(4));
+    // a kept pipeline (the worker's pool) writes what a new one wrote
+    assert_eq!(pool.idle(), 2);
+    assert_eq!(stage1(4), four);
+    assert_eq!(pool.idle(), 2);
     assert_eq!(one.len(), four.len());
     let mut crowded = 0;
     for (a, b) in one.iter().zip(&four) {
@@ -157,4 +163,69 @@ fn batches_find_the_people_frame_by_frame_finds() {
         crowded > 0,
         "no frame reached the cap: the halves were not tried"
     );
+}
+
+/// A pose pipeline kept between videos (`PosePool`) starts its tracking afresh: another stretch
+/// of video through the kept pipeline gets the identities a new pipeline gives it (from 1, not
+/// continuing the first video's); another input size makes a pipeline of its own.
+#[test]
+fn a_kept_pipeline_tracks_like_a_new_one() {
+    let stretch = |from: usize| -> Vec<_> {
+        VideoReader::open(&common::data("vtest.avi"))
+            .unwrap()
+            .skip(from)
+            .take(8)
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (first, second) = (stretch(290), stretch(600));
+    let config = PoseConfig {
+        input_size: 384,
+        ..PoseConfig::default()
+    };
+    let ids = |pipeline: &mut PosePipeline, frames: &[vision::media::Frame]| {
+        frames
+            .iter()
+            .map(|f| {
+                let out = pipeline.process(f).unwrap();
+                out.poses.persons.iter().map(|p| p.track_id).collect()
+            })
+            .collect::<Vec<Vec<Option<u64>>>>()
+    };
+    let pool = PosePool::default();
+    let mut pipeline = pool
+        .take(models::runtime(), &models::catalog(), config.clone())
+        .unwrap();
+    let before = ids(&mut pipeline, &first);
+    assert!(before.iter().flatten().any(|id| id.is_some()), "{before:?}");
+    pool.give_back(pipeline);
+    let mut kept = pool
+        .take(models::runtime(), &models::catalog(), config.clone())
+        .unwrap();
+    assert_eq!(pool.idle(), 0, "the kept pipeline was taken");
+    let mut new = PosePipeline::new(models::runtime(), &models::catalog(), config).unwrap();
+    let expected = ids(&mut new, &second);
+    assert!(
+        expected.iter().flatten().any(|id| *id == Some(1)),
+        "{expected:?}"
+    );
+    assert_eq!(ids(&mut kept, &second), expected);
+    pool.give_back(kept);
+    let other = pool
+        .take(
+            models::runtime(),
+            &models::catalog(),
+            PoseConfig {
+                input_size: 256,
+                ..PoseConfig::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        pool.idle(),
+        1,
+        "another input size is not taken from the pool"
+    );
+    pool.give_back(other);
+    assert_eq!(pool.idle(), 2);
 }

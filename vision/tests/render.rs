@@ -36,6 +36,7 @@ fn results() -> &'static Results {
             dir.path().join("tracks.jsonl"),
         );
         detect_poses(
+            &Default::default(),
             models::runtime(),
             &models::catalog(),
             &fall_clip(),

@@ -15,7 +15,7 @@ use crate::anonymize::io::{FrameSource, QUEUE};
 use crate::anonymize::{AnonymizeError, Progress};
 use crate::catalog::Catalog;
 use crate::media::Frame;
-use crate::pipeline::{PoseConfig, PosePipeline, Tracking};
+use crate::pipeline::{PoseConfig, PosePipeline, PosePool, Tracking};
 use crate::pose::{FramePoses, Person};
 use crate::runtime::Runtime;
 use crate::score::MotionScore;
@@ -67,6 +67,7 @@ pub(super) fn io_error(path: &Path, e: impl std::fmt::Display) -> AnnotateError 
 /// model taking `Runtime::pose_batch` frames a call. `progress` is called after every frame; returning
 /// false stops (cancel).
 pub fn detect_poses(
+    pipelines: &PosePool,
     runtime: &Runtime,
     catalog: &Catalog,
     video: &str,
@@ -75,21 +76,26 @@ pub fn detect_poses(
     progress: impl FnMut(Progress) -> bool,
 ) -> Result<u64, AnnotateError> {
     let batch = runtime.pose_batch();
-    detect_poses_in_batches(runtime, catalog, video, config, batch, out, progress)
+    detect_poses_in_batches(
+        pipelines, runtime, catalog, video, config, batch, out, progress,
+    )
 }
 
 /// [`detect_poses`] with `batch` frames per pose model call. Frames are decoded on a thread of
-/// their own, up to a batch ahead.
+/// their own, up to a batch ahead. The pose pipeline comes from `pipelines` (a kept one when
+/// one has the same model) and goes back to it, however the run ends.
+#[allow(clippy::too_many_arguments)]
 pub fn detect_poses_in_batches(
+    pipelines: &PosePool,
     runtime: &Runtime,
     catalog: &Catalog,
     video: &str,
     config: &AnnotateConfig,
     batch: usize,
     out: &Path,
-    mut progress: impl FnMut(Progress) -> bool,
+    progress: impl FnMut(Progress) -> bool,
 ) -> Result<u64, AnnotateError> {
-    let mut pipeline = PosePipeline::new(
+    let mut pipeline = pipelines.take(
         runtime,
         catalog,
         PoseConfig {
@@ -97,6 +103,17 @@ pub fn detect_poses_in_batches(
             ..pose_config(config)
         },
     )?;
+    let result = detect_with(&mut pipeline, video, out, progress);
+    pipelines.give_back(pipeline);
+    result
+}
+
+fn detect_with(
+    pipeline: &mut PosePipeline,
+    video: &str,
+    out: &Path,
+    mut progress: impl FnMut(Progress) -> bool,
+) -> Result<u64, AnnotateError> {
     let batch = pipeline.batch();
     let mut source = FrameSource::open_with_queue(video, QUEUE + batch).map_err(decoding)?;
     let total = source.info.frames;

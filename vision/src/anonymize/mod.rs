@@ -31,6 +31,7 @@ use crate::media::{Frame, MediaError};
 use crate::models::ModelError;
 use crate::models::centerface::{CROP_SCORE_KEPT, CenterFace, CenterFaceConfig, Face};
 use crate::models::movenet::{MoveNet, MoveNetConfig};
+use crate::pool::Pool;
 use crate::pose::{BBox, nms};
 use crate::runtime::Runtime;
 use io::{Drawing, FrameSource, MaskedOutput};
@@ -274,19 +275,11 @@ impl std::fmt::Display for StageTimes {
     }
 }
 
-/// Anonymizers kept between runs, so that the next run with the same models reuses their ONNX
-/// Runtime sessions: on CUDA each face-detector session's first run plans its cuDNN
-/// convolutions, 11–14 s of a 5,665-frame job on the H200 (bench/RESULTS.md, the GPU worker,
-/// round 4). A worker keeps one pool for all its jobs.
-#[derive(Default)]
-pub struct AnonymizerPool {
-    idle: std::sync::Mutex<Vec<Anonymizer>>,
-}
+/// Anonymizers kept between runs ([`Pool`]): a worker's next anonymize job with the same models
+/// reuses their sessions (on the H200, 11–14 s of cuDNN planning a job).
+pub type AnonymizerPool = Pool<Anonymizer>;
 
-/// Anonymizers a pool keeps at most (each holds its sessions' memory, on a GPU some GB).
-const POOL_KEEPS: usize = 4;
-
-impl AnonymizerPool {
+impl Pool<Anonymizer> {
     /// An idle anonymizer with the models `config` needs, set to `config`; else a new one.
     pub fn take(
         &self,
@@ -296,33 +289,13 @@ impl AnonymizerPool {
     ) -> Result<Anonymizer, AnonymizeError> {
         config.validate().map_err(AnonymizeError::Invalid)?;
         let fixed = runtime.fixed_shapes();
-        let kept = {
-            let mut idle = self.idle.lock().expect("not poisoned");
-            idle.iter()
-                .position(|a| a.has_models_for(&config, fixed))
-                .map(|at| idle.remove(at))
-        };
-        match kept {
+        match self.take_if(|a| a.has_models_for(&config, fixed)) {
             Some(mut anonymizer) => {
                 anonymizer.set_config(config);
                 Ok(anonymizer)
             }
             None => Anonymizer::new(runtime, catalog, config),
         }
-    }
-
-    /// Keeps `anonymizer` for a later `take` (the oldest idle one goes when the pool is full).
-    pub fn give_back(&self, anonymizer: Anonymizer) {
-        let mut idle = self.idle.lock().expect("not poisoned");
-        if idle.len() == POOL_KEEPS {
-            idle.remove(0);
-        }
-        idle.push(anonymizer);
-    }
-
-    /// Anonymizers waiting for a run.
-    pub fn idle(&self) -> usize {
-        self.idle.lock().expect("not poisoned").len()
     }
 }
 

@@ -10,6 +10,12 @@ use vision::annotate::{self, AnnotateConfig, AnnotateError, TrackFrame, VideoTra
 
 use super::{Artifact, JobContext, JobError, JobProgress, download, scratch, upload};
 
+/// This process's pose pipelines between videos and jobs (annotate's and analyze's pose stage):
+/// the next video with the same pose model reuses its sessions (`PosePool`; on a GPU each new
+/// session plans its cuDNN convolutions again).
+static POSE_PIPELINES: std::sync::LazyLock<vision::pipeline::PosePool> =
+    std::sync::LazyLock::new(Default::default);
+
 /// One video of the dataset.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AnnotateInput {
@@ -242,14 +248,22 @@ pub(super) async fn detect(
     let video_s = video.to_string_lossy().into_owned();
     let estimate = input.frames;
     let result = tokio::task::spawn_blocking(move || {
-        annotate::stages::detect_poses(runtime, &catalog, &video_s, &settings, &out, |p| {
-            progress(JobProgress {
-                stage: stage.clone(),
-                frames_done: before + p.frames_done.min(estimate),
-                frames_total: total,
-                fps: p.fps,
-            })
-        })
+        annotate::stages::detect_poses(
+            &POSE_PIPELINES,
+            runtime,
+            &catalog,
+            &video_s,
+            &settings,
+            &out,
+            |p| {
+                progress(JobProgress {
+                    stage: stage.clone(),
+                    frames_done: before + p.frames_done.min(estimate),
+                    frames_total: total,
+                    fps: p.fps,
+                })
+            },
+        )
     })
     .await
     .map_err(|e| JobError::from_join("pose estimation", e))?;
