@@ -19,9 +19,21 @@ pub struct ModelSpec {
     pub licence: String,
     #[serde(default)]
     pub required: bool,
+    /// Needed by a GPU worker's way (fixed shapes, batches): fetched with the required models
+    /// where the runtime runs on CUDA.
+    #[serde(default)]
+    pub gpu: bool,
     pub source: Source,
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
+}
+
+impl ModelSpec {
+    /// Whether `models fetch` takes this model: every model, or with `required_only` the
+    /// required ones — and on CUDA the GPU's (`make run` on a GPU machine).
+    pub fn fetched(&self, required_only: bool, cuda: bool) -> bool {
+        !required_only || self.required || (cuda && self.gpu)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -195,6 +207,32 @@ mod tests {
         let mut dedup = names.clone();
         dedup.dedup();
         assert_eq!(names, dedup, "model names are unique");
+    }
+
+    #[test]
+    fn a_gpu_machine_fetches_the_gpu_models_with_the_required_ones() {
+        let catalog = Catalog::new("/nowhere").unwrap();
+        let fetched = |cuda| -> Vec<&str> {
+            let mut names: Vec<&str> = catalog
+                .models
+                .iter()
+                .filter(|m| m.fetched(true, cuda))
+                .map(|m| m.name.as_str())
+                .collect();
+            names.sort_unstable();
+            names
+        };
+        assert_eq!(fetched(false), ["centerface", "movenet-multipose"]);
+        assert_eq!(
+            fetched(true),
+            [
+                "centerface",
+                "centerface-frames",
+                "movenet-multipose",
+                "movenet-multipose-body"
+            ]
+        );
+        assert!(catalog.models.iter().all(|m| m.fetched(false, false)));
     }
 
     #[test]

@@ -14,6 +14,24 @@ pub async fn fetch(config: &Config, only: &[String], required: bool) -> anyhow::
         );
     }
     let manifest = script.with_file_name("manifest.toml");
+    let catalog = services::catalog(config)?;
+    // on a GPU machine the required models and the GPU's (named, so the script takes them)
+    let cuda = config.runtime.execution_provider == vision::ExecutionProvider::Cuda;
+    let gpu_extra: Vec<String> = if required && cuda && only.is_empty() {
+        catalog
+            .models
+            .iter()
+            .filter(|m| m.fetched(true, true))
+            .map(|m| m.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let only = if gpu_extra.is_empty() {
+        only
+    } else {
+        &gpu_extra[..]
+    };
     let mut cmd = tokio::process::Command::new("python3");
     cmd.arg(script)
         .arg("--manifest")
@@ -23,7 +41,7 @@ pub async fn fetch(config: &Config, only: &[String], required: bool) -> anyhow::
     if !only.is_empty() {
         cmd.arg("--only").args(only);
     }
-    if required {
+    if required && gpu_extra.is_empty() {
         cmd.arg("--required");
     }
     let status = cmd
@@ -35,10 +53,9 @@ pub async fn fetch(config: &Config, only: &[String], required: bool) -> anyhow::
     }
     // The script checked the sources; now check the results by loading them.
     let runtime = services::runtime(config)?;
-    let catalog = services::catalog(config)?;
     for spec in &catalog.models {
         let selected =
-            (only.is_empty() || only.contains(&spec.name)) && (!required || spec.required);
+            (only.is_empty() || only.contains(&spec.name)) && spec.fetched(required, cuda);
         if selected {
             catalog.verify(runtime, spec)?;
             println!("{:<20} ok  {}", spec.name, catalog.path_of(spec).display());
