@@ -124,8 +124,10 @@ test("an uploader uploads a clip, anonymizes it, watches live progress to 100 %,
     const seen = [];
     const deadline = Date.now() + 180_000;
     for (;;) {
-      const value = Number(await bar.getAttribute("aria-valuenow"));
+      // the status first: a value read after it is at least as new (the other order could pair
+      // a running value with the final status)
       const status = await page.locator("h1 .badge").innerText();
+      const value = Number(await bar.getAttribute("aria-valuenow"));
       if (seen.at(-1)?.[0] !== value || seen.at(-1)?.[1] !== status) seen.push([value, status]);
       if (status === "running" && value > 0 && value < 100 && !state.shotRunning) {
         state.shotRunning = true;

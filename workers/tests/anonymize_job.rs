@@ -127,6 +127,9 @@ async fn anonymizes_a_stored_video_into_job_scoped_artifacts() {
     let stages: Vec<&str> = progress.iter().map(|p| p.stage.as_str()).collect();
     assert_eq!(stages.first(), Some(&"download"));
     assert_eq!(stages.last(), Some(&"upload"));
+    // while the result uploads the bar stays full (it fell back to 0 % there)
+    let upload = progress.last().unwrap();
+    assert_eq!((upload.frames_done, upload.frames_total), (n, n));
     let frames: Vec<u64> = progress
         .iter()
         .filter(|p| p.stage == "anonymize")

@@ -147,12 +147,7 @@ fn detect_with(
             };
             write_line(&mut file, &poses, out)?;
             done += 1;
-            let fps = done as f64 / started.elapsed().as_secs_f64().max(1e-6);
-            if !progress(Progress {
-                frames_done: done,
-                frames_total: total.max(done),
-                fps,
-            }) {
+            if !progress(Progress::since(started, done, total)) {
                 return Err(AnnotateError::Canceled);
             }
         }

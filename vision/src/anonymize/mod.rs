@@ -223,6 +223,17 @@ pub struct Progress {
     pub fps: f64,
 }
 
+impl Progress {
+    /// `done` frames of `total` (an estimate: never below `done`) since `started`.
+    pub fn since(started: Instant, done: u64, total: u64) -> Self {
+        Self {
+            frames_done: done,
+            frames_total: total.max(done),
+            fps: done as f64 / started.elapsed().as_secs_f64().max(1e-6),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub frames: u64,

@@ -34,12 +34,8 @@ pub enum VideoError {
     Thread(String),
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct Progress {
-    pub frames_done: u64,
-    pub frames_total: u64,
-    pub fps: f64,
-}
+/// The same progress every frame job reports.
+pub use crate::anonymize::Progress;
 
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -174,12 +170,7 @@ pub fn render_video(
                 break; // the encoder failed: its error is returned below
             }
             sent += 1;
-            let fps = sent as f64 / started.elapsed().as_secs_f64().max(1e-6);
-            if !progress(Progress {
-                frames_done: sent,
-                frames_total: frames_total.max(sent),
-                fps,
-            }) {
+            if !progress(Progress::since(started, sent, frames_total)) {
                 return Err(VideoError::Canceled);
             }
         }

@@ -63,13 +63,16 @@ impl Job for AnonymizeJob {
         })
         .await
         .map_err(|e| JobError::from_join("anonymizing", e))?;
-        match result {
-            Ok(summary) => tracing::info!(
-                frames = summary.frames,
-                fps = format!("{:.1}", summary.fps),
-                time = %summary.stages,
-                "anonymized"
-            ),
+        let frames = match result {
+            Ok(summary) => {
+                tracing::info!(
+                    frames = summary.frames,
+                    fps = format!("{:.1}", summary.fps),
+                    time = %summary.stages,
+                    "anonymized"
+                );
+                summary.frames
+            }
             Err(AnonymizeError::Canceled) => return Err(JobError::Canceled),
             // name the stored object, not the scratch file
             Err(AnonymizeError::Media(e)) => {
@@ -79,12 +82,14 @@ impl Job for AnonymizeJob {
                 });
             }
             Err(e) => return Err(e.into()),
-        }
+        };
 
+        // every frame is done: the bar stays full while the result uploads (it fell back to
+        // 0 % there)
         (ctx.progress)(JobProgress {
             stage: "upload".into(),
-            frames_done: 0,
-            frames_total: 0,
+            frames_done: frames,
+            frames_total: frames,
             fps: 0.0,
         });
         let mut artifacts = Vec::new();
