@@ -6,11 +6,10 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
+use image::RgbImage;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::{AnnotateConfig, AnnotateError};
-use image::RgbImage;
-
 use crate::anonymize::io::{FrameSource, QUEUE};
 use crate::anonymize::{AnonymizeError, Progress};
 use crate::catalog::Catalog;
@@ -64,8 +63,8 @@ pub(super) fn io_error(path: &Path, e: impl std::fmt::Display) -> AnnotateError 
 }
 
 /// Stage 1: people and keypoints in every frame of `video`, written to `out`, with the pose
-/// model taking `Runtime::pose_batch` frames a call. `progress` is called after every frame; returning
-/// false stops (cancel).
+/// model taking `Runtime::pose_batch` frames a call. `progress` is called after every frame;
+/// returning false stops (cancel).
 pub fn detect_poses(
     pipelines: &PosePool,
     runtime: &Runtime,
