@@ -110,15 +110,18 @@ def convert(model, work, cache):
     kind = model["convert"]
     out = work / "out.onnx"
     py = convert_venv(cache)
-    if kind in ("tfjs", "tfjs-movenet-body"):
+    if kind in ("tfjs", "tfjs-movenet-batch"):
         json_file = next(work / Path(f["path"]).name for f in model["files"] if f["path"].endswith(".json"))
         run([str(py), str(HERE / "tfjs_fill_attrs.py"), str(json_file)])
         log(f"converting {model['name']} (TF.js -> ONNX, a few minutes)")
-        full = work / "full.onnx" if kind == "tfjs-movenet-body" else out
+        full = work / "full.onnx" if kind == "tfjs-movenet-batch" else out
         run([str(py), "-m", "tf2onnx.convert", "--tfjs", str(json_file), "--output", str(full), "--opset", "17"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if kind == "tfjs-movenet-body":
-            run([str(py), str(HERE / "onnx_movenet_body.py"), str(full), str(out)])
+        if kind == "tfjs-movenet-batch":
+            # cut at the heads with a free batch axis, then the heads decoded for every item
+            body = work / "body.onnx"
+            run([str(py), str(HERE / "onnx_movenet_body.py"), str(full), str(body)])
+            run([str(py), str(HERE / "onnx_movenet_decode.py"), str(body), str(out)])
     elif kind in ("centerface-dynamic", "centerface-frames-top"):
         src = work / Path(model["files"][0]["path"]).name
         dynamic = out if kind == "centerface-dynamic" else work / "dynamic.onnx"

@@ -6,8 +6,8 @@ axis: the result takes int32 [N,H,W,3] and returns the raw heads, each [N,C,H/4,
 
 The full model's decoding after the heads (top 6 centres, keypoints, boxes) is written for one
 image (reshapes to [6, 1], squeezes of axis 0), so that graph cannot run a batch; the
-convolutional body can, and vision::models::movenet decodes the heads the same way. Checked by
-the vision test that compares both on real frames.
+convolutional body can, and onnx_movenet_decode.py then appends the same decoding for a whole
+batch (movenet-multipose-batch). Checked by the vision test that compares both on real frames.
 
 Usage: python onnx_movenet_body.py FULL.onnx OUT.onnx
 """

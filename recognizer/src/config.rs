@@ -355,7 +355,22 @@ mod tests {
             );
             assert_eq!(c.runtime.conv_search, vision::ConvSearch::Heuristic);
             assert_eq!(c.runtime.fixed_shapes, Some(false));
-            assert!(!c.runtime.tf32);
+            // unset: each model's own choice; set: over every model's
+            assert_eq!(c.runtime.tf32, None);
+            let tuned = vision::runtime::CudaTuning {
+                tf32: true,
+                channels_last: true,
+            };
+            assert_eq!(c.runtime.cuda_tuning(tuned), tuned);
+            j.set_env("RECOGNIZER_RUNTIME__TF32", "false");
+            let c = Config::load(None).unwrap();
+            assert_eq!(
+                c.runtime.cuda_tuning(tuned),
+                vision::runtime::CudaTuning {
+                    tf32: false,
+                    channels_last: true
+                }
+            );
             assert_eq!(
                 c.runtime.profile_dir.as_deref(),
                 Some(std::path::Path::new("/tmp/profiles"))

@@ -104,6 +104,8 @@ enum BenchCommand {
     Footfall(commands::bench_footfall::FootfallBenchArgs),
     /// Live streams: the worker's stream pipeline on N copies of a camera — fps, drops, latency.
     Stream(commands::bench_stream::StreamBenchArgs),
+    /// Annotate jobs at once in one process (a worker's concurrency): frames/s of all of them.
+    Annotate(commands::bench_annotate::AnnotateBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -182,6 +184,14 @@ fn main() -> ExitCode {
             } => {
                 tokio::task::spawn_blocking(move || commands::bench_stream::stream(&config, args))
                     .await?
+            }
+            Command::Bench {
+                command: BenchCommand::Annotate(args),
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    commands::bench_annotate::annotate(&config, args)
+                })
+                .await?
             }
             Command::Bench {
                 command: BenchCommand::Classifier(args),

@@ -229,7 +229,7 @@ mod tests {
                 "centerface",
                 "centerface-frames",
                 "movenet-multipose",
-                "movenet-multipose-body"
+                "movenet-multipose-batch"
             ]
         );
         assert!(catalog.models.iter().all(|m| m.fetched(false, false)));

@@ -36,7 +36,7 @@ pub struct PoseConfig {
     /// Frames of history for motion scores.
     pub motion_window: usize,
     /// Frames per pose model call (`PosePipeline::detect_frames`): 1 = frame by frame through
-    /// the full model; more = the batched body (`movenet-multipose-body`, falls back to 1 with a
+    /// the full model; more = the batched model (`movenet-multipose-batch`, falls back to 1 with a
     /// warning when it was not fetched). The same people either way (test
     /// `batches_find_the_people_frame_by_frame_finds`); batches pay on a GPU.
     pub batch: usize,
@@ -175,7 +175,7 @@ impl PosePipeline {
             input_size: config.input_size,
             min_score: config.min_person_score,
         };
-        let batched = match (config.batch > 1).then(|| catalog.require(movenet::BODY)) {
+        let batched = match (config.batch > 1).then(|| catalog.require(movenet::BATCH)) {
             Some(Ok(_)) => true,
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "the pose model runs frame by frame (slower on a GPU)");

@@ -6,40 +6,59 @@
 
 use std::sync::Mutex;
 
-/// Items a pool keeps at most (each holds its sessions' memory, on a GPU some GB).
+/// Idle items a pool keeps at least room for (each holds its sessions' memory, on a GPU some
+/// GB); more when more were out at once (a worker running that many jobs at a time keeps one
+/// for each).
 const KEEPS: usize = 4;
 
 pub struct Pool<T> {
-    idle: Mutex<Vec<T>>,
+    state: Mutex<State<T>>,
+}
+
+struct State<T> {
+    idle: Vec<T>,
+    /// Takes not yet given back, and the most there were at once.
+    out: usize,
+    most_out: usize,
 }
 
 impl<T> Default for Pool<T> {
     fn default() -> Self {
         Self {
-            idle: Mutex::new(Vec::new()),
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                out: 0,
+                most_out: 0,
+            }),
         }
     }
 }
 
 impl<T> Pool<T> {
-    /// The first idle item that `fits`, taken out of the pool.
+    /// The first idle item that `fits`, taken out of the pool; `None`: the caller makes one.
+    /// Either way one more item is out until it is given back.
     pub fn take_if(&self, fits: impl Fn(&T) -> bool) -> Option<T> {
-        let mut idle = self.idle.lock().expect("not poisoned");
-        idle.iter().position(fits).map(|at| idle.remove(at))
+        let mut state = self.state.lock().expect("not poisoned");
+        state.out += 1;
+        state.most_out = state.most_out.max(state.out);
+        let at = state.idle.iter().position(fits)?;
+        Some(state.idle.remove(at))
     }
 
-    /// Keeps `item` for a later take (the oldest idle one goes when the pool is full).
+    /// Keeps `item` for a later take (the oldest idle one goes when the pool is full: room for
+    /// `KEEPS`, or for as many as were out at once).
     pub fn give_back(&self, item: T) {
-        let mut idle = self.idle.lock().expect("not poisoned");
-        if idle.len() == KEEPS {
-            idle.remove(0);
+        let mut state = self.state.lock().expect("not poisoned");
+        state.out = state.out.saturating_sub(1);
+        if state.idle.len() >= KEEPS.max(state.most_out) {
+            state.idle.remove(0);
         }
-        idle.push(item);
+        state.idle.push(item);
     }
 
     /// Items waiting for a run.
     pub fn idle(&self) -> usize {
-        self.idle.lock().expect("not poisoned").len()
+        self.state.lock().expect("not poisoned").idle.len()
     }
 }
 
@@ -59,5 +78,25 @@ mod tests {
         assert_eq!(pool.take_if(|&i| i % 2 == 1), Some(3));
         assert_eq!(pool.idle(), KEEPS - 1);
         assert_eq!(pool.take_if(|_| true), Some(2));
+    }
+
+    #[test]
+    fn keeps_one_for_each_of_the_most_runs_at_once() {
+        // eight runs at once (a worker's concurrency): all eight are kept for the next eight
+        let pool: Pool<usize> = Pool::default();
+        let taken: Vec<Option<usize>> = (0..8).map(|_| pool.take_if(|_| true)).collect();
+        assert!(taken.iter().all(Option::is_none));
+        for i in 0..8 {
+            pool.give_back(i);
+        }
+        assert_eq!(pool.idle(), 8);
+        let again: Vec<Option<usize>> = (0..8).map(|_| pool.take_if(|_| true)).collect();
+        assert!(again.iter().all(Option::is_some));
+        // one more than ever ran at once is not kept
+        for i in 0..8 {
+            pool.give_back(i);
+        }
+        pool.give_back(8);
+        assert_eq!(pool.idle(), 8);
     }
 }

@@ -35,14 +35,27 @@ pub struct RuntimeConfig {
     /// Feed models a few fixed input shapes, batched (`Runtime::fixed_shapes`); unset: on CUDA
     /// only. `false` on CUDA reproduces the slow path the GPU benchmark starts from.
     pub fixed_shapes: Option<bool>,
-    /// Let CUDA convolutions use TF32 (faster on tensor cores, ~3 significant digits); off
-    /// keeps GPU results close to the CPU's.
-    pub tf32: bool,
-    /// Let CUDA convolutions run in channels-last layout (ONNX Runtime's `prefer_nhwc`).
-    pub prefer_nhwc: bool,
+    /// Let CUDA convolutions use TF32 (faster on tensor cores, ~3 significant digits). Unset:
+    /// each model's own measured choice ([`CudaTuning`]: on for the batched pose model, off for
+    /// the others); `false` keeps every model's GPU results closest to the CPU's.
+    pub tf32: Option<bool>,
+    /// Let CUDA convolutions run in channels-last layout (ONNX Runtime's `prefer_nhwc`). Unset:
+    /// each model's own measured choice, as `tf32`.
+    pub prefer_nhwc: Option<bool>,
     /// Frames per pose model call in annotate's pose stage (`Runtime::pose_batch`), 1–256;
     /// unset: 16 where shapes are fixed (CUDA), 1 (frame by frame) on the CPU.
     pub pose_batch: Option<usize>,
+}
+
+impl RuntimeConfig {
+    /// A model's CUDA tuning with what this configuration sets (`tf32`, `prefer_nhwc`) put over
+    /// it.
+    pub fn cuda_tuning(&self, model: CudaTuning) -> CudaTuning {
+        CudaTuning {
+            tf32: self.tf32.unwrap_or(model.tf32),
+            channels_last: self.prefer_nhwc.unwrap_or(model.channels_last),
+        }
+    }
 }
 
 /// The most frames a pose model call may take (`RuntimeConfig::pose_batch`): 256 frames of
@@ -71,8 +84,8 @@ impl Default for RuntimeConfig {
             conv_search: ConvSearch::Exhaustive,
             profile_dir: None,
             fixed_shapes: None,
-            tf32: false,
-            prefer_nhwc: false,
+            tf32: None,
+            prefer_nhwc: None,
             pose_batch: None,
         }
     }
@@ -138,6 +151,16 @@ impl Runtime {
     /// A session for one model: intra-op threads as configured, spinning off (it only burns CPU
     /// that the decoder and other sessions need), CUDA when asked for and usable, else CPU.
     pub fn session(&self, path: &Path) -> Result<ort::session::Session, RuntimeError> {
+        self.tuned_session(path, CudaTuning::default())
+    }
+
+    /// A session as [`Runtime::session`], its CUDA convolutions tuned as `tuning` says where the
+    /// configuration leaves that open.
+    pub fn tuned_session(
+        &self,
+        path: &Path,
+        tuning: CudaTuning,
+    ) -> Result<ort::session::Session, RuntimeError> {
         use ort::ep::ExecutionProvider as _;
         use ort::session::builder::GraphOptimizationLevel;
         let fail = |e: ort::Error| RuntimeError::Session {
@@ -169,14 +192,15 @@ impl Runtime {
                 .map_err(|e| fail(e.into()))?;
         }
         if self.config.execution_provider == ExecutionProvider::Cuda {
+            let tuning = self.config.cuda_tuning(tuning);
             let search = match self.config.conv_search {
                 ConvSearch::Exhaustive => ort::ep::cuda::ConvAlgorithmSearch::Exhaustive,
                 ConvSearch::Heuristic => ort::ep::cuda::ConvAlgorithmSearch::Heuristic,
             };
             let cuda = ort::ep::CUDA::default()
                 .with_conv_algorithm_search(search)
-                .with_tf32(self.config.tf32)
-                .with_prefer_nhwc(self.config.prefer_nhwc);
+                .with_tf32(tuning.tf32)
+                .with_prefer_nhwc(tuning.channels_last);
             match cuda.register(&mut builder) {
                 Ok(()) => tracing::info!(model = %path.display(), "using CUDA"),
                 Err(e) => {
@@ -190,9 +214,19 @@ impl Runtime {
     /// Sessions of the model at `path` for [`ShapedSessions`]: one per input shape where
     /// shapes are fixed, else one for all.
     pub fn shaped_sessions(&self, path: &Path) -> Result<ShapedSessions, RuntimeError> {
-        let first = self.session(path)?;
+        self.tuned_shaped_sessions(path, CudaTuning::default())
+    }
+
+    /// [`Runtime::shaped_sessions`], each tuned as `tuning` says ([`Runtime::tuned_session`]).
+    pub fn tuned_shaped_sessions(
+        &self,
+        path: &Path,
+        tuning: CudaTuning,
+    ) -> Result<ShapedSessions, RuntimeError> {
+        let first = self.tuned_session(path, tuning)?;
         Ok(ShapedSessions {
             path: path.to_path_buf(),
+            tuning,
             per_shape: self.fixed_shapes(),
             any: Some(first),
             sessions: Vec::new(),
@@ -229,6 +263,17 @@ impl Runtime {
     }
 }
 
+/// How a model's CUDA convolutions run best, measured per model (bench/RESULTS.md): the
+/// configuration's `runtime.tf32` / `runtime.prefer_nhwc` override it when set. On the CPU it
+/// changes nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CudaTuning {
+    /// TF32 on tensor cores.
+    pub tf32: bool,
+    /// Channels-last (NHWC) convolutions.
+    pub channels_last: bool,
+}
+
 /// One model's sessions. On CUDA (fixed shapes), one session per input shape: measured on the
 /// H200 (bench/RESULTS.md, GPU section), a CenterFace session whose input shape changed from one
 /// run to the next spent ~2 s a run in cuDNN convolutions whatever the size — every shape change
@@ -237,6 +282,7 @@ impl Runtime {
 /// On the CPU one session takes every shape.
 pub struct ShapedSessions {
     path: PathBuf,
+    tuning: CudaTuning,
     per_shape: bool,
     /// The session made first, not yet tied to a shape.
     any: Option<ort::session::Session>,
@@ -262,7 +308,7 @@ impl ShapedSessions {
                     Some(session) => session,
                     None => Runtime::get()
                         .expect("a runtime made these sessions")
-                        .session(&self.path)?,
+                        .tuned_session(&self.path, self.tuning)?,
                 };
                 if self.sessions.len() == 8 {
                     tracing::warn!(model = %self.path.display(), ?shape, "a ninth input shape: each costs a session and a slow first run");

@@ -55,11 +55,11 @@ fn movenet_and_nanodet_find_the_same_pedestrians() {
     );
 }
 
-/// The batched body with its heads decoded in Rust finds the people the full model finds, frame
-/// for frame: four frames — three of vtest and a GMDCSA24 fall (another size) — in calls of at
+/// The batched model (its heads decoded inside the graph for every item) finds the people the
+/// full model finds, frame for frame: four frames — three of vtest and a GMDCSA24 fall (another size) — in calls of at
 /// most two, at two input sizes, against MoveNet::detect on each frame alone.
 #[test]
-fn the_batched_body_decodes_to_the_full_models_people() {
+fn the_batched_model_finds_the_full_models_people() {
     let frames = [
         models::frame(&common::data("vtest.avi"), 100),
         models::frame(&common::data("vtest.avi"), 300),

@@ -23,7 +23,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 0)]
     pub input_size: u32,
     /// Also time the pose model alone on decoded frames: the full model frame by frame against
-    /// its batched body (movenet-multipose-body) with this many frames a call (0 = not).
+    /// the batched model (movenet-multipose-batch) with this many frames a call (0 = not).
     #[arg(long, default_value_t = 0)]
     pub batch: usize,
 }
@@ -183,8 +183,9 @@ fn model_alone(
         ..MoveNetConfig::default()
     };
     let mut full = MoveNet::new(runtime, catalog, config.clone())?;
-    let mut batched = MoveNetBatch::new(runtime, catalog, config, args.batch)
-        .context("the batched body: run `recognizer models fetch --only movenet-multipose-body`")?;
+    let mut batched = MoveNetBatch::new(runtime, catalog, config, args.batch).context(
+        "the batched model: run `recognizer models fetch --only movenet-multipose-batch`",
+    )?;
     // warm up both with the shapes timed (a new input shape makes cuDNN plan again), and time
     // whole batches only
     let frames = &frames[..frames.len() / args.batch * args.batch];

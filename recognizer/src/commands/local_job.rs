@@ -65,6 +65,12 @@ impl LocalJob {
         })
     }
 
+    /// No progress bar (several jobs at once in a benchmark).
+    pub fn hide_progress(&self) {
+        self.bar
+            .set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+
     /// Links a local file into the store under `key`.
     pub fn stage(&self, key: &str, file: &Path) -> anyhow::Result<()> {
         let file = std::fs::canonicalize(file)

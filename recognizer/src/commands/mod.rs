@@ -1,6 +1,7 @@
 //! One module per subcommand; `services` builds what they share from the configuration.
 
 pub mod bench;
+pub mod bench_annotate;
 pub mod bench_footfall;
 pub mod bench_stream;
 pub mod check;

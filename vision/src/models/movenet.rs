@@ -5,8 +5,6 @@
 //! Small, far people need a larger input: `input_size` is the longer side the frame is resized
 //! to (0 = the frame's own size, rounded up to a multiple of 32).
 
-mod heads;
-
 use image::RgbImage;
 use ndarray::Array4;
 use ort::session::Session;
@@ -15,12 +13,25 @@ use ort::value::Tensor;
 use super::{Letterbox, ModelError, inference, letterbox, multiple_of_32};
 use crate::catalog::Catalog;
 use crate::pose::Person;
-use crate::runtime::{InputBuffers, Runtime, ShapedSessions};
-pub use heads::Heads;
+use crate::runtime::{CudaTuning, InputBuffers, Runtime, ShapedSessions};
 
 pub const NAME: &str = "movenet-multipose";
-/// The same weights with a free batch axis, stopped at the heads (decoded by [`Heads`]).
-pub const BODY: &str = "movenet-multipose-body";
+/// The same weights for frames in batches: a free batch axis, uint8 frames in, the heads decoded
+/// inside the graph for every item (models/onnx_movenet_decode.py), the full model's rows out.
+pub const BATCH: &str = "movenet-multipose-batch";
+/// The batched model's convolutions on CUDA: TF32 and channels-last. Measured on the H200 at
+/// pose input 640, 16 frames a call (bench/RESULTS.md, round 6): 716 frames/s in float32 NCHW,
+/// 876 with TF32, 636 channels-last alone, 904 both (half precision: 750); eight annotate jobs
+/// in one process ~790 → ~1,020 frames/s once running; tracks against the CPU's as before
+/// (mean 3.5 px, identities 100 %).
+const CUDA_TUNING: CudaTuning = CudaTuning {
+    tf32: true,
+    channels_last: true,
+};
+/// Values per person row: 17 × (y, x, score), ymin, xmin, ymax, xmax, score.
+const ROW: usize = 56;
+/// People per frame, at most.
+const PEOPLE: usize = 6;
 
 #[derive(Debug, Clone)]
 pub struct MoveNetConfig {
@@ -83,7 +94,7 @@ impl MoveNet {
             });
         }
         Ok(people(
-            data.chunks_exact(heads::ROW),
+            data.chunks_exact(ROW),
             &lb,
             frame,
             self.config.min_score,
@@ -92,32 +103,21 @@ impl MoveNet {
 }
 
 /// MoveNet on several frames in one call (frames of many streams, or a run of a video's frames):
-/// the model's convolutional body batched, its heads decoded here ([`Heads`]) into the same people
-/// [`MoveNet::detect`] finds frame by frame.
+/// the same people [`MoveNet::detect`] finds frame by frame.
 ///
-/// Frames are letterboxed into the model input on a thread each, and their heads decoded on a
-/// thread each: on the H200 at pose input 640 one thread doing both for a call of 16 frames made
-/// the batched model slower than the full model frame by frame (bench/RESULTS.md, "MoveNet in
-/// batches"). Where shapes are fixed (CUDA) every call has exactly `batch` items (padded; the
-/// padding's outputs are not read) in a session of its own per shape, so cuDNN plans once.
+/// The batched model decodes its heads on the device and returns 1.3 KB a frame (its heads,
+/// decoded here until session 20, were ~5.5 MB a frame at input 640 to copy back and decode on a
+/// thread per frame). Frames are letterboxed into the model's uint8 input on a thread each.
+/// Where shapes are fixed (CUDA) every call has exactly `batch` items (padded; the padding's rows
+/// are not read) in a session of its own per shape, so cuDNN plans once.
 pub struct MoveNetBatch {
     sessions: ShapedSessions,
     /// The inputs, kept from run to run (pinned on CUDA).
-    buffers: InputBuffers<i32>,
+    buffers: InputBuffers<u8>,
     config: MoveNetConfig,
     batch: usize,
     padded: bool,
 }
-
-const HEAD_NAMES: [&str; 6] = [
-    "center",
-    "keypoint_heatmap",
-    "keypoint_regression",
-    "keypoint_offset",
-    "box_scale",
-    "box_offset",
-];
-const HEAD_CHANNELS: [i64; 6] = [1, 17, 34, 34, 2, 2];
 
 impl MoveNetBatch {
     /// Calls of at most `batch` frames (at least 1).
@@ -127,7 +127,7 @@ impl MoveNetBatch {
         config: MoveNetConfig,
         batch: usize,
     ) -> Result<Self, ModelError> {
-        let sessions = runtime.shaped_sessions(&catalog.require(BODY)?)?;
+        let sessions = runtime.tuned_shaped_sessions(&catalog.require(BATCH)?, CUDA_TUNING)?;
         Ok(Self {
             sessions,
             buffers: InputBuffers::default(),
@@ -178,7 +178,10 @@ impl MoveNetBatch {
         };
         let shape = [items, h as usize, w as usize, 3];
         let session = self.sessions.get(&shape)?;
-        let input = self.buffers.get(session, &shape).map_err(inference(BODY))?;
+        let input = self
+            .buffers
+            .get(session, &shape)
+            .map_err(inference(BATCH))?;
         let data = input.extract_tensor_mut().1;
         let boxes: Vec<Letterbox> = std::thread::scope(|scope| {
             let letterboxing: Vec<_> = frames
@@ -187,9 +190,7 @@ impl MoveNetBatch {
                 .map(|(frame, item)| {
                     scope.spawn(move || {
                         let lb = letterbox(frame, w, h);
-                        for (to, &from) in item.iter_mut().zip(&lb.rgb) {
-                            *to = i32::from(from);
-                        }
+                        item.copy_from_slice(&lb.rgb);
                         lb
                     })
                 })
@@ -201,58 +202,29 @@ impl MoveNetBatch {
         });
         let outputs = session
             .run(ort::inputs!["input" => &*input])
-            .map_err(inference(BODY))?;
-        let (gh, gw) = ((h / 4) as usize, (w / 4) as usize);
-        let mut data: Vec<&[f32]> = Vec::with_capacity(HEAD_NAMES.len());
-        for (name, channels) in HEAD_NAMES.into_iter().zip(HEAD_CHANNELS) {
-            let (shape, values) =
-                outputs[name]
-                    .try_extract_tensor::<f32>()
-                    .map_err(|e| ModelError::Output {
-                        model: BODY,
-                        name: name.into(),
-                        reason: e.to_string(),
-                    })?;
-            let expected = [items as i64, channels, gh as i64, gw as i64];
-            if shape[..] != expected {
-                return Err(ModelError::Output {
-                    model: BODY,
-                    name: name.into(),
-                    reason: format!("shape {shape:?}, expected {expected:?}"),
-                });
-            }
-            data.push(values);
+            .map_err(inference(BATCH))?;
+        let (shape, rows) = outputs["output_0"]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| ModelError::Output {
+                model: BATCH,
+                name: "output_0".into(),
+                reason: e.to_string(),
+            })?;
+        let expected = [items as i64, PEOPLE as i64, ROW as i64];
+        if shape[..] != expected {
+            return Err(ModelError::Output {
+                model: BATCH,
+                name: "output_0".into(),
+                reason: format!("shape {shape:?}, expected {expected:?}"),
+            });
         }
         let min_score = self.config.min_score;
-        let item = |head: usize, b: usize| {
-            let size = data[head].len() / items;
-            &data[head][b * size..(b + 1) * size]
-        };
-        Ok(std::thread::scope(|scope| {
-            let decoding: Vec<_> = (0..frames.len())
-                .map(|b| {
-                    let heads = Heads {
-                        height: gh,
-                        width: gw,
-                        center: item(0, b),
-                        keypoint_heatmap: item(1, b),
-                        keypoint_regression: item(2, b),
-                        keypoint_offset: item(3, b),
-                        box_scale: item(4, b),
-                        box_offset: item(5, b),
-                    };
-                    let (frame, lb) = (frames[b], &boxes[b]);
-                    scope.spawn(move || {
-                        let rows = heads.decode(min_score);
-                        people(rows.iter().map(|r| &r[..]), lb, frame, min_score)
-                    })
-                })
-                .collect();
-            decoding
-                .into_iter()
-                .map(|t| t.join().expect("decoding heads does not panic"))
-                .collect()
-        }))
+        Ok(frames
+            .iter()
+            .zip(&boxes)
+            .zip(rows.chunks_exact(PEOPLE * ROW))
+            .map(|((frame, lb), rows)| people(rows.chunks_exact(ROW), lb, frame, min_score))
+            .collect())
     }
 }
 

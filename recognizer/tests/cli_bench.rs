@@ -1,0 +1,58 @@
+//! `recognizer bench annotate` runs the workers' annotate handler as several jobs at once in one
+//! process (a worker's concurrency): each job's tracks are those of the video alone, whatever
+//! the other job does beside it; no jobs at all is refused.
+
+mod common;
+
+use common::platform::shared;
+
+#[test]
+fn jobs_at_once_in_one_process_each_track_the_video_alone() {
+    let clip = shared("falls-gmdcsa24/Subject 1/Fall/13.mp4");
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = common::recognizer(&[
+        "bench",
+        "annotate",
+        clip.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--pose-input-size",
+        "256",
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    if let Ok(dir) = std::env::var("RECOGNIZER_MODELS_DIR") {
+        cmd.env("RECOGNIZER_MODELS__DIR", dir);
+    }
+    // the batched pose model, as on a GPU worker: both jobs' pipelines batch side by side
+    cmd.env("RECOGNIZER_RUNTIME__POSE_BATCH", "4");
+    let run = cmd.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+    );
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("2 job(s) at once in one process, 1 video(s) each")
+            && stdout.contains("256 frames in"),
+        "{stdout}"
+    );
+    let tracks = |job: u32| {
+        std::fs::read_to_string(out.path().join(format!("job-{job}/13.mp4/tracks.mot.txt")))
+            .unwrap()
+    };
+    let (first, second) = (tracks(1), tracks(2));
+    assert!(
+        first.lines().count() > 50,
+        "the person falling is tracked:\n{first}"
+    );
+    assert_eq!(
+        first, second,
+        "two jobs at once tracked the same video differently"
+    );
+
+    let (ok, _, stderr) =
+        common::output(&["bench", "annotate", clip.to_str().unwrap(), "--jobs", "0"]);
+    assert!(!ok);
+    assert!(stderr.contains("--jobs: at least one job"), "{stderr}");
+}
