@@ -17,7 +17,7 @@ if [ ! -d "$data" ]; then
   echo "bench/gpu/prepare.sh: $data is missing: the benchmark input is built from its 1920x1080 clips" >&2
   exit 1
 fi
-bench_prepare "centerface centerface-frames movenet-multipose movenet-multipose-body"
+bench_prepare "centerface centerface-frames movenet-multipose movenet-multipose-batch"
 cache="$RECOGNIZER_CACHE/gpu-kit"
 kit=$(mktemp -d); trap 'rm -rf "$kit"' EXIT
 mkdir -p "$cache" "$kit"/{bin,lib,ort,models,input} .gpu
@@ -62,7 +62,7 @@ for b in "$kit"/bin/* "$kit"/ort/libonnxruntime.so.1.31.1; do ldd "$b"; done |
   awk '/=> \//{print $1, $3}' | sort -u | while read -r name path; do
     [[ $name =~ $system ]] || cp -L "$path" "$kit/lib/$name"
   done
-cp "$RECOGNIZER_MODELS_DIR"/{centerface,centerface-frames,movenet-multipose,movenet-multipose-body}.onnx "$kit/models/"
+cp "$RECOGNIZER_MODELS_DIR"/{centerface,centerface-frames,movenet-multipose,movenet-multipose-batch}.onnx "$kit/models/"
 cp bench/gpu/compare.py "$kit/bin/"
 echo "kit: $(du -sh "$kit" | cut -f1) in $(find "$kit" -type f | wc -l) files ($(ls "$kit/lib" | wc -l) libraries)" >&2
 

@@ -30,7 +30,10 @@ for d in sys.argv[1:]:
             print(f"runs {len(durs)}: total {sum(durs)/1e6:.2f} s, median {statistics.median(durs)/1e3:.2f} ms, "
                   f"longest {max(durs)/1e3:.1f} ms, first {durs[0]/1e3:.1f} ms")
         total = sum(by_op.values()) or 1
-        for (op, prov), us in by_op.most_common(6):
+        if durs:
+            print(f"  node time per run (host side; CUDA kernels run on asynchronously) {total/len(durs)/1e3:.2f} ms "
+                  f"of a run's mean {sum(durs)/len(durs)/1e3:.2f} ms; {len(nodes)//len(durs)} nodes a run")
+        for (op, prov), us in by_op.most_common(10):
             print(f"  {op:<22} {prov:<26} {us/1e6:8.3f} s  {100*us/total:5.1f} %")
         print(f"  distinct input shapes at the first node ({first}): {len(shapes)}")
         for shape, ds in list(shapes.items())[:12]:

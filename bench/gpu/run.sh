@@ -18,6 +18,13 @@
 #   annotate-videos  one annotate job over $VIDEOS (4) videos (the pose pipeline kept between
 #                 them), $JOBS (1 8) such jobs at once
 #   pose-batch    the pose model alone at 720p: frame by frame against N frames a call ($BATCHES)
+#   pose-profile  ONNX Runtime's profile of the batched pose model at input $POSE_INPUT (640) in
+#                 calls of each of $BATCHES (16 32 64), 300 frames: time per call and per node
+#   pose-variants the batched pose model alone ($BATCHES, 16) under each of $VARIANTS: default,
+#                 tf32, nhwc (channels-last), tf32+nhwc, fp16 and fp16+nhwc (the model in half
+#                 precision from $FP16_MODEL, made by bench/gpu/half_precision.py)
+#   annotate-process  $JOBS (1 4 8) annotate jobs at once in ONE process (`recognizer bench
+#                 annotate`, a worker's concurrency: one CUDA context), $VIDEOS (4) videos each
 #   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
 #                 of a 720p @ 15 fps camera ($STREAMS, default 16 32 60) on CUDA, and
 #                 $CPU_STREAMS (16) on the CPU cores; per stream analysed fps, dropped, latency
@@ -299,7 +306,7 @@ PY
   pose-batch)
     environment
     # the pose model alone on 300 decoded 720p frames: the full model frame by frame against its
-    # batched body (movenet-multipose-body) with $BATCHES frames a call, at pose inputs $INPUTS
+    # batched model (movenet-multipose-batch) with $BATCHES frames a call, at pose inputs $INPUTS
     in=$K/input/bench720.mp4
     dmon_start pose-batch
     for size in ${INPUTS:-320 640}; do
@@ -309,6 +316,59 @@ PY
           --input-size "$size" --batch "$b" > "$OUT/pose-batch-$size-$b.txt" 2>&1
         grep 'pose model' "$OUT/pose-batch-$size-$b.txt" >&2
       done
+    done
+    dmon_stop
+    ;;
+  pose-profile)
+    environment
+    in=$K/input/bench720.mp4
+    for b in ${BATCHES:-16 32 64}; do
+      log "pose-profile: input ${POSE_INPUT:-640}, $b frames a call"
+      mkdir -p "$OUT/pose-profile-$b"
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda RECOGNIZER_RUNTIME__PROFILE_DIR=$OUT/pose-profile-$b \
+        "$K/bin/recognizer" bench pose "$in" --frames 300 --input-size "${POSE_INPUT:-640}" --batch "$b" \
+        > "$OUT/pose-profile-$b.txt" 2>&1
+      grep 'pose model' "$OUT/pose-profile-$b.txt" >&2
+      host python3 bench/gpu/profile_summary.py "$OUT/pose-profile-$b" >> "$OUT/pose-profile-summary.txt"
+      rm -rf "$OUT/pose-profile-$b"
+    done
+    grep -E '^(==|runs|  node)' "$OUT/pose-profile-summary.txt" >&2
+    ;;
+  pose-variants)
+    environment
+    in=$K/input/bench720.mp4
+    if [ -n "${FP16_MODEL:-}" ]; then
+      rm -rf "$K/models-fp16" && cp -r "$K/models" "$K/models-fp16" && cp "$FP16_MODEL" "$K/models-fp16/movenet-multipose-batch.onnx"
+    fi
+    dmon_start pose-variants
+    for v in ${VARIANTS:-default tf32 nhwc tf32+nhwc fp16 fp16+nhwc}; do
+      for b in ${BATCHES:-16}; do
+        case $v in *fp16*) models=$K/models-fp16 ;; *) models=$K/models ;; esac
+        case $v in *tf32*) tf32=true ;; *) tf32=false ;; esac
+        case $v in *nhwc*) nhwc=true ;; *) nhwc=false ;; esac
+        log "pose-variants: $v, $b frames a call"
+        RECOGNIZER_MODELS__DIR=$models RECOGNIZER_RUNTIME__TF32=$tf32 RECOGNIZER_RUNTIME__PREFER_NHWC=$nhwc \
+          RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda timeout 120 "$K/bin/recognizer" bench pose "$in" --frames 600 \
+          --input-size "${POSE_INPUT:-640}" --batch "$b" > "$OUT/pose-variant-$v-$b.txt" 2>&1
+        echo "$v $b $(grep 'frames a call' "$OUT/pose-variant-$v-$b.txt")" | tee -a "$OUT/pose-variants.txt" >&2
+      done
+    done
+    dmon_stop
+    ;;
+  annotate-process)
+    environment
+    in=$K/input/bench720.mp4
+    first_frames "$in" "$K/input/cut720-1500.mp4" 1500
+    mkdir -p "$K/input/videos"
+    videos=()
+    for v in $(seq 1 "${VIDEOS:-4}"); do
+      ln -f "$K/input/cut720-1500.mp4" "$K/input/videos/v$v.mp4"
+      videos+=("$K/input/videos/v$v.mp4")
+    done
+    dmon_start annotate-process
+    for jobs in ${JOBS:-1 4 8}; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
+        run_jobs annot-process-x$jobs 1 "${videos[0]}" $((1500 * ${#videos[@]} * jobs)) -- "$K/bin/recognizer" bench annotate --jobs "$jobs" --pose-input-size "${POSE_INPUT:-640}" "${videos[@]}"
     done
     dmon_stop
     ;;
