@@ -76,6 +76,16 @@ PY
 dmon_start() { host nvidia-smi dmon -s um -o T -d 1 > "$OUT/dmon-$1.txt" 2>&1 & DMON=$!; }
 dmon_stop() { kill "$DMON" 2>/dev/null; wait "$DMON" 2>/dev/null; }
 
+# $VIDEOS (4) videos of the 720p input's first 1,500 frames (links to one file): sets $videos
+video_set() {
+  first_frames "$K/input/bench720.mp4" "$K/input/cut720-1500.mp4" 1500
+  mkdir -p "$K/input/videos"
+  videos=()
+  for v in $(seq 1 "${VIDEOS:-4}"); do
+    ln -f "$K/input/cut720-1500.mp4" "$K/input/videos/v$v.mp4"
+    videos+=("$K/input/videos/v$v.mp4")
+  done
+}
 first_frames() { [ -f "$2" ] || ffmpeg -v error -y -i "$1" -frames:v "$3" -c copy "$2"; }
 
 while [ $# -gt 0 ]; do
@@ -259,14 +269,7 @@ PY
     environment
     # one annotate job (one process) over $VIDEOS (4) videos of 1,500 frames of 720p — the
     # worker's pose pipeline is kept from video to video (PosePool) — for $JOBS (1 8) jobs at once
-    in=$K/input/bench720.mp4
-    first_frames "$in" "$K/input/cut720-1500.mp4" 1500
-    mkdir -p "$K/input/videos"
-    videos=()
-    for v in $(seq 1 "${VIDEOS:-4}"); do
-      ln -f "$K/input/cut720-1500.mp4" "$K/input/videos/v$v.mp4"
-      videos+=("$K/input/videos/v$v.mp4")
-    done
+    video_set
     dmon_start annotate-videos
     for jobs in ${JOBS:-1 8}; do
       RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
@@ -357,14 +360,7 @@ PY
     ;;
   annotate-process)
     environment
-    in=$K/input/bench720.mp4
-    first_frames "$in" "$K/input/cut720-1500.mp4" 1500
-    mkdir -p "$K/input/videos"
-    videos=()
-    for v in $(seq 1 "${VIDEOS:-4}"); do
-      ln -f "$K/input/cut720-1500.mp4" "$K/input/videos/v$v.mp4"
-      videos+=("$K/input/videos/v$v.mp4")
-    done
+    video_set
     dmon_start annotate-process
     for jobs in ${JOBS:-1 4 8}; do
       RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \

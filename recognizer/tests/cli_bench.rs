@@ -1,6 +1,7 @@
 //! `recognizer bench annotate` runs the workers' annotate handler as several jobs at once in one
 //! process (a worker's concurrency): each job's tracks are those of the video alone, whatever
-//! the other job does beside it; no jobs at all is refused.
+//! the other job does beside it, also the GPU worker's way (padded batches); no jobs at all is
+//! refused.
 
 mod common;
 
@@ -24,8 +25,10 @@ fn jobs_at_once_in_one_process_each_track_the_video_alone() {
     if let Ok(dir) = std::env::var("RECOGNIZER_MODELS_DIR") {
         cmd.env("RECOGNIZER_MODELS__DIR", dir);
     }
-    // the batched pose model, as on a GPU worker: both jobs' pipelines batch side by side
-    cmd.env("RECOGNIZER_RUNTIME__POSE_BATCH", "4");
+    // the GPU worker's way on this CPU: the batched pose model in padded calls of 4 (fixed
+    // shapes), both jobs' pipelines calling it side by side
+    cmd.env("RECOGNIZER_RUNTIME__POSE_BATCH", "4")
+        .env("RECOGNIZER_RUNTIME__FIXED_SHAPES", "true");
     let run = cmd.output().unwrap();
     let (stdout, stderr) = (
         String::from_utf8_lossy(&run.stdout),

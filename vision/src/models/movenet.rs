@@ -79,22 +79,8 @@ impl MoveNet {
             .session
             .run(ort::inputs!["input" => tensor])
             .map_err(inference(NAME))?;
-        let (shape, data) = outputs["output_0"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| ModelError::Output {
-                model: NAME,
-                name: "output_0".into(),
-                reason: e.to_string(),
-            })?;
-        if shape.len() != 3 || shape[2] != 56 {
-            return Err(ModelError::Output {
-                model: NAME,
-                name: "output_0".into(),
-                reason: format!("shape {shape:?}, expected [1,6,56]"),
-            });
-        }
         Ok(people(
-            data.chunks_exact(ROW),
+            rows(&outputs, NAME, 1)?.chunks_exact(ROW),
             &lb,
             frame,
             self.config.min_score,
@@ -203,21 +189,7 @@ impl MoveNetBatch {
         let outputs = session
             .run(ort::inputs!["input" => &*input])
             .map_err(inference(BATCH))?;
-        let (shape, rows) = outputs["output_0"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| ModelError::Output {
-                model: BATCH,
-                name: "output_0".into(),
-                reason: e.to_string(),
-            })?;
-        let expected = [items as i64, PEOPLE as i64, ROW as i64];
-        if shape[..] != expected {
-            return Err(ModelError::Output {
-                model: BATCH,
-                name: "output_0".into(),
-                reason: format!("shape {shape:?}, expected {expected:?}"),
-            });
-        }
+        let rows = rows(&outputs, BATCH, items)?;
         let min_score = self.config.min_score;
         Ok(frames
             .iter()
@@ -250,6 +222,27 @@ fn batch_input(frames: &[Letterbox], w: u32, h: u32) -> Array4<i32> {
         .collect();
     Array4::from_shape_vec((frames.len(), h as usize, w as usize, 3), values)
         .expect("letterboxes have h*w*3 values each")
+}
+
+/// The rows `[items, 6, 56]` of a MoveNet model's output.
+fn rows<'a>(
+    outputs: &'a ort::session::SessionOutputs<'_>,
+    model: &'static str,
+    items: usize,
+) -> Result<&'a [f32], ModelError> {
+    let fail = |reason: String| ModelError::Output {
+        model,
+        name: "output_0".into(),
+        reason,
+    };
+    let (shape, rows) = outputs["output_0"]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| fail(e.to_string()))?;
+    let expected = [items as i64, PEOPLE as i64, ROW as i64];
+    if shape[..] != expected {
+        return Err(fail(format!("shape {shape:?}, expected {expected:?}")));
+    }
+    Ok(rows)
 }
 
 /// Model rows (relative to the letterboxed input) → people in frame pixels, above `min_score`.
