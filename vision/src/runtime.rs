@@ -212,13 +212,9 @@ impl Runtime {
     }
 
     /// Sessions of the model at `path` for [`ShapedSessions`]: one per input shape where
-    /// shapes are fixed, else one for all.
-    pub fn shaped_sessions(&self, path: &Path) -> Result<ShapedSessions, RuntimeError> {
-        self.tuned_shaped_sessions(path, CudaTuning::default())
-    }
-
-    /// [`Runtime::shaped_sessions`], each tuned as `tuning` says ([`Runtime::tuned_session`]).
-    pub fn tuned_shaped_sessions(
+    /// shapes are fixed, else one for all; each tuned as `tuning` says
+    /// ([`Runtime::tuned_session`]).
+    pub fn shaped_sessions(
         &self,
         path: &Path,
         tuning: CudaTuning,

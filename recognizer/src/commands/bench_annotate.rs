@@ -34,14 +34,12 @@ pub struct AnnotateBenchArgs {
 
 pub fn annotate(config: &Config, args: AnnotateBenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.jobs >= 1, "--jobs: at least one job");
-    let temporary = match &args.output {
-        Some(_) => None,
-        None => Some(tempfile::tempdir().context("cannot make a temporary folder")?),
-    };
+    // removed at the end; unused when --output names a folder
+    let temporary = tempfile::tempdir().context("cannot make a temporary folder")?;
     let root = args
         .output
         .clone()
-        .unwrap_or_else(|| temporary.as_ref().expect("made above").path().to_path_buf());
+        .unwrap_or_else(|| temporary.path().to_path_buf());
     let settings = AnnotateConfig {
         to_stage: args.to_stage,
         pose_input_size: args.pose_input_size,

@@ -12,7 +12,7 @@ use super::crops::{Crop, covered, grid_crops, planar_crop, tile_for, write_plana
 use super::{ModelError, inference, multiple_of_32, planar_item, resized};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
-use crate::runtime::{InputBuffers, Runtime, ShapedSessions};
+use crate::runtime::{CudaTuning, InputBuffers, Runtime, ShapedSessions};
 
 pub const NAME: &str = "centerface";
 /// The same model for whole frames where shapes are fixed (a GPU): uint8 frames in, resized and
@@ -114,10 +114,10 @@ impl CenterFace {
         catalog: &Catalog,
         config: CenterFaceConfig,
     ) -> Result<Self, ModelError> {
-        let sessions = runtime.shaped_sessions(&catalog.require(NAME)?)?;
+        let sessions = runtime.shaped_sessions(&catalog.require(NAME)?, CudaTuning::default())?;
         // only the GPU's way (tiles) uses it
         let frames = match (config.tile > 0).then(|| catalog.require(FRAMES)) {
-            Some(Ok(path)) => Some(runtime.shaped_sessions(&path)?),
+            Some(Ok(path)) => Some(runtime.shaped_sessions(&path, CudaTuning::default())?),
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "whole frames are prepared for the face detector on the CPU (slower with a GPU)");
                 None

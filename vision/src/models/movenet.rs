@@ -113,7 +113,7 @@ impl MoveNetBatch {
         config: MoveNetConfig,
         batch: usize,
     ) -> Result<Self, ModelError> {
-        let sessions = runtime.tuned_shaped_sessions(&catalog.require(BATCH)?, CUDA_TUNING)?;
+        let sessions = runtime.shaped_sessions(&catalog.require(BATCH)?, CUDA_TUNING)?;
         Ok(Self {
             sessions,
             buffers: InputBuffers::default(),
