@@ -67,6 +67,23 @@ impl Default for PoseConfig {
     }
 }
 
+impl PoseConfig {
+    /// Tracks start, and are matched first, from person score `score` on (the default is 0.3).
+    /// Below that, matching weighs box overlap alone: ByteTrack's score-weighted overlap (IoU ×
+    /// score) keeps someone scored 0.2 past the first gate's 0.8 distance for ever, so they would
+    /// never be tracked however well their boxes line up.
+    pub fn tracking_from(mut self, score: f32) -> Self {
+        let fuse_score = self.tracker.fuse_score && score >= self.tracker.new_track_score;
+        self.tracker = ByteTrackConfig {
+            high_score: score,
+            new_track_score: score,
+            fuse_score,
+            ..self.tracker
+        };
+        self
+    }
+}
+
 pub struct PoseOutput {
     pub poses: FramePoses,
     /// Per person, in the same order (None for people without a track).

@@ -10,12 +10,14 @@ use common::shared;
 
 use vision::annotate::AnnotateConfig;
 use vision::annotate::stages::{detect_poses, track_poses};
-use vision::events::{Event, EventsConfig, Service, analyze_tracks};
+use vision::events::{AnalyzeConfig, Event, EventsConfig, Service, analyze_tracks};
 
-/// Poses (input 512, as bench/analyze.sh), tracks, events.
+/// Poses and tracks as the analyze job makes them (input 512, its track score), then events.
 fn events_of(video: &str) -> (Vec<(Service, Event)>, usize) {
+    let analyze = AnalyzeConfig::default();
     let settings = AnnotateConfig {
-        pose_input_size: 512,
+        pose_input_size: analyze.pose_input_size,
+        track_score: analyze.track_score,
         ..AnnotateConfig::default()
     };
     let dir = tempfile::tempdir().unwrap();
@@ -81,4 +83,28 @@ fn sitting_on_a_bed_and_eating_is_no_fall() {
         events.iter().all(|(s, _)| *s != Service::Fall),
         "{events:?}"
     );
+}
+
+#[test]
+fn a_fight_clip_yields_a_fight_event_naming_the_two_people_fighting() {
+    // Surveillance Camera Fight fi034 (tuning part): one man kicks another in a car park
+    let (events, frames) = events_of(&shared("fights-scf/fight/fi034.mp4"));
+    assert!(frames > 30);
+    let fights: Vec<&Event> = events
+        .iter()
+        .filter(|(s, _)| *s == Service::Fight)
+        .map(|(_, e)| e)
+        .collect();
+    assert!(!fights.is_empty(), "no fight event: {events:?}");
+    let e = fights
+        .iter()
+        .max_by(|a, b| a.peak_score.total_cmp(&b.peak_score))
+        .unwrap();
+    assert_eq!(e.tracks.len(), 2, "{e:?}");
+    assert_ne!(e.tracks[0], e.tracks[1]);
+    assert_eq!(e.boxes_at_peak.len(), 2);
+    for c in ["limb_motion", "interaction", "approach"] {
+        assert!(e.components_at_peak.contains_key(c), "{c} missing: {e:?}");
+    }
+    assert!(e.peak_score >= 0.5 && e.end_time > e.start_time, "{e:?}");
 }

@@ -108,6 +108,10 @@ pub struct AnalyzeArgs {
     /// Longer side of the pose model's input (0 = the video's own size).
     #[arg(long, default_value_t = 0)]
     pub pose_input_size: u32,
+    /// The person score a detection needs to start a track; lower follows faint, tangled or
+    /// lying people.
+    #[arg(long, default_value_t = vision::events::TRACK_SCORE)]
+    pub track_score: f32,
     /// Event settings as JSON (EventsConfig: thresholds, rules, weights, exclusion zones).
     #[arg(long)]
     pub settings: Option<PathBuf>,
@@ -161,6 +165,10 @@ pub struct AnnotateArgs {
     /// Longer side of the pose model's input (0 = the video's own size).
     #[arg(long, default_value_t = 0)]
     pub pose_input_size: u32,
+    /// The person score a detection needs to start a track; people scored lower only continue
+    /// one.
+    #[arg(long, default_value_t = vision::annotate::TRACK_SCORE)]
+    pub track_score: f32,
     #[arg(long, default_value_t = AnnotateConfig::default().val_fraction)]
     pub val_fraction: f32,
     #[arg(long, default_value_t = 0.0)]
@@ -377,6 +385,7 @@ fn analyze(config: &Config, args: AnalyzeArgs) -> anyhow::Result<()> {
     }
     let mut settings = AnalyzeConfig {
         pose_input_size: args.pose_input_size,
+        track_score: args.track_score,
         events: events_config,
         labels_csv,
         footfall: footfall_config,
@@ -539,6 +548,7 @@ impl AnnotateArgs {
             // set by `annotate` to where it puts the earlier stages' files of OUTPUT
             source_job: (self.from_stage > 1).then(|| "local".to_string()),
             pose_input_size: self.pose_input_size,
+            track_score: self.track_score,
             window: self.window,
             stride: self.stride,
             max_persons: self.max_persons,

@@ -47,6 +47,10 @@ pub struct AnnotateConfig {
     pub source_job: Option<String>,
     /// Longer side of the pose model's input; 0 = the video's own size (finds far people).
     pub pose_input_size: u32,
+    /// The person score a detection needs to start a track (and to be matched first); people
+    /// scored lower only continue tracks. Lower follows more of the faint, small or lying people
+    /// the pose model scores low, at the risk of tracks on things that are not people.
+    pub track_score: f32,
     /// Frames per window (T).
     pub window: u32,
     /// Frames between the starts of consecutive windows.
@@ -78,6 +82,7 @@ impl Default for AnnotateConfig {
             to_stage: 3,
             source_job: None,
             pose_input_size: 0,
+            track_score: TRACK_SCORE,
             window: 100,
             stride: 50,
             max_persons: 4,
@@ -92,6 +97,16 @@ impl Default for AnnotateConfig {
             seed: 0,
         }
     }
+}
+
+/// Annotate's start score for tracks: the pose pipeline's own (`PoseConfig::default()`).
+pub const TRACK_SCORE: f32 = 0.3;
+
+/// `track_score` out of its range (people are kept from 0.15 on, so tracks cannot start lower).
+pub fn track_score_problem(score: f32) -> Option<String> {
+    let lowest = crate::pipeline::PoseConfig::default().min_person_score;
+    (!(lowest..=1.0).contains(&score))
+        .then(|| format!("track_score {score} must be between {lowest} and 1"))
 }
 
 impl AnnotateConfig {
@@ -128,6 +143,9 @@ impl AnnotateConfig {
                 "pose_input_size",
                 format!("pose_input_size {} {why}", self.pose_input_size),
             ));
+        }
+        if let Some(why) = track_score_problem(self.track_score) {
+            e.push(("track_score", why));
         }
         if !(8..=10_000).contains(&self.window) {
             e.push((

@@ -22,6 +22,9 @@ pub fn parameters() -> Vec<Param> {
         Param::new("pose_input_size", "Pose model input size",
             "Longer side of the picture the pose model sees; 0 = the video's own size (finds far people, slowest).")
             .unit("px").integer(0, 4096).advanced(),
+        Param::new("track_score", "Track people scored from",
+            "The person score a detection needs to start a track; people scored lower only continue one. Lower follows faint, small or lying people, at the risk of tracks on things that are not people.")
+            .number(0.15, 1.0, 0.05).advanced(),
         Param::new("window", "Window length", "Frames per training window (T).").unit("frames").integer(8, 10_000).advanced(),
         Param::new("stride", "Window stride", "Frames between the starts of consecutive windows.").unit("frames").integer(1, 100_000).advanced(),
         Param::new("max_persons", "People per window", "At most this many people per window (M), ranked by presence and motion.")

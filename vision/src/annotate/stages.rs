@@ -52,6 +52,7 @@ fn pose_config(config: &AnnotateConfig) -> PoseConfig {
         input_size: config.pose_input_size,
         ..PoseConfig::default()
     }
+    .tracking_from(config.track_score)
 }
 
 /// A stage file that cannot be read or written, named.
@@ -252,4 +253,72 @@ pub fn read_tracks(path: &Path) -> Result<Vec<TrackFrame>, AnnotateError> {
         ));
     }
     Ok(frames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten frames of one person walking right, scored `score` by the pose model.
+    fn faint_person_poses(dir: &Path, score: f32) -> std::path::PathBuf {
+        let path = dir.join("poses.jsonl");
+        let mut file = std::fs::File::create(&path).unwrap();
+        for i in 0..10u64 {
+            let x = 100.0 + 4.0 * i as f32;
+            let person = Person {
+                keypoints: [[x + 20.0, 150.0, 0.5]; 17],
+                bbox: [x, 50.0, x + 40.0, 250.0],
+                confidence: score,
+                track_id: None,
+            };
+            let frame = PoseFrame {
+                poses: FramePoses {
+                    frame_number: i,
+                    timestamp: i as f64 / 25.0,
+                    persons: vec![person],
+                    frame_shape: (480, 640, 3),
+                },
+                looks: vec![None],
+            };
+            writeln!(file, "{}", serde_json::to_string(&frame).unwrap()).unwrap();
+        }
+        path
+    }
+
+    fn tracked_frames(config: &AnnotateConfig, poses: &Path, dir: &Path) -> usize {
+        track_poses(config, poses, &dir.join("tracks.jsonl"))
+            .unwrap()
+            .iter()
+            .filter(|f| f.persons.iter().any(|p| p.person.track_id.is_some()))
+            .count()
+    }
+
+    #[test]
+    fn a_person_scored_under_the_track_score_gets_no_track_and_a_lower_one_follows_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let poses = faint_person_poses(dir.path(), 0.2);
+        let annotate = AnnotateConfig::default();
+        // annotate tracks as the pose pipeline does by default
+        assert_eq!(
+            annotate.track_score,
+            PoseConfig::default().tracker.new_track_score
+        );
+        assert_eq!(tracked_frames(&annotate, &poses, dir.path()), 0);
+        let lower = AnnotateConfig {
+            track_score: 0.15,
+            ..AnnotateConfig::default()
+        };
+        // confirmed on its second frame, then every frame
+        assert!(tracked_frames(&lower, &poses, dir.path()) >= 8);
+        let out_of_range = AnnotateConfig {
+            track_score: 0.1,
+            ..AnnotateConfig::default()
+        };
+        assert!(
+            out_of_range
+                .problems()
+                .iter()
+                .any(|(field, why)| *field == "track_score" && why.contains("0.15"))
+        );
+    }
 }

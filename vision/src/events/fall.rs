@@ -8,6 +8,13 @@
 //!   `velocity_secs`, in upright heights per second.
 //!
 //! score = weights · components, each component 0–1.
+//!
+//! The tracker often loses someone at the moment they fall: a lying body's box shares little
+//! with the standing one, and the pose model scores it lower (below the score that starts a
+//! track). So a person found without a track, or under a new track id, next to where a track
+//! was lost moments ago (`handover_secs`) is taken for that person: their fall is scored against
+//! the upright height seen before (GMDCSA24 Subject 2 Fall 12: tracked standing, then only
+//! untracked lying detections).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -30,6 +37,10 @@ pub struct FallConfig {
     pub full_speed: f32,
     /// Keypoints scored below this are not used.
     pub min_keypoint_score: f32,
+    /// A person not upright, without a track (or with a new one), within one upright height of a
+    /// track lost no longer ago than this is scored as that track; 0 = only tracked people, by
+    /// their own id.
+    pub handover_secs: f64,
 }
 
 impl Default for FallConfig {
@@ -41,6 +52,7 @@ impl Default for FallConfig {
             full_drop: 0.5,
             full_speed: 1.0,
             min_keypoint_score: 0.2,
+            handover_secs: 2.0,
         }
     }
 }
@@ -59,6 +71,12 @@ impl FallConfig {
             e.push(format!(
                 "fall.velocity_secs {} must be between 0.1 and 5",
                 self.velocity_secs
+            ));
+        }
+        if !(0.0..=self.window_secs).contains(&self.handover_secs) {
+            e.push(format!(
+                "fall.handover_secs {} must be between 0 and fall.window_secs ({})",
+                self.handover_secs, self.window_secs
             ));
         }
         e
@@ -99,11 +117,15 @@ struct Sample {
     /// y of the hip centre (or box centre), pixels, down is positive.
     y: f32,
     upright: bool,
+    /// Centre of the box, pixels.
+    centre: [f32; 2],
 }
 
 pub struct FallScorer {
     config: FallConfig,
     history: HashMap<u64, VecDeque<Sample>>,
+    /// New track ids taken for a track lost moments before (handover), → that track.
+    aliases: HashMap<u64, u64>,
 }
 
 /// Upright: the torso within 30° of vertical (tilt < 1/3).
@@ -114,13 +136,71 @@ impl FallScorer {
         Self {
             config,
             history: HashMap::new(),
+            aliases: HashMap::new(),
         }
     }
 
-    /// Adds one tracked person at `t` and returns their score; `None` without a track id.
-    pub fn update(&mut self, t: f64, person: &Person) -> Option<FallScore> {
-        let id = person.track_id?;
+    /// Adds one person at `t`; returns whose fall they are scored as (their track, or the lost
+    /// track they were taken for) and the score. `None` for someone without a track whom no lost
+    /// track claims. Give a frame's tracked people before its untracked ones.
+    pub fn update(&mut self, t: f64, person: &Person) -> Option<(u64, FallScore)> {
         let sample = self.sample(t, person);
+        let id = self.subject(t, person.track_id, &sample)?;
+        Some((id, self.score(t, id, sample)))
+    }
+
+    /// Whose history `person` continues: their own track's, the lost track an earlier new id
+    /// was taken for, or (a new id, or none, not upright) the nearest track lost within
+    /// `handover_secs`.
+    fn subject(&mut self, t: f64, track: Option<u64>, sample: &Sample) -> Option<u64> {
+        if let Some(id) = track {
+            if let Some(&lost) = self.aliases.get(&id) {
+                return Some(lost);
+            }
+            if self.history.contains_key(&id) {
+                return Some(id);
+            }
+        }
+        let found = self.lost_near(t, sample);
+        match (track, found) {
+            (Some(id), Some(lost)) => {
+                self.aliases.insert(id, lost);
+                Some(lost)
+            }
+            (Some(id), None) => Some(id),
+            (None, found) => found,
+        }
+    }
+
+    /// The track not seen at `t`, last seen within `handover_secs`, whose last box centre is
+    /// nearest to the sample's and within its upright height of it.
+    fn lost_near(&self, t: f64, sample: &Sample) -> Option<u64> {
+        let secs = self.config.handover_secs;
+        // someone upright is not the person who just fell (nor the one who walked out)
+        if secs <= 0.0 || sample.upright {
+            return None;
+        }
+        self.history
+            .iter()
+            .filter_map(|(&id, h)| {
+                let last = h.back()?;
+                if last.t >= t || t - last.t > secs {
+                    return None;
+                }
+                let reach = h
+                    .iter()
+                    .filter(|s| s.upright)
+                    .map(|s| s.height)
+                    .fold(last.height, f32::max);
+                let d =
+                    (sample.centre[0] - last.centre[0]).hypot(sample.centre[1] - last.centre[1]);
+                (d <= reach).then_some((id, d))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(id, _)| id)
+    }
+
+    fn score(&mut self, t: f64, id: u64, sample: Sample) -> FallScore {
         let c = &self.config;
         let h = self.history.entry(id).or_default();
         while h.front().is_some_and(|s| t - s.t > c.window_secs) {
@@ -151,14 +231,14 @@ impl FallScorer {
             [height_ratio, torso_orientation, downward_velocity],
         );
         h.push_back(sample);
-        Some(FallScore {
+        FallScore {
             height_ratio,
             torso_orientation,
             downward_velocity,
             score,
             was_upright,
             upright_now: sample.upright && height_ratio < 0.5,
-        })
+        }
     }
 
     /// Forgets people not seen for a window.
@@ -166,6 +246,8 @@ impl FallScorer {
         let window = self.config.window_secs;
         self.history
             .retain(|_, h| h.back().is_some_and(|s| t - s.t <= window));
+        let history = &self.history;
+        self.aliases.retain(|_, lost| history.contains_key(lost));
     }
 
     fn sample(&self, t: f64, p: &Person) -> Sample {
@@ -213,6 +295,7 @@ impl FallScorer {
             tilt,
             y,
             upright: tilt < UPRIGHT_TILT && bh > bw,
+            centre: [(p.bbox[0] + p.bbox[2]) / 2.0, (p.bbox[1] + p.bbox[3]) / 2.0],
         }
     }
 }
@@ -272,7 +355,7 @@ pub(crate) mod tests {
         let mut t = 0.0;
         // 2 s standing at 30 fps
         for _ in 0..60 {
-            let f = s.update(t, &person(1, 300.0, 2.0, 300.0)).unwrap();
+            let (_, f) = s.update(t, &person(1, 300.0, 2.0, 300.0)).unwrap();
             assert!(f.score < 0.15, "{f:?}");
             t += 1.0 / 30.0;
         }
@@ -283,7 +366,7 @@ pub(crate) mod tests {
             last = s.update(t, &person(1, 300.0, 2.0 + 88.0 * k, 300.0 + 150.0 * k));
             t += 1.0 / 30.0;
         }
-        let f = last.unwrap();
+        let (_, f) = last.unwrap();
         assert!(f.was_upright && !f.upright_now, "{f:?}");
         assert!(f.torso_orientation > 0.9, "{f:?}");
         assert!(f.height_ratio > 0.9, "{f:?}");
@@ -298,7 +381,7 @@ pub(crate) mod tests {
             s.update(i as f64 / 30.0, &person(1, 300.0, 0.0, 300.0));
         }
         // bending 35° to tie a shoe: shorter, tilted a little, hips barely move
-        let f = s.update(2.1, &person(1, 260.0, 35.0, 305.0)).unwrap();
+        let (_, f) = s.update(2.1, &person(1, 260.0, 35.0, 305.0)).unwrap();
         assert!(f.score < 0.6, "{f:?}");
         // lying from the first frame on (a bed): never upright
         let mut s = FallScorer::new(FallConfig::default());
@@ -306,9 +389,97 @@ pub(crate) mod tests {
             .map(|i| {
                 s.update(i as f64 / 30.0, &person(2, 300.0, 90.0, 400.0))
                     .unwrap()
+                    .1
             })
             .last()
             .unwrap();
         assert!(!f.was_upright, "{f:?}");
+    }
+
+    fn untracked(mut p: Person) -> Person {
+        p.track_id = None;
+        p
+    }
+
+    #[test]
+    fn someone_lying_without_a_track_where_a_track_was_just_lost_falls_as_that_person() {
+        let mut s = FallScorer::new(FallConfig::default());
+        for i in 0..60 {
+            s.update(i as f64 / 30.0, &person(7, 300.0, 0.0, 300.0));
+        }
+        // track 7 lost at 2 s; 0.4 s later a lying body, untracked, half a height away
+        let (id, f) = s
+            .update(2.4, &untracked(person(0, 300.0, 90.0, 420.0)))
+            .expect("taken for the lost track");
+        assert_eq!(id, 7);
+        assert!(
+            f.was_upright && f.height_ratio > 0.9 && f.score > 0.6,
+            "{f:?}"
+        );
+        // a new track id for the same body keeps being that person
+        let (id, _) = s.update(2.5, &person(9, 300.0, 90.0, 420.0)).unwrap();
+        assert_eq!(id, 7);
+        let (id, _) = s.update(2.6, &person(9, 300.0, 90.0, 420.0)).unwrap();
+        assert_eq!(id, 7);
+    }
+
+    #[test]
+    fn no_handover_when_too_late_too_far_upright_switched_off_or_the_track_is_still_seen() {
+        let standing = |s: &mut FallScorer| {
+            for i in 0..60 {
+                s.update(i as f64 / 30.0, &person(7, 300.0, 0.0, 300.0));
+            }
+        };
+        let lying = |hip_x_shift: f32| {
+            let mut p = untracked(person(0, 300.0, 90.0, 420.0));
+            for k in p.keypoints.iter_mut() {
+                k[0] += hip_x_shift;
+            }
+            p.bbox[0] += hip_x_shift;
+            p.bbox[2] += hip_x_shift;
+            p
+        };
+        // lost 3 s ago (handover 2 s)
+        let mut s = FallScorer::new(FallConfig::default());
+        standing(&mut s);
+        assert!(s.update(5.0, &lying(0.0)).is_none());
+        // three heights away
+        let mut s = FallScorer::new(FallConfig::default());
+        standing(&mut s);
+        assert!(s.update(2.4, &lying(900.0)).is_none());
+        // someone upright without a track (a passer-by), or a new upright track: their own
+        let mut s = FallScorer::new(FallConfig::default());
+        standing(&mut s);
+        assert!(
+            s.update(2.4, &untracked(person(0, 300.0, 0.0, 300.0)))
+                .is_none()
+        );
+        assert_eq!(s.update(2.4, &person(8, 300.0, 0.0, 300.0)).unwrap().0, 8);
+        // handover off
+        let mut s = FallScorer::new(FallConfig {
+            handover_secs: 0.0,
+            ..FallConfig::default()
+        });
+        standing(&mut s);
+        assert!(s.update(2.4, &lying(0.0)).is_none());
+        // the track is seen in this very frame: the untracked body is someone else
+        let mut s = FallScorer::new(FallConfig::default());
+        standing(&mut s);
+        s.update(2.4, &person(7, 300.0, 0.0, 300.0));
+        assert!(s.update(2.4, &lying(0.0)).is_none());
+    }
+
+    #[test]
+    fn handover_longer_than_the_window_is_refused() {
+        let c = FallConfig {
+            handover_secs: 5.0,
+            ..FallConfig::default()
+        };
+        assert!(
+            c.problems()
+                .iter()
+                .any(|p| p.contains("fall.handover_secs"))
+        );
+        assert!(FallConfig::default().problems().is_empty());
     }
 }

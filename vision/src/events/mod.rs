@@ -55,7 +55,7 @@ pub struct EventsConfig {
     /// Fields left out keep the fall defaults (threshold 0.6, 0.5 s, recovery 3 s, upright before).
     #[serde(deserialize_with = "fall_rules")]
     pub fall_rules: EventRules,
-    /// Fields left out keep the fight defaults (threshold 0.7, 1.0 s).
+    /// Fields left out keep the fight defaults (threshold 0.5, 0.2 s).
     #[serde(deserialize_with = "fight_rules")]
     pub fight_rules: EventRules,
     /// Where falls are not raised (a bed, a sofa), in relative coordinates of the frame.
@@ -157,6 +157,10 @@ pub struct AnalyzeConfig {
     /// Longer side of the pose model's input; 0 = the video's own size. 512 found the most
     /// falls per second of CPU on GMDCSA24 (bench/RESULTS.md).
     pub pose_input_size: u32,
+    /// The person score a detection needs to start a track (`AnnotateConfig::track_score`).
+    /// Lower than annotate's: fighters tangled together, people lying and far CCTV figures are
+    /// scored low by the pose model (bench/RESULTS.md, "Events on labelled footage").
+    pub track_score: f32,
     /// An annotate job of the same project whose stored tracks (Stage 2) to analyze instead of
     /// estimating poses again.
     pub source_job: Option<String>,
@@ -179,6 +183,7 @@ impl Default for AnalyzeConfig {
     fn default() -> Self {
         Self {
             pose_input_size: 512,
+            track_score: TRACK_SCORE,
             source_job: None,
             fall_model: None,
             fight_model: None,
@@ -252,6 +257,9 @@ impl AnalyzeConfig {
                 "pose_input_size",
                 format!("pose_input_size {} {why}", self.pose_input_size),
             ));
+        }
+        if let Some(why) = crate::annotate::track_score_problem(self.track_score) {
+            e.push(("track_score", why));
         }
         if let Err(problem) = self.label_rules() {
             e.push(problem);
@@ -397,6 +405,9 @@ fn fuse(
     }
 }
 
+/// The analyze job's start score for tracks.
+pub const TRACK_SCORE: f32 = 0.15;
+
 /// The pipeline over one video or stream.
 pub struct EventPipeline {
     config: EventsConfig,
@@ -462,9 +473,13 @@ impl EventPipeline {
                 c.model.push(time, frame_size, persons);
             }
             let mut top: Option<ScoreSample> = None;
-            for p in persons {
-                let Some(id) = p.track_id else { continue };
-                let Some(s) = scorer.update(time, p) else {
+            // tracked people first: an untracked one may be taken for a track lost just before
+            let tracked_first = persons
+                .iter()
+                .filter(|p| p.track_id.is_some())
+                .chain(persons.iter().filter(|p| p.track_id.is_none()));
+            for p in tracked_first {
+                let Some((id, s)) = scorer.update(time, p) else {
                     continue;
                 };
                 let mut components = s.components();
@@ -733,11 +748,12 @@ mod tests {
         );
         // a partial fight_rules keeps the fight defaults, not the fall ones
         let f: EventsConfig =
-            serde_json::from_value(serde_json::json!({"fight_rules": {"threshold": 0.5}})).unwrap();
+            serde_json::from_value(serde_json::json!({"fight_rules": {"threshold": 0.55}}))
+                .unwrap();
         assert_eq!(
             f.fight_rules,
             EventRules {
-                threshold: 0.5,
+                threshold: 0.55,
                 ..EventRules::fight()
             }
         );

@@ -35,6 +35,9 @@ pub fn parameters() -> Vec<Param> {
         Param::new("pose_input_size", "Pose model input size",
             "Longer side of the picture the pose model sees; 0 = the video's own size. 512 found the most falls per second of CPU on GMDCSA24.")
             .unit("px").integer(0, 4096).advanced(),
+        Param::new("track_score", "Track people scored from",
+            "The person score a detection needs to start a track; people scored lower only continue one. Lower than annotate's default: fighters tangled together, people lying and far figures score low.")
+            .number(0.15, 1.0, 0.05).advanced(),
         Param::new("source_job", "Tracks from job", "An annotate job of this project whose stored tracks to analyze instead of estimating poses again.")
             .input(Input::Job).advanced(),
         Param::new("footfall.heatmap.cols", "Heatmap columns", "Cells across the frame.").integer(1, 256).advanced(),
@@ -70,6 +73,8 @@ pub fn parameters() -> Vec<Param> {
             .unit("heights/s").number(0.1, 10.0, 0.1).advanced(),
         Param::new("events.fall.min_keypoint_score", "Fall keypoint confidence", "Keypoints scored below this are not used by the fall scorer.")
             .number(0.0, 0.99, 0.01).advanced(),
+        Param::new("events.fall.handover_secs", "Follow a lost person", "Someone found lying where the tracker lost a person this recently is taken for that person (trackers often lose people as they fall); 0 = off.")
+            .unit("s").number(0.0, 60.0, 0.1).advanced(),
     ];
     all.extend(rules("fall", FALL_RULES));
     all.extend(vec![
@@ -91,7 +96,7 @@ pub fn parameters() -> Vec<Param> {
         Param::new(
             "events.fight.full_limb_speed",
             "Full limb speed",
-            "Wrist speed that counts fully.",
+            "Speed of the limbs against the body that counts fully.",
         )
         .unit("heights/s")
         .number(0.1, 20.0, 0.1)

@@ -337,6 +337,7 @@ impl AnalyzeJob {
     ) -> Result<Vec<TrackFrame>, JobError> {
         let settings = AnnotateConfig {
             pose_input_size: self.settings.pose_input_size,
+            track_score: self.settings.track_score,
             ..AnnotateConfig::default()
         };
         detect(ctx, input, dir, &settings, label, before, total).await?;

@@ -307,10 +307,12 @@ pub fn run(
     updates: mpsc::UnboundedSender<Update>,
 ) {
     let stop = &flags.stop;
+    // tracked as an analyze job tracks them: the same events from a camera as from its footage
     let pose_config = PoseConfig {
         input_size: plan.pose_input,
         ..PoseConfig::default()
-    };
+    }
+    .tracking_from(vision::events::TRACK_SCORE);
     let mut poses = match PosePipeline::new(runtime, &catalog, pose_config) {
         Ok(p) => p,
         Err(e) => {
