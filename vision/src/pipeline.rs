@@ -10,11 +10,14 @@ use crate::media::Frame;
 use crate::models::ModelError;
 use crate::models::movenet::{self, MoveNet, MoveNetBatch, MoveNetConfig};
 use crate::pool::Pool;
-use crate::pose::{FramePoses, Person, nms};
+use crate::pose::{FramePoses, Person, nms, same_person};
 use crate::runtime::Runtime;
 use crate::score::{MotionScore, MotionScorer};
 use crate::track::appearance::{Appearance, torso_histogram};
 use crate::track::{ByteTrackConfig, ByteTracker, Detection};
+
+/// Keypoints scored this or more count when telling one person found twice (`same_person`).
+const SAME_PERSON_KEYPOINT_SCORE: f32 = 0.2;
 
 /// MoveNet MultiPose returns at most this many people per call.
 const MOVENET_MAX_PEOPLE: usize = 6;
@@ -163,12 +166,22 @@ impl Tracking {
         persons: &mut [Person],
         looks: &[Option<Appearance>],
     ) -> Vec<Option<MotionScore>> {
-        let detections: Vec<Detection> = persons
+        // a second detection of someone already found (lower scored) gets no track of its own
+        let kept: Vec<usize> = (0..persons.len())
+            .filter(|&i| {
+                !persons.iter().enumerate().any(|(j, other)| {
+                    j != i
+                        && (other.confidence, std::cmp::Reverse(j))
+                            > (persons[i].confidence, std::cmp::Reverse(i))
+                        && same_person(&persons[i], other, SAME_PERSON_KEYPOINT_SCORE)
+                })
+            })
+            .collect();
+        let detections: Vec<Detection> = kept
             .iter()
-            .enumerate()
-            .map(|(i, p)| Detection {
-                bbox: p.bbox,
-                score: p.confidence,
+            .map(|&i| Detection {
+                bbox: persons[i].bbox,
+                score: persons[i].confidence,
                 appearance: looks.get(i).copied().flatten(),
             })
             .collect();
@@ -176,7 +189,7 @@ impl Tracking {
             p.track_id = None;
         }
         for tracked in self.tracker.update(&detections) {
-            persons[tracked.detection].track_id = Some(tracked.track_id);
+            persons[kept[tracked.detection]].track_id = Some(tracked.track_id);
         }
         self.scorer.update(timestamp, persons)
     }

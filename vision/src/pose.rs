@@ -78,6 +78,25 @@ pub fn area(b: &BBox) -> f32 {
     (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0)
 }
 
+/// Two detections of one person: at least three of the same keypoints (a left wrist and a left
+/// wrist…), each scored `min_score` or more, within a tenth of their mean box height of each
+/// other. The pose model sometimes returns one person twice (the whole body and a shifted upper
+/// half, boxes overlapping too little for box NMS); two real people, even tangled, seldom put
+/// three matching joints in the same places at once.
+pub fn same_person(a: &Person, b: &Person, min_score: f32) -> bool {
+    let height = ((a.bbox[3] - a.bbox[1]) + (b.bbox[3] - b.bbox[1])).max(2.0) / 2.0;
+    a.keypoints
+        .iter()
+        .zip(&b.keypoints)
+        .filter(|(p, q)| {
+            p[2] >= min_score
+                && q[2] >= min_score
+                && (p[0] - q[0]).hypot(p[1] - q[1]) < 0.1 * height
+        })
+        .count()
+        >= 3
+}
+
 /// Greedy non-maximum suppression: indices of the kept items, best first.
 pub fn nms(boxes: &[BBox], scores: &[f32], iou_threshold: f32) -> Vec<usize> {
     let mut order: Vec<usize> = (0..boxes.len()).collect();

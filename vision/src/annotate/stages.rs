@@ -321,4 +321,53 @@ mod tests {
                 .any(|(field, why)| *field == "track_score" && why.contains("0.15"))
         );
     }
+
+    #[test]
+    fn one_person_found_twice_is_tracked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("poses.jsonl");
+        let mut file = std::fs::File::create(&path).unwrap();
+        for i in 0..10u64 {
+            let x = 100.0 + 4.0 * i as f32;
+            let mut keypoints = [[0.0f32; 3]; 17];
+            for (k, kp) in keypoints.iter_mut().enumerate() {
+                *kp = [x + 20.0, 60.0 + 10.0 * k as f32, 0.6];
+            }
+            let whole = Person {
+                keypoints,
+                bbox: [x, 50.0, x + 40.0, 250.0],
+                confidence: 0.4,
+                track_id: None,
+            };
+            // the same joints again under a box shifted up by a third, scored lower
+            let twice = Person {
+                bbox: [x, -20.0, x + 40.0, 180.0],
+                confidence: 0.25,
+                ..whole.clone()
+            };
+            let frame = PoseFrame {
+                poses: FramePoses {
+                    frame_number: i,
+                    timestamp: i as f64 / 25.0,
+                    persons: vec![whole, twice],
+                    frame_shape: (480, 640, 3),
+                },
+                looks: vec![None, None],
+            };
+            writeln!(file, "{}", serde_json::to_string(&frame).unwrap()).unwrap();
+        }
+        let config = AnnotateConfig {
+            track_score: 0.15,
+            ..AnnotateConfig::default()
+        };
+        let frames = track_poses(&config, &path, &dir.path().join("tracks.jsonl")).unwrap();
+        let ids: std::collections::BTreeSet<u64> = frames
+            .iter()
+            .flat_map(|f| f.persons.iter().filter_map(|p| p.person.track_id))
+            .collect();
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        // the higher-scored detection is the one tracked
+        assert!(frames[5].persons[0].person.track_id.is_some());
+        assert!(frames[5].persons[1].person.track_id.is_none());
+    }
 }

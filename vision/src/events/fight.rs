@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pose::{BBox, Person};
+use crate::pose::{BBox, Person, same_person};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -162,9 +162,8 @@ impl FightScorer {
         for (i, (a, pa)) in tracked.iter().enumerate() {
             for (b, pb) in tracked.iter().skip(i + 1) {
                 let height = ((pa.bbox[3] - pa.bbox[1]) + (pb.bbox[3] - pb.bbox[1])).max(2.0) / 2.0;
-                // the pose model sometimes returns one person twice (a whole body and a shifted
-                // half); tracked apart, the two would look like people grappling
-                if same_person(pa, pb, c.min_keypoint_score, height) {
+                // one person found twice would look like two people grappling
+                if same_person(pa, pb, c.min_keypoint_score) {
                     continue;
                 }
                 let key = if a < b { (*a, *b) } else { (*b, *a) };
@@ -223,22 +222,6 @@ impl FightScorer {
         self.distances
             .retain(|_, d| d.back().is_some_and(|(s, _)| t - s <= span));
     }
-}
-
-/// Two detections of one person: at least three of the same keypoints (a left wrist and a left
-/// wrist…) within a tenth of a body height of each other. Two real people, even tangled, seldom
-/// put three matching joints in the same places at once.
-fn same_person(a: &Person, b: &Person, min_score: f32, height: f32) -> bool {
-    a.keypoints
-        .iter()
-        .zip(&b.keypoints)
-        .filter(|(p, q)| {
-            p[2] >= min_score
-                && q[2] >= min_score
-                && (p[0] - q[0]).hypot(p[1] - q[1]) < 0.1 * height
-        })
-        .count()
-        >= 3
 }
 
 /// The mean speed of the limbs seen in both `prev` and now, against the body's centre, in
