@@ -67,11 +67,16 @@ pub struct FramePoses {
 }
 
 pub fn iou(a: &BBox, b: &BBox) -> f32 {
-    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let inter = ix * iy;
+    let inter = intersection(a, b);
     let union = area(a) + area(b) - inter;
     if union <= 0.0 { 0.0 } else { inter / union }
+}
+
+/// The area two boxes share.
+pub fn intersection(a: &BBox, b: &BBox) -> f32 {
+    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    ix * iy
 }
 
 pub fn area(b: &BBox) -> f32 {

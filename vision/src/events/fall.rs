@@ -128,6 +128,15 @@ pub struct FallScorer {
     aliases: HashMap<u64, u64>,
 }
 
+/// The tallest the person was while upright, in the samples kept; None if never upright.
+fn upright_height(history: &VecDeque<Sample>) -> Option<f32> {
+    history
+        .iter()
+        .filter(|s| s.upright)
+        .map(|s| s.height)
+        .reduce(f32::max)
+}
+
 /// Upright: the torso within 30° of vertical (tilt < 1/3).
 const UPRIGHT_TILT: f32 = 1.0 / 3.0;
 
@@ -187,11 +196,7 @@ impl FallScorer {
                 if last.t >= t || t - last.t > secs {
                     return None;
                 }
-                let reach = h
-                    .iter()
-                    .filter(|s| s.upright)
-                    .map(|s| s.height)
-                    .fold(last.height, f32::max);
+                let reach = upright_height(h).unwrap_or(0.0).max(last.height);
                 let d =
                     (sample.centre[0] - last.centre[0]).hypot(sample.centre[1] - last.centre[1]);
                 (d <= reach).then_some((id, d))
@@ -206,11 +211,7 @@ impl FallScorer {
         while h.front().is_some_and(|s| t - s.t > c.window_secs) {
             h.pop_front();
         }
-        let upright_height = h
-            .iter()
-            .filter(|s| s.upright)
-            .map(|s| s.height)
-            .fold(None, |m: Option<f32>, v| Some(m.map_or(v, |m| m.max(v))));
+        let upright_height = upright_height(h);
         let was_upright = upright_height.is_some();
         let reference = upright_height
             .unwrap_or(sample.height)

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pose::{BBox, Person, same_person};
+use crate::pose::{BBox, Person, area, intersection, same_person};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -115,10 +115,7 @@ fn inside(p: [f32; 2], b: &BBox) -> bool {
 
 /// The shared area of two boxes over the smaller one's, 0–1.
 fn overlap(a: &BBox, b: &BBox) -> f32 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let area = |b: &BBox| ((b[2] - b[0]) * (b[3] - b[1])).max(1.0);
-    (w * h / area(a).min(area(b))).min(1.0)
+    (intersection(a, b) / area(a).min(area(b)).max(1.0)).min(1.0)
 }
 
 impl FightScorer {
