@@ -44,7 +44,7 @@ environment() {
   LD_LIBRARY_PATH=$K/ort:$K/lib:$(ls -d "$nv"/*/lib 2>/dev/null | tr '\n' ':')/usr/local/nvidia/lib64
   export LD_LIBRARY_PATH
   export ORT_DYLIB_PATH=$K/ort/libonnxruntime.so.1.31.1
-  export RECOGNIZER_MODELS__DIR=${MODELS:-$K/models} RECOGNIZER_CACHE=/root/cache RUST_LOG=warn,vision::runtime=info
+  export RECOGNIZER_MODELS__DIR=${MODELS:-$K/models} RECOGNIZER_CACHE=/root/cache RUST_LOG=warn,vision::runtime=info,vision::models::movenet=info
   export PATH=$K/bin:$PATH
 }
 # python and nvidia-smi use the machine's own libraries

@@ -355,6 +355,14 @@ mod tests {
             );
             assert_eq!(c.runtime.conv_search, vision::ConvSearch::Heuristic);
             assert_eq!(c.runtime.fixed_shapes, Some(false));
+            // jobs share the pose model's sessions where shapes are fixed, unless told
+            assert!(!c.runtime.share_sessions());
+            j.set_env("RECOGNIZER_RUNTIME__FIXED_SHAPES", "true");
+            assert!(Config::load(None).unwrap().runtime.share_sessions());
+            j.set_env("RECOGNIZER_RUNTIME__SHARE_SESSIONS", "false");
+            assert!(!Config::load(None).unwrap().runtime.share_sessions());
+            j.set_env("RECOGNIZER_RUNTIME__FIXED_SHAPES", "false");
+            assert!(!Config::default().runtime.share_sessions());
             // unset: each model's own choice; set: over every model's
             assert_eq!(c.runtime.tf32, None);
             let tuned = vision::runtime::CudaTuning {

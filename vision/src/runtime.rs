@@ -4,7 +4,7 @@
 //! configured path). Loading checks the file first so a missing library is a clear error, not a panic.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -45,9 +45,26 @@ pub struct RuntimeConfig {
     /// Frames per pose model call in annotate's pose stage (`Runtime::pose_batch`), 1–256;
     /// unset: 16 where shapes are fixed (CUDA), 1 (frame by frame) on the CPU.
     pub pose_batch: Option<usize>,
+    /// The pose pipelines of one process that run the batched pose model share its sessions
+    /// (one per input shape) instead of making their own, their runs taking turns. Unset: shared
+    /// where shapes are fixed (CUDA) — on the H200 eight jobs' own sessions left the GPU idle for
+    /// 49 s while their first runs went one at a time (bench/RESULTS.md, GPU rounds 7–8) — and
+    /// not on the CPU, where each job's runs use threads of their own.
+    pub share_sessions: Option<bool>,
 }
 
 impl RuntimeConfig {
+    /// `fixed_shapes`, or its default: on CUDA only ([`Runtime::fixed_shapes`]).
+    pub fn fixed_shapes(&self) -> bool {
+        self.fixed_shapes
+            .unwrap_or(self.execution_provider == ExecutionProvider::Cuda)
+    }
+
+    /// `share_sessions`, or its default: where shapes are fixed.
+    pub fn share_sessions(&self) -> bool {
+        self.share_sessions.unwrap_or(self.fixed_shapes())
+    }
+
     /// A model's CUDA tuning with what this configuration sets (`tf32`, `prefer_nhwc`) put over
     /// it.
     pub fn cuda_tuning(&self, model: CudaTuning) -> CudaTuning {
@@ -87,6 +104,7 @@ impl Default for RuntimeConfig {
             tf32: None,
             prefer_nhwc: None,
             pose_batch: None,
+            share_sessions: None,
         }
     }
 }
@@ -226,6 +244,7 @@ impl Runtime {
             per_shape: self.fixed_shapes(),
             any: Some(first),
             sessions: Vec::new(),
+            ran: Vec::new(),
         })
     }
 
@@ -233,9 +252,7 @@ impl Runtime {
     /// input shape costs about a second of cuDNN planning (bench/RESULTS.md, GPU section), so
     /// crops are padded to fixed tiles there. On the CPU a crop of its own size is cheapest.
     pub fn fixed_shapes(&self) -> bool {
-        self.config
-            .fixed_shapes
-            .unwrap_or(self.config.execution_provider == ExecutionProvider::Cuda)
+        self.config.fixed_shapes()
     }
 
     /// Frames per pose model call where a job runs pose on a whole video (annotate): batches
@@ -251,6 +268,28 @@ impl Runtime {
                 1
             })
             .clamp(1, MAX_POSE_BATCH)
+    }
+
+    /// Whether pipelines of one model share its sessions (`RuntimeConfig::share_sessions`).
+    pub fn share_sessions(&self) -> bool {
+        self.config.share_sessions()
+    }
+
+    /// The sessions of the model at `path` that this process's pipelines share, made by the
+    /// first to ask.
+    pub fn shared_sessions(
+        &self,
+        path: &Path,
+        tuning: CudaTuning,
+    ) -> Result<SharedSessions, RuntimeError> {
+        static SHARED: Mutex<Vec<(PathBuf, CudaTuning, SharedSessions)>> = Mutex::new(Vec::new());
+        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, sessions)) = shared.iter().find(|(p, t, _)| p == path && *t == tuning) {
+            return Ok(sessions.clone());
+        }
+        let sessions = Arc::new(Mutex::new(self.shaped_sessions(path, tuning)?));
+        shared.push((path.to_path_buf(), tuning, sessions.clone()));
+        Ok(sessions)
     }
 
     /// The runtime if it was loaded earlier in this process.
@@ -283,6 +322,8 @@ pub struct ShapedSessions {
     /// The session made first, not yet tied to a shape.
     any: Option<ort::session::Session>,
     sessions: Vec<(Vec<usize>, ort::session::Session)>,
+    /// Shapes that a run was counted at ([`ShapedSessions::first_run`]).
+    ran: Vec<Vec<usize>>,
 }
 
 impl ShapedSessions {
@@ -290,6 +331,15 @@ impl ShapedSessions {
     /// cuDNN plans its convolutions on CUDA).
     pub fn is_new(&self, shape: &[usize]) -> bool {
         self.per_shape && !self.sessions.iter().any(|(s, _)| s == shape)
+    }
+
+    /// Whether a run at this shape, about to start, is the first (counted once per shape).
+    pub fn first_run(&mut self, shape: &[usize]) -> bool {
+        let first = !self.ran.iter().any(|s| s == shape);
+        if first {
+            self.ran.push(shape.to_vec());
+        }
+        first
     }
 
     /// The session for an input of this shape.
@@ -314,6 +364,40 @@ impl ShapedSessions {
             }
         };
         Ok(&mut self.sessions[at].1)
+    }
+}
+
+/// One model's sessions shared by the pipelines of a process ([`Runtime::shared_sessions`]).
+pub type SharedSessions = Arc<Mutex<ShapedSessions>>;
+
+/// A pipeline's sessions of one model: its own, or the process's shared ones (then its runs
+/// take turns with the other pipelines').
+pub enum ModelSessions {
+    Own(ShapedSessions),
+    Shared(SharedSessions),
+}
+
+impl ModelSessions {
+    /// The sessions of the model at `path`, shared when `share` says so.
+    pub fn new(
+        runtime: &Runtime,
+        path: &Path,
+        tuning: CudaTuning,
+        share: bool,
+    ) -> Result<Self, RuntimeError> {
+        Ok(if share {
+            Self::Shared(runtime.shared_sessions(path, tuning)?)
+        } else {
+            Self::Own(runtime.shaped_sessions(path, tuning)?)
+        })
+    }
+
+    /// `f` with the sessions, the shared ones held for as long as it runs.
+    pub fn with<R>(&mut self, f: impl FnOnce(&mut ShapedSessions) -> R) -> R {
+        match self {
+            Self::Own(sessions) => f(sessions),
+            Self::Shared(shared) => f(&mut shared.lock().unwrap_or_else(|e| e.into_inner())),
+        }
     }
 }
 

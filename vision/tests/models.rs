@@ -108,6 +108,61 @@ fn the_batched_model_finds_the_full_models_people() {
     }
 }
 
+/// Pipelines sharing the process's sessions of the batched model (`runtime.share_sessions`, a
+/// GPU worker's default) find, each on its own thread at the same time, what a pipeline with
+/// sessions of its own finds: their runs take turns and none reads another's input or output.
+#[test]
+fn pipelines_sharing_the_batched_models_sessions_find_what_their_own_would() {
+    let frames = [
+        models::frame(&common::data("vtest.avi"), 100),
+        models::frame(&common::data("vtest.avi"), 300),
+        models::frame(&common::data("vtest.avi"), 600),
+        models::frame(&common::shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"), 40),
+    ];
+    let config = MoveNetConfig::default();
+    let own = |share| {
+        MoveNetBatch::sharing(
+            models::runtime(),
+            &models::catalog(),
+            config.clone(),
+            2,
+            share,
+        )
+        .unwrap()
+    };
+    let refs: Vec<&image::RgbImage> = frames.iter().collect();
+    let expected = own(false).detect_frames(&refs).unwrap();
+    assert!(expected.iter().map(Vec::len).sum::<usize>() >= 8);
+    // three pipelines, each its own order of the frames, ten rounds each
+    let found: Vec<Vec<Vec<vision::pose::Person>>> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..3)
+            .map(|k| {
+                let mut pipeline = own(true);
+                let order: Vec<&image::RgbImage> = (0..4).map(|i| refs[(i + k) % 4]).collect();
+                scope.spawn(move || {
+                    let mut last = Vec::new();
+                    for _ in 0..10 {
+                        let mut found = pipeline.detect_frames(&order).unwrap();
+                        found.rotate_right(k);
+                        last = found;
+                    }
+                    last
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for (k, found) in found.iter().enumerate() {
+        for (mine, theirs) in found.iter().zip(&expected) {
+            assert_eq!(mine.len(), theirs.len(), "pipeline {k}: people in a frame");
+            for (a, b) in mine.iter().zip(theirs) {
+                assert_eq!(a.bbox, b.bbox, "pipeline {k}");
+                assert_eq!(a.keypoints, b.keypoints, "pipeline {k}");
+            }
+        }
+    }
+}
+
 /// franck.mp4: one man facing the camera.
 #[test]
 fn centerface_finds_the_face_and_its_landmarks() {

@@ -5,6 +5,8 @@
 //! Small, far people need a larger input: `input_size` is the longer side the frame is resized
 //! to (0 = the frame's own size, rounded up to a multiple of 32).
 
+use std::time::Instant;
+
 use image::RgbImage;
 use ndarray::Array4;
 use ort::session::Session;
@@ -13,7 +15,7 @@ use ort::value::Tensor;
 use super::{Letterbox, ModelError, inference, letterbox, multiple_of_32};
 use crate::catalog::Catalog;
 use crate::pose::Person;
-use crate::runtime::{CudaTuning, InputBuffers, Runtime, ShapedSessions};
+use crate::runtime::{CudaTuning, InputBuffers, ModelSessions, Runtime};
 
 pub const NAME: &str = "movenet-multipose";
 /// The same weights for frames in batches: a free batch axis, uint8 frames in, the heads decoded
@@ -97,7 +99,8 @@ impl MoveNet {
 /// Where shapes are fixed (CUDA) every call has exactly `batch` items (padded; the padding's rows
 /// are not read) in a session of its own per shape, so cuDNN plans once.
 pub struct MoveNetBatch {
-    sessions: ShapedSessions,
+    /// Shared with the process's other pose pipelines where `Runtime::share_sessions` says so.
+    sessions: ModelSessions,
     /// The inputs, kept from run to run (pinned on CUDA).
     buffers: InputBuffers<u8>,
     config: MoveNetConfig,
@@ -113,7 +116,20 @@ impl MoveNetBatch {
         config: MoveNetConfig,
         batch: usize,
     ) -> Result<Self, ModelError> {
-        let sessions = runtime.shaped_sessions(&catalog.require(BATCH)?, CUDA_TUNING)?;
+        Self::sharing(runtime, catalog, config, batch, runtime.share_sessions())
+    }
+
+    /// As [`MoveNetBatch::new`], with the process's shared sessions when `share` says so
+    /// (`runtime.share_sessions` chooses for `new`).
+    pub fn sharing(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: MoveNetConfig,
+        batch: usize,
+        share: bool,
+    ) -> Result<Self, ModelError> {
+        let path = catalog.require(BATCH)?;
+        let sessions = ModelSessions::new(runtime, &path, CUDA_TUNING, share)?;
         Ok(Self {
             sessions,
             buffers: InputBuffers::default(),
@@ -163,11 +179,13 @@ impl MoveNetBatch {
             frames.len()
         };
         let shape = [items, h as usize, w as usize, 3];
-        let session = self.sessions.get(&shape)?;
-        let input = self
-            .buffers
-            .get(session, &shape)
-            .map_err(inference(BATCH))?;
+        let Self {
+            sessions, buffers, ..
+        } = self;
+        let input = sessions.with(move |sessions| {
+            let session = sessions.get(&shape)?;
+            buffers.get(session, &shape).map_err(inference(BATCH))
+        })?;
         let data = input.extract_tensor_mut().1;
         let boxes: Vec<Letterbox> = std::thread::scope(|scope| {
             let letterboxing: Vec<_> = frames
@@ -186,10 +204,22 @@ impl MoveNetBatch {
                 .map(|t| t.join().expect("letterboxing does not panic"))
                 .collect()
         });
-        let outputs = session
-            .run(ort::inputs!["input" => &*input])
-            .map_err(inference(BATCH))?;
-        let rows = rows(&outputs, BATCH, items)?;
+        let rows = sessions.with(|sessions| {
+            // the session's first run at a shape is where CUDA plans its convolutions
+            let first = sessions.first_run(&shape).then(Instant::now);
+            let session = sessions.get(&shape)?;
+            let outputs = session
+                .run(ort::inputs!["input" => &*input])
+                .map_err(inference(BATCH))?;
+            if let Some(started) = first {
+                tracing::info!(
+                    ?shape,
+                    secs = started.elapsed().as_secs_f32(),
+                    "pose model's first run at this shape"
+                );
+            }
+            rows(&outputs, BATCH, items).map(<[f32]>::to_vec)
+        })?;
         let min_score = self.config.min_score;
         Ok(frames
             .iter()
