@@ -25,6 +25,8 @@
 #                 precision from $FP16_MODEL, made by bench/gpu/half_precision.py)
 #   annotate-process  $JOBS (1 4 8) annotate jobs at once in ONE process (`recognizer bench
 #                 annotate`, a worker's concurrency: one CUDA context), $VIDEOS (4) videos each
+#   anonymize-process  $JOBS (1 4) anonymize jobs of the 5,665-frame input at once in ONE process
+#                 (`recognizer bench anonymize`, as a worker with that concurrency runs them)
 #   streams       live streams (the workers' stream pipeline, `recognizer bench stream`): N copies
 #                 of a 720p @ 15 fps camera ($STREAMS, default 16 32 60) on CUDA, and
 #                 $CPU_STREAMS (16) on the CPU cores; per stream analysed fps, dropped, latency
@@ -44,7 +46,7 @@ environment() {
   LD_LIBRARY_PATH=$K/ort:$K/lib:$(ls -d "$nv"/*/lib 2>/dev/null | tr '\n' ':')/usr/local/nvidia/lib64
   export LD_LIBRARY_PATH
   export ORT_DYLIB_PATH=$K/ort/libonnxruntime.so.1.31.1
-  export RECOGNIZER_MODELS__DIR=${MODELS:-$K/models} RECOGNIZER_CACHE=/root/cache RUST_LOG=warn,vision::runtime=info,vision::models::movenet=info
+  export RECOGNIZER_MODELS__DIR=${MODELS:-$K/models} RECOGNIZER_CACHE=/root/cache RUST_LOG=warn,vision::runtime=info,vision::models::movenet=info,workers::jobs=info
   export PATH=$K/bin:$PATH
 }
 # python and nvidia-smi use the machine's own libraries
@@ -365,6 +367,16 @@ PY
     for jobs in ${JOBS:-1 4 8}; do
       RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
         run_jobs annot-process-x$jobs 1 "${videos[0]}" $((1500 * ${#videos[@]} * jobs)) -- "$K/bin/recognizer" bench annotate --jobs "$jobs" --pose-input-size "${POSE_INPUT:-640}" "${videos[@]}"
+    done
+    dmon_stop
+    ;;
+  anonymize-process)
+    environment
+    in=$K/input/bench1080.mp4
+    dmon_start anonymize-process
+    for jobs in ${JOBS:-1 4}; do
+      RECOGNIZER_RUNTIME__EXECUTION_PROVIDER=cuda \
+        run_jobs anon-process-x$jobs 1 "$in" $((5665 * jobs)) -- "$K/bin/recognizer" bench anonymize --jobs "$jobs" "$in"
     done
     dmon_stop
     ;;

@@ -105,7 +105,9 @@ enum BenchCommand {
     /// Live streams: the worker's stream pipeline on N copies of a camera — fps, drops, latency.
     Stream(commands::bench_stream::StreamBenchArgs),
     /// Annotate jobs at once in one process (a worker's concurrency): frames/s of all of them.
-    Annotate(commands::bench_annotate::AnnotateBenchArgs),
+    Annotate(commands::bench_jobs::AnnotateBenchArgs),
+    /// Anonymize jobs at once in one process (a worker's concurrency): frames/s of all of them.
+    Anonymize(commands::bench_jobs::AnonymizeBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -188,10 +190,14 @@ fn main() -> ExitCode {
             Command::Bench {
                 command: BenchCommand::Annotate(args),
             } => {
-                tokio::task::spawn_blocking(move || {
-                    commands::bench_annotate::annotate(&config, args)
-                })
-                .await?
+                tokio::task::spawn_blocking(move || commands::bench_jobs::annotate(&config, args))
+                    .await?
+            }
+            Command::Bench {
+                command: BenchCommand::Anonymize(args),
+            } => {
+                tokio::task::spawn_blocking(move || commands::bench_jobs::anonymize(&config, args))
+                    .await?
             }
             Command::Bench {
                 command: BenchCommand::Classifier(args),

@@ -4,7 +4,7 @@
 //! configured path). Loading checks the file first so a missing library is a clear error, not a panic.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +137,21 @@ pub struct Runtime {
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
+/// Runs hold it shared, the making of a CUDA session alone: on the H200 a session made while
+/// another thread's session ran failed now and then with "CUDA failure 900: operation not
+/// permitted when stream is capturing" (one of four anonymize jobs started at once in one
+/// process, bench/RESULTS.md GPU round 8). Sessions are made seldom (a job's start, a new input
+/// shape), so runs wait for that rarely.
+static SESSIONS_AT_WORK: RwLock<()> = RwLock::new(());
+
+/// Held while a session runs (`Runtime::running`).
+pub type Running = RwLockReadGuard<'static, ()>;
+
+/// Held while a CUDA session is made: no session runs meanwhile.
+fn making() -> RwLockWriteGuard<'static, ()> {
+    SESSIONS_AT_WORK.write().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Runtime {
     /// Loads the library once per process; later calls return the same runtime.
     pub fn load(config: &RuntimeConfig) -> Result<&'static Runtime, RuntimeError> {
@@ -226,7 +241,14 @@ impl Runtime {
                 }
             }
         }
+        let _alone = (self.config.execution_provider == ExecutionProvider::Cuda).then(making);
         builder.commit_from_file(path).map_err(fail)
+    }
+
+    /// To hold while a session runs (taken after the session is got: getting one may make it),
+    /// so that no CUDA session is made meanwhile ([`SESSIONS_AT_WORK`]).
+    pub fn running() -> Running {
+        SESSIONS_AT_WORK.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sessions of the model at `path` for [`ShapedSessions`]: one per input shape where
@@ -327,12 +349,6 @@ pub struct ShapedSessions {
 }
 
 impl ShapedSessions {
-    /// Whether an input of this shape would be the first at its session (per shape: where
-    /// cuDNN plans its convolutions on CUDA).
-    pub fn is_new(&self, shape: &[usize]) -> bool {
-        self.per_shape && !self.sessions.iter().any(|(s, _)| s == shape)
-    }
-
     /// Whether a run at this shape, about to start, is the first (counted once per shape).
     pub fn first_run(&mut self, shape: &[usize]) -> bool {
         let first = !self.ran.iter().any(|s| s == shape);
@@ -494,6 +510,28 @@ fn library_version(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_session_is_made_while_one_runs() {
+        let run = Runtime::running();
+        // other runs go on side by side
+        let other = std::thread::spawn(|| drop(Runtime::running()));
+        other.join().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let maker = std::thread::spawn(move || {
+            let _alone = making();
+            tx.send(()).unwrap();
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err(),
+            "made while a session ran"
+        );
+        drop(run);
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .expect("made once the run ended");
+        maker.join().unwrap();
+    }
 
     #[test]
     fn a_missing_library_is_a_clear_error() {

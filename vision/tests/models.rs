@@ -55,17 +55,22 @@ fn movenet_and_nanodet_find_the_same_pedestrians() {
     );
 }
 
+/// Three frames of vtest and a GMDCSA24 fall (another size): ≥ 8 people in all.
+fn people_frames() -> [image::RgbImage; 4] {
+    [
+        models::frame(&common::data("vtest.avi"), 100),
+        models::frame(&common::data("vtest.avi"), 300),
+        models::frame(&common::data("vtest.avi"), 600),
+        models::frame(&common::shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"), 40),
+    ]
+}
+
 /// The batched model (its heads decoded inside the graph for every item) finds the people the
 /// full model finds, frame for frame: four frames — three of vtest and a GMDCSA24 fall (another size) — in calls of at
 /// most two, at two input sizes, against MoveNet::detect on each frame alone.
 #[test]
 fn the_batched_model_finds_the_full_models_people() {
-    let frames = [
-        models::frame(&common::data("vtest.avi"), 100),
-        models::frame(&common::data("vtest.avi"), 300),
-        models::frame(&common::data("vtest.avi"), 600),
-        models::frame(&common::shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"), 40),
-    ];
+    let frames = people_frames();
     let refs: Vec<&image::RgbImage> = frames.iter().collect();
     for input_size in [256, 512] {
         let config = MoveNetConfig {
@@ -113,12 +118,7 @@ fn the_batched_model_finds_the_full_models_people() {
 /// sessions of its own finds: their runs take turns and none reads another's input or output.
 #[test]
 fn pipelines_sharing_the_batched_models_sessions_find_what_their_own_would() {
-    let frames = [
-        models::frame(&common::data("vtest.avi"), 100),
-        models::frame(&common::data("vtest.avi"), 300),
-        models::frame(&common::data("vtest.avi"), 600),
-        models::frame(&common::shared("falls-gmdcsa24/Subject 1/Fall/13.mp4"), 40),
-    ];
+    let frames = people_frames();
     let config = MoveNetConfig::default();
     let own = |share| {
         MoveNetBatch::sharing(
@@ -158,6 +158,53 @@ fn pipelines_sharing_the_batched_models_sessions_find_what_their_own_would() {
             for (a, b) in mine.iter().zip(theirs) {
                 assert_eq!(a.bbox, b.bbox, "pipeline {k}");
                 assert_eq!(a.keypoints, b.keypoints, "pipeline {k}");
+            }
+        }
+    }
+}
+
+/// Face detectors sharing the process's sessions (a GPU worker's anonymize jobs at once) find,
+/// each on its own thread at the same time, what one with sessions of its own finds — the CPU
+/// way (frames resized here) and the GPU way (whole frames through `centerface-frames`, fixed
+/// shapes).
+#[test]
+fn face_detectors_sharing_sessions_find_what_their_own_would() {
+    let frames: Vec<image::RgbImage> = [0, 1000, 2000]
+        .iter()
+        .map(|&n| models::frame(&common::data("franck.mp4"), n))
+        .collect();
+    for tile in [0, 384] {
+        let config = CenterFaceConfig {
+            tile,
+            ..CenterFaceConfig::default()
+        };
+        let detector = |share| {
+            CenterFace::sharing(models::runtime(), &models::catalog(), config.clone(), share)
+                .unwrap()
+        };
+        let expected = detector(false).detect_batch(&frames).unwrap();
+        assert_eq!(expected.iter().map(Vec::len).sum::<usize>(), 3);
+        let found: Vec<_> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..3)
+                .map(|_| {
+                    let mut faces = detector(true);
+                    let frames = &frames;
+                    scope.spawn(move || {
+                        (0..5)
+                            .map(|_| faces.detect_batch(frames).unwrap())
+                            .last()
+                            .unwrap()
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for (k, found) in found.iter().enumerate() {
+            for (mine, theirs) in found.iter().zip(&expected) {
+                let boxes = |f: &Vec<vision::models::centerface::Face>| {
+                    f.iter().map(|f| f.bbox).collect::<Vec<_>>()
+                };
+                assert_eq!(boxes(mine), boxes(theirs), "tile {tile}, detector {k}");
             }
         }
     }

@@ -1,8 +1,8 @@
 //! One module per subcommand; `services` builds what they share from the configuration.
 
 pub mod bench;
-pub mod bench_annotate;
 pub mod bench_footfall;
+pub mod bench_jobs;
 pub mod bench_stream;
 pub mod check;
 pub mod evaluate;

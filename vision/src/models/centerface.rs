@@ -12,7 +12,7 @@ use super::crops::{Crop, covered, grid_crops, planar_crop, tile_for, write_plana
 use super::{ModelError, inference, multiple_of_32, planar_item, resized};
 use crate::catalog::Catalog;
 use crate::pose::{BBox, nms};
-use crate::runtime::{CudaTuning, InputBuffers, Runtime, ShapedSessions};
+use crate::runtime::{CudaTuning, InputBuffers, ModelSessions, Runtime};
 
 pub const NAME: &str = "centerface";
 /// The same model for whole frames where shapes are fixed (a GPU): uint8 frames in, resized and
@@ -98,9 +98,11 @@ impl ModelTime {
 pub struct CenterFace {
     /// Time inside the model so far.
     pub time: ModelTime,
-    sessions: ShapedSessions,
+    /// Shared with the process's other face detectors where `Runtime::share_sessions` says so
+    /// (their runs take turns).
+    sessions: ModelSessions,
     /// `FRAMES`, with tiles (fixed shapes) when it was fetched: whole frames go through it.
-    frames: Option<ShapedSessions>,
+    frames: Option<ModelSessions>,
     /// Its inputs, kept from run to run (pinned on CUDA).
     frame_buffers: InputBuffers<u8>,
     /// Tile batches' inputs, kept likewise (fixed shapes only).
@@ -114,10 +116,24 @@ impl CenterFace {
         catalog: &Catalog,
         config: CenterFaceConfig,
     ) -> Result<Self, ModelError> {
-        let sessions = runtime.shaped_sessions(&catalog.require(NAME)?, CudaTuning::default())?;
+        Self::sharing(runtime, catalog, config, runtime.share_sessions())
+    }
+
+    /// As [`CenterFace::new`], with the process's shared sessions when `share` says so
+    /// (`runtime.share_sessions` chooses for `new`).
+    pub fn sharing(
+        runtime: &Runtime,
+        catalog: &Catalog,
+        config: CenterFaceConfig,
+        share: bool,
+    ) -> Result<Self, ModelError> {
+        let sessions = |path: &std::path::Path| {
+            ModelSessions::new(runtime, path, CudaTuning::default(), share)
+        };
+        let full = sessions(&catalog.require(NAME)?)?;
         // only the GPU's way (tiles) uses it
         let frames = match (config.tile > 0).then(|| catalog.require(FRAMES)) {
-            Some(Ok(path)) => Some(runtime.shaped_sessions(&path, CudaTuning::default())?),
+            Some(Ok(path)) => Some(sessions(&path)?),
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "whole frames are prepared for the face detector on the CPU (slower with a GPU)");
                 None
@@ -126,7 +142,7 @@ impl CenterFace {
         };
         Ok(Self {
             time: ModelTime::default(),
-            sessions,
+            sessions: full,
             frames,
             frame_buffers: InputBuffers::default(),
             tile_buffers: InputBuffers::default(),
@@ -352,19 +368,26 @@ impl CenterFace {
         frames: &[&RgbImage],
         (w, h): (u32, u32),
     ) -> Result<Option<Vec<Vec<Candidate>>>, ModelError> {
-        let Some(sessions) = self.frames.as_mut() else {
+        let Self {
+            frames: Some(sessions),
+            frame_buffers,
+            time,
+            config,
+            ..
+        } = self
+        else {
             return Ok(None);
         };
         let (fw, fh) = frames[0].dimensions();
         let batch = frames.len().max(FRAME_BATCH);
         // the output size is part of the shape: cuDNN plans the convolutions for it
         let key = [batch, fh as usize, fw as usize, h as usize, w as usize];
-        let first = sessions.is_new(&key);
-        let session = sessions.get(&key)?;
-        let input = self
-            .frame_buffers
-            .get(session, &[batch, fh as usize, fw as usize, 3])
-            .map_err(inference(FRAMES))?;
+        let input = sessions.with(move |sessions| {
+            let session = sessions.get(&key)?;
+            frame_buffers
+                .get(session, &[batch, fh as usize, fw as usize, 3])
+                .map_err(inference(FRAMES))
+        })?;
         // one thread a frame: copying 6 MB of 1080p takes a millisecond or two
         let data = input.extract_tensor_mut().1;
         std::thread::scope(|scope| {
@@ -372,31 +395,36 @@ impl CenterFace {
                 scope.spawn(move || item.copy_from_slice(frame.as_raw()));
             }
         });
-        let started = std::time::Instant::now();
         let size = ndarray::arr1(&[i64::from(h), i64::from(w)]);
-        let outputs = session
-            .run(ort::inputs![
-                "frames" => &*input,
-                "size" => Tensor::from_array(size).map_err(inference(FRAMES))?,
-            ])
-            .map_err(inference(FRAMES))?;
-        let output = |name: &str, e: ort::Error| ModelError::Output {
-            model: FRAMES,
-            name: name.into(),
-            reason: e.to_string(),
-        };
-        let (_, cells) = outputs["cells"]
-            .try_extract_tensor::<i64>()
-            .map_err(|e| output("cells", e))?;
-        let (_, values) = outputs["values"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| output("values", e))?;
-        self.time.add(started, first);
+        let size = Tensor::from_array(size).map_err(inference(FRAMES))?;
+        let (cells, values) = sessions.with(|sessions| {
+            let first = sessions.first_run(&key);
+            let session = sessions.get(&key)?;
+            let started = std::time::Instant::now();
+            let _running = crate::runtime::Runtime::running();
+            let outputs = session
+                .run(ort::inputs!["frames" => &*input, "size" => &size])
+                .map_err(inference(FRAMES))?;
+            let output = |name: &str, e: ort::Error| ModelError::Output {
+                model: FRAMES,
+                name: name.into(),
+                reason: e.to_string(),
+            };
+            let (_, cells) = outputs["cells"]
+                .try_extract_tensor::<i64>()
+                .map_err(|e| output("cells", e))?;
+            let (_, values) = outputs["values"]
+                .try_extract_tensor::<f32>()
+                .map_err(|e| output("values", e))?;
+            let kept = (cells.to_vec(), values.to_vec());
+            time.add(started, first);
+            Ok::<_, ModelError>(kept)
+        })?;
         // per item the best cells, best first: those above the threshold (padding items are
         // never read)
         let best = cells.len() / batch;
         let map_width = (w / 4) as usize;
-        let threshold = self.config.threshold;
+        let threshold = config.threshold;
         let found = (0..frames.len())
             .map(|b| {
                 let value = |c: usize, k: usize| values[(b * MAPS + c) * best + k];
@@ -420,16 +448,21 @@ impl CenterFace {
     }
 
     fn run(&mut self, input: Array4<f32>) -> Result<Heads, ModelError> {
-        let first = self.sessions.is_new(input.shape());
-        let session = self.sessions.get(input.shape())?;
-        let started = std::time::Instant::now();
+        let shape = input.shape().to_vec();
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
-        let outputs = session
-            .run(ort::inputs!["input.1" => tensor])
-            .map_err(inference(NAME))?;
-        let heads = Heads::from_outputs(&outputs)?;
-        self.time.add(started, first);
-        Ok(heads)
+        let Self { sessions, time, .. } = self;
+        sessions.with(|sessions| {
+            let first = sessions.first_run(&shape);
+            let session = sessions.get(&shape)?;
+            let started = std::time::Instant::now();
+            let _running = crate::runtime::Runtime::running();
+            let outputs = session
+                .run(ort::inputs!["input.1" => tensor])
+                .map_err(inference(NAME))?;
+            let heads = Heads::from_outputs(&outputs)?;
+            time.add(started, first);
+            Ok(heads)
+        })
     }
 
     /// `run` on an input of `shape` kept from run to run (fixed shapes: pinned on CUDA), which
@@ -440,22 +473,31 @@ impl CenterFace {
         fill: impl FnOnce(&mut ndarray::ArrayViewMut4<f32>),
     ) -> Result<Heads, ModelError> {
         let dims = [shape.0, shape.1, shape.2, shape.3];
-        let first = self.sessions.is_new(&dims);
-        let session = self.sessions.get(&dims)?;
-        let input = self
-            .tile_buffers
-            .get(session, &dims)
-            .map_err(inference(NAME))?;
+        let Self {
+            sessions,
+            tile_buffers,
+            time,
+            ..
+        } = self;
+        let input = sessions.with(move |sessions| {
+            let session = sessions.get(&dims)?;
+            tile_buffers.get(session, &dims).map_err(inference(NAME))
+        })?;
         let mut view = ndarray::ArrayViewMut4::from_shape(shape, input.extract_tensor_mut().1)
             .expect("the buffer has the shape it was made with");
         fill(&mut view);
-        let started = std::time::Instant::now();
-        let outputs = session
-            .run(ort::inputs!["input.1" => &*input])
-            .map_err(inference(NAME))?;
-        let heads = Heads::from_outputs(&outputs)?;
-        self.time.add(started, first);
-        Ok(heads)
+        sessions.with(|sessions| {
+            let first = sessions.first_run(&dims);
+            let session = sessions.get(&dims)?;
+            let started = std::time::Instant::now();
+            let _running = crate::runtime::Runtime::running();
+            let outputs = session
+                .run(ort::inputs!["input.1" => &*input])
+                .map_err(inference(NAME))?;
+            let heads = Heads::from_outputs(&outputs)?;
+            time.add(started, first);
+            Ok(heads)
+        })
     }
 
     /// Candidates (input pixels) → faces (frame pixels), overlapping ones suppressed.

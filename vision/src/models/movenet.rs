@@ -77,6 +77,7 @@ impl MoveNet {
         let lb = letterbox(frame, w, h);
         let input = batch_input(std::slice::from_ref(&lb), w, h);
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
+        let _running = crate::runtime::Runtime::running();
         let outputs = self
             .session
             .run(ort::inputs!["input" => tensor])
@@ -208,6 +209,7 @@ impl MoveNetBatch {
             // the session's first run at a shape is where CUDA plans its convolutions
             let first = sessions.first_run(&shape).then(Instant::now);
             let session = sessions.get(&shape)?;
+            let _running = crate::runtime::Runtime::running();
             let outputs = session
                 .run(ort::inputs!["input" => &*input])
                 .map_err(inference(BATCH))?;

@@ -67,6 +67,7 @@ impl NanoDet {
         let mut input = Array4::<f32>::zeros((1, 3, n, n));
         write_planar(&lb.rgb, &mut input, 0, 1.0 / 255.0);
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
+        let _running = crate::runtime::Runtime::running();
         let outputs = self
             .session
             .run(ort::inputs!["input_1:0" => tensor])

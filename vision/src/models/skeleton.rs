@@ -376,6 +376,7 @@ impl SkeletonClassifier {
     pub fn scores(&mut self, window: ArrayD<f32>) -> Result<Vec<f32>, ClassifierError> {
         let tensor =
             Tensor::from_array(window).map_err(|e| ClassifierError::Inference(e.to_string()))?;
+        let _running = crate::runtime::Runtime::running();
         let outputs = self
             .session
             .run(ort::inputs![self.input.as_str() => tensor])
