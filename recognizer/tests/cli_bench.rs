@@ -7,6 +7,17 @@ mod common;
 
 use common::platform::shared;
 
+/// The command's standard output, once it succeeded (else its errors).
+fn succeeds(cmd: &mut std::process::Command) -> String {
+    let run = cmd.output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
 /// `recognizer bench ARGS…` with the test machine's models.
 fn bench(args: &[&str]) -> std::process::Command {
     let mut cmd = common::recognizer(&[&["bench"], args].concat());
@@ -34,12 +45,7 @@ fn jobs_at_once_in_one_process_each_track_the_video_alone() {
     // shapes), both jobs' pipelines calling it side by side
     cmd.env("RECOGNIZER_RUNTIME__POSE_BATCH", "4")
         .env("RECOGNIZER_RUNTIME__FIXED_SHAPES", "true");
-    let run = cmd.output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr),
-    );
-    assert!(run.status.success(), "{stderr}");
+    let stdout = succeeds(&mut cmd);
     assert!(
         stdout.contains("2 job(s) at once in one process, 1 video(s) each")
             && stdout.contains("256 frames in"),
@@ -81,12 +87,7 @@ fn anonymize_jobs_at_once_in_one_process_mask_the_same_faces() {
         out.path().to_str().unwrap(),
     ]);
     cmd.env("RECOGNIZER_RUNTIME__FIXED_SHAPES", "true");
-    let run = cmd.output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr),
-    );
-    assert!(run.status.success(), "{stderr}");
+    let stdout = succeeds(&mut cmd);
     assert!(
         stdout.contains("anonymize, 2 job(s) at once in one process: 256 frames in"),
         "{stdout}"

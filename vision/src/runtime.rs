@@ -415,6 +415,35 @@ impl ModelSessions {
             Self::Shared(shared) => f(&mut shared.lock().unwrap_or_else(|e| e.into_inner())),
         }
     }
+
+    /// `run` with the session for inputs of `shape`, made if this is the shape's first, while
+    /// no CUDA session is made ([`Runtime::running`]); with when `run` started and whether it
+    /// was the shape's first run (where CUDA plans its convolutions).
+    pub fn run<R, E: From<RuntimeError>>(
+        &mut self,
+        shape: &[usize],
+        run: impl FnOnce(&mut ort::session::Session) -> Result<R, E>,
+    ) -> Result<Ran<R>, E> {
+        self.with(|sessions| {
+            let first = sessions.first_run(shape);
+            let session = sessions.get(shape)?;
+            let started = std::time::Instant::now();
+            let _running = Runtime::running();
+            Ok(Ran {
+                output: run(session)?,
+                started,
+                first,
+            })
+        })
+    }
+}
+
+/// What [`ModelSessions::run`] returns: the run's output, when it started, whether it was its
+/// shape's first.
+pub struct Ran<R> {
+    pub output: R,
+    pub started: std::time::Instant,
+    pub first: bool,
 }
 
 /// Model inputs kept from run to run, one tensor per input shape, in page-locked ("pinned")

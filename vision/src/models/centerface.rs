@@ -397,11 +397,7 @@ impl CenterFace {
         });
         let size = ndarray::arr1(&[i64::from(h), i64::from(w)]);
         let size = Tensor::from_array(size).map_err(inference(FRAMES))?;
-        let (cells, values) = sessions.with(|sessions| {
-            let first = sessions.first_run(&key);
-            let session = sessions.get(&key)?;
-            let started = std::time::Instant::now();
-            let _running = crate::runtime::Runtime::running();
+        let ran = sessions.run(&key, |session| {
             let outputs = session
                 .run(ort::inputs!["frames" => &*input, "size" => &size])
                 .map_err(inference(FRAMES))?;
@@ -416,10 +412,10 @@ impl CenterFace {
             let (_, values) = outputs["values"]
                 .try_extract_tensor::<f32>()
                 .map_err(|e| output("values", e))?;
-            let kept = (cells.to_vec(), values.to_vec());
-            time.add(started, first);
-            Ok::<_, ModelError>(kept)
+            Ok::<_, ModelError>((cells.to_vec(), values.to_vec()))
         })?;
+        time.add(ran.started, ran.first);
+        let (cells, values) = ran.output;
         // per item the best cells, best first: those above the threshold (padding items are
         // never read)
         let best = cells.len() / batch;
@@ -450,19 +446,14 @@ impl CenterFace {
     fn run(&mut self, input: Array4<f32>) -> Result<Heads, ModelError> {
         let shape = input.shape().to_vec();
         let tensor = Tensor::from_array(input).map_err(inference(NAME))?;
-        let Self { sessions, time, .. } = self;
-        sessions.with(|sessions| {
-            let first = sessions.first_run(&shape);
-            let session = sessions.get(&shape)?;
-            let started = std::time::Instant::now();
-            let _running = crate::runtime::Runtime::running();
+        let ran = self.sessions.run(&shape, |session| {
             let outputs = session
                 .run(ort::inputs!["input.1" => tensor])
                 .map_err(inference(NAME))?;
-            let heads = Heads::from_outputs(&outputs)?;
-            time.add(started, first);
-            Ok(heads)
-        })
+            Heads::from_outputs(&outputs)
+        })?;
+        self.time.add(ran.started, ran.first);
+        Ok(ran.output)
     }
 
     /// `run` on an input of `shape` kept from run to run (fixed shapes: pinned on CUDA), which
@@ -486,18 +477,14 @@ impl CenterFace {
         let mut view = ndarray::ArrayViewMut4::from_shape(shape, input.extract_tensor_mut().1)
             .expect("the buffer has the shape it was made with");
         fill(&mut view);
-        sessions.with(|sessions| {
-            let first = sessions.first_run(&dims);
-            let session = sessions.get(&dims)?;
-            let started = std::time::Instant::now();
-            let _running = crate::runtime::Runtime::running();
+        let ran = sessions.run(&dims, |session| {
             let outputs = session
                 .run(ort::inputs!["input.1" => &*input])
                 .map_err(inference(NAME))?;
-            let heads = Heads::from_outputs(&outputs)?;
-            time.add(started, first);
-            Ok(heads)
-        })
+            Heads::from_outputs(&outputs)
+        })?;
+        time.add(ran.started, ran.first);
+        Ok(ran.output)
     }
 
     /// Candidates (input pixels) → faces (frame pixels), overlapping ones suppressed.

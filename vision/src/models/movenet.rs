@@ -5,8 +5,6 @@
 //! Small, far people need a larger input: `input_size` is the longer side the frame is resized
 //! to (0 = the frame's own size, rounded up to a multiple of 32).
 
-use std::time::Instant;
-
 use image::RgbImage;
 use ndarray::Array4;
 use ort::session::Session;
@@ -205,23 +203,20 @@ impl MoveNetBatch {
                 .map(|t| t.join().expect("letterboxing does not panic"))
                 .collect()
         });
-        let rows = sessions.with(|sessions| {
-            // the session's first run at a shape is where CUDA plans its convolutions
-            let first = sessions.first_run(&shape).then(Instant::now);
-            let session = sessions.get(&shape)?;
-            let _running = crate::runtime::Runtime::running();
+        let ran = sessions.run(&shape, |session| {
             let outputs = session
                 .run(ort::inputs!["input" => &*input])
                 .map_err(inference(BATCH))?;
-            if let Some(started) = first {
-                tracing::info!(
-                    ?shape,
-                    secs = started.elapsed().as_secs_f32(),
-                    "pose model's first run at this shape"
-                );
-            }
             rows(&outputs, BATCH, items).map(<[f32]>::to_vec)
         })?;
+        if ran.first {
+            tracing::info!(
+                ?shape,
+                secs = ran.started.elapsed().as_secs_f32(),
+                "pose model's first run at this shape"
+            );
+        }
+        let rows = ran.output;
         let min_score = self.config.min_score;
         Ok(frames
             .iter()
